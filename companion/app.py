@@ -1,0 +1,150 @@
+"""The application factory: wires storage, the bus, HTTP, auth and integrations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+
+import aiohttp
+from aiohttp import web
+
+from companion import __version__, const, keys
+from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
+from companion.db.database import Database
+from companion.events import EventBus
+from companion.integration.entries import ConfigEntries
+from companion.integration.registry import discover
+from companion.integration.types import IntegrationContext
+from companion.metrics import Metrics, gauge
+from companion.services.auth import AuthService
+from companion.settings import Settings
+from web import middlewares
+from web.api import auth as auth_api
+from web.api import integrations as integrations_api
+from web.api import setup as setup_api
+from web.api import system as system_api
+from web.routing import ApiRouter
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    prepare_data_dir(settings.data_dir)
+    app[keys.SECRET_BOX] = SecretBox(load_or_create_key(settings.data_dir, settings.secret_key))
+    database = Database(settings.resolved_database_url)
+    await database.open()
+    try:
+        if settings.auto_migrate:
+            await database.migrate()
+        app[keys.DATABASE] = database
+        yield
+    finally:
+        await database.close()
+
+
+async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
+    bus = EventBus()
+    app[keys.BUS] = bus
+    yield
+    await bus.close()
+
+
+async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
+    # One session for every outgoing call; clients get it injected.
+    session = aiohttp.ClientSession(
+        headers={"User-Agent": f"jellyfin-companion/{__version__}"},
+        timeout=aiohttp.ClientTimeout(total=30, connect=10),
+    )
+    app[keys.HTTP_SESSION] = session
+    yield
+    await session.close()
+
+
+async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
+    auth = AuthService(app[keys.SECRET_BOX])
+    app[keys.AUTH] = auth
+    token = await auth.ensure_setup_token()
+    if token is not None:
+        settings = app[keys.SETTINGS]
+        # Printed on purpose: only someone who can read the log can claim a fresh install.
+        _LOGGER.warning(
+            "No administrator yet. Open http://%s:%s/ and enter this one-time setup token: %s",
+            settings.host,
+            settings.port,
+            token,
+            extra={"show_secret": True},
+        )
+    yield
+
+
+async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
+    ctx = IntegrationContext(
+        settings=app[keys.SETTINGS],
+        session=app[keys.HTTP_SESSION],
+        bus=app[keys.BUS],
+        secret_box=app[keys.SECRET_BOX],
+    )
+    entries = ConfigEntries(ctx, discover())
+    app[keys.ENTRIES] = entries
+    await entries.load()
+    yield
+    await entries.unload_all()
+
+
+def _collectors(app: web.Application) -> Iterable[str]:
+    bus = app.get(keys.BUS)
+    lines: list[str] = []
+    if bus is not None:
+        lines += gauge("companion_event_bus_depth", "Events queued for subscribers.", [({}, bus.depth)])
+        lines += gauge("companion_event_bus_subscribers", "Live subscriptions.", [({}, bus.subscriber_count)])
+        lines += gauge(
+            "companion_event_bus_published_total", "Events published.", [({}, bus.published)], "counter"
+        )
+        lines += gauge(
+            "companion_event_bus_dropped_subscribers_total",
+            "Subscribers dropped for falling behind.",
+            [({}, bus.dropped_subscribers)],
+            "counter",
+        )
+    entries = app.get(keys.ENTRIES)
+    if entries is not None:
+        lines += gauge(
+            "companion_integration_state",
+            "1 for the current state of each integration entry.",
+            [
+                ({"domain": e.domain, "entry_id": e.entry_id, "state": e.state.value}, 1)
+                for e in entries.entries()
+            ],
+        )
+    return lines
+
+
+def api_routers() -> list[ApiRouter]:
+    """Every route table of the app, in registration order."""
+    return [system_api.router, setup_api.router, auth_api.router, integrations_api.router]
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the companion's aiohttp application."""
+    app = web.Application(
+        client_max_size=const.MAX_BODY_BYTES,
+        middlewares=[
+            middlewares.proxy_middleware,
+            middlewares.security_headers_middleware,
+            middlewares.metrics_middleware,
+            middlewares.error_middleware,
+            middlewares.auth_middleware,
+        ],
+    )
+    app[keys.SETTINGS] = settings
+    metrics = Metrics()
+    metrics.add_collector(lambda: _collectors(app))
+    app[keys.METRICS] = metrics
+    routers = api_routers()
+    app[keys.ROUTERS] = routers
+    for router in routers:
+        router.register(app)
+    # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
+    app.cleanup_ctx.extend([_storage_ctx, _bus_ctx, _http_ctx, _auth_ctx, _integrations_ctx])
+    return app

@@ -1,0 +1,128 @@
+"""The `companion` command line: serve, migrate, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from companion import __version__
+from companion.crypto import StartupError
+from companion.settings import Settings, SettingsError, load_settings
+
+_LOGGER = logging.getLogger("companion")
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="data directory (COMPANION_DATA_DIR, default ./data)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="companion",
+        description="The Jellyfin music companion. Settings come from COMPANION_* environment "
+        "variables (and an optional TOML file named by COMPANION_CONFIG).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the service", description="Run the companion service.")
+    serve.add_argument("--host", help="address to listen on (COMPANION_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (COMPANION_PORT, default 8097)")
+    _add_common(serve)
+
+    migrate = sub.add_parser(
+        "migrate", help="apply database migrations and exit", description="Apply pending migrations."
+    )
+    _add_common(migrate)
+
+    check = sub.add_parser(
+        "check",
+        help="validate settings, the database and every integration",
+        description="Validate settings, open the database and test every configured "
+        "integration's connection; one line per check; non-zero exit if any fails.",
+    )
+    _add_common(check)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    return settings.with_overrides(
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        data_dir=getattr(args, "data_dir", None),
+    )
+
+
+def _serve(settings: Settings) -> int:
+    from aiohttp import web
+
+    from companion.app import create_app
+
+    if not 1 <= settings.port <= 65535:
+        raise SettingsError(f"--port: expected a port number 1-65535, got {settings.port}")
+    app = create_app(settings)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=lambda _msg: _LOGGER.info(
+            "Companion %s listening on http://%s:%s", __version__, settings.host, settings.port
+        ),
+        access_log=logging.getLogger("aiohttp.access"),
+        shutdown_timeout=10,
+    )
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    from companion.crypto import prepare_data_dir
+    from companion.db.database import Database
+
+    if settings.is_sqlite:
+        prepare_data_dir(settings.data_dir)
+    database = Database(settings.resolved_database_url)
+    await database.open()
+    try:
+        applied = await database.migrate()
+    finally:
+        await database.close()
+    print(f"Applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "; the database is up to date."))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `companion` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+    except SettingsError as err:
+        print(f"companion: configuration error: {err}", file=sys.stderr)
+        return 2
+    from companion.logs import setup_logging
+
+    setup_logging(settings.log_level)
+    try:
+        if args.command == "serve":
+            return _serve(settings)
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "check":
+            from companion.check import run_checks
+
+            return asyncio.run(run_checks(settings))
+    except (StartupError, SettingsError) as err:
+        print(f"companion: cannot start: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

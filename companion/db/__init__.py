@@ -1,0 +1,1 @@
+"""Storage: Tortoise ORM models, connection setup and aerich migrations."""

@@ -1,0 +1,35 @@
+"""Tortoise configuration, for the app and for the aerich command line."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from companion.settings import load_settings
+
+MODEL_MODULES = ["companion.db.models", "aerich.models"]
+APP_LABEL = "models"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """Return the Tortoise config dict for a database URL."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {APP_LABEL: {"models": list(MODEL_MODULES), "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _cli_config() -> dict[str, Any]:
+    # Used by the `aerich` command run from the repository; honours the service's settings.
+    url = os.environ.get("AERICH_DATABASE_URL")
+    if not url:
+        try:
+            url = load_settings().resolved_database_url
+        except ValueError:
+            url = "sqlite://data/companion.sqlite3"
+    return tortoise_config(url)
+
+
+TORTOISE_ORM = _cli_config()

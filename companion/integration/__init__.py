@@ -1,0 +1,1 @@
+"""The integration framework: manifests, config flows and the config entry lifecycle."""

@@ -1,0 +1,31 @@
+"""Typed application keys: every shared object of the app, declared once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiohttp
+from aiohttp import web
+
+from companion.crypto import SecretBox
+from companion.db.database import Database
+from companion.events import EventBus
+from companion.integration.entries import ConfigEntries
+from companion.metrics import Metrics
+from companion.services.auth import AuthService, Principal
+from companion.settings import Settings
+
+if TYPE_CHECKING:
+    from web.routing import ApiRouter
+
+SETTINGS = web.AppKey("settings", Settings)
+SECRET_BOX = web.AppKey("secret_box", SecretBox)
+DATABASE = web.AppKey("database", Database)
+BUS = web.AppKey("bus", EventBus)
+HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
+AUTH = web.AppKey("auth", AuthService)
+ENTRIES = web.AppKey("entries", ConfigEntries)
+METRICS = web.AppKey("metrics", Metrics)
+ROUTERS = web.AppKey("routers", list["ApiRouter"])
+
+PRINCIPAL = web.RequestKey("principal", Principal)

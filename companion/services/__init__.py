@@ -1,0 +1,1 @@
+"""Core services: the business logic behind the HTTP surface."""

@@ -1,0 +1,217 @@
+"""Settings: one frozen object read from the environment and an optional TOML file."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from companion import const
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the variable and what was expected."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration of one companion process."""
+
+    host: str = const.DEFAULT_HOST
+    port: int = const.DEFAULT_PORT
+    data_dir: Path = Path(const.DEFAULT_DATA_DIR)
+    database_url: str | None = None
+    secret_key: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    auto_migrate: bool = True
+    public_url: str | None = None
+    cookie_secure: str = "auto"
+    frame_ancestors: tuple[str, ...] = ("'self'",)
+    # The raw environment, kept so integrations read their overrides from the same snapshot.
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to an SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / const.DATABASE_FILENAME).resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Tell whether the database is SQLite."""
+        return self.resolved_database_url.startswith("sqlite://")
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Return a copy with the given fields replaced (used by CLI flags)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _parse_port(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a port number 1-65535, got {raw!r}") from None
+    if not 1 <= value <= 65535:
+        raise SettingsError(f"{name}: expected a port number 1-65535, got {raw!r}")
+    return value
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(f"{name}: expected 1/0, true/false, yes/no or on/off, got {raw!r}")
+
+
+def _parse_log_level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"{name}: expected one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return level
+
+
+def _parse_networks(name: str, raw: str) -> tuple[IPNetwork, ...]:
+    networks: list[IPNetwork] = []
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"{name}: expected a comma-separated list of IP addresses or CIDR networks, "
+                f"got {part!r}"
+            ) from None
+    return tuple(networks)
+
+
+def _parse_database_url(name: str, raw: str) -> str:
+    url = raw.strip()
+    for prefix in ("postgresql://", "postgresql+asyncpg://", "asyncpg://"):
+        if url.startswith(prefix):
+            url = "postgres://" + url[len(prefix) :]
+    if not url.startswith(("sqlite://", "postgres://")):
+        # Only the scheme is echoed: the URL may carry a password.
+        scheme = url.split("://", 1)[0] if "://" in url else "(none)"
+        raise SettingsError(
+            f"{name}: expected a sqlite:///path or postgres://user@host/db URL, "
+            f"got scheme {scheme!r}"
+        )
+    return url
+
+
+def _parse_secret_key(name: str, raw: str) -> str:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(raw.strip().encode())
+    except (ValueError, TypeError):
+        # Never echo the value: it is a secret.
+        raise SettingsError(
+            f"{name}: expected a Fernet key (32 url-safe base64-encoded bytes); "
+            "generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
+    return raw.strip()
+
+
+def _parse_cookie_secure(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value == "auto":
+        return value
+    return "true" if _parse_bool(name, value) else "false"
+
+
+def _parse_url(name: str, raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name}: expected an http:// or https:// URL, got {raw!r}")
+    return value
+
+
+def _parse_list(name: str, raw: str) -> tuple[str, ...]:
+    return tuple(p for p in raw.replace(",", " ").split() if p)
+
+
+def _parse_host(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not value or " " in value:
+        raise SettingsError(f"{name}: expected a host name or IP address, got {raw!r}")
+    return value
+
+
+def _parse_path(name: str, raw: str) -> Path:
+    if not raw.strip():
+        raise SettingsError(f"{name}: expected a directory path, got an empty value")
+    return Path(raw.strip()).expanduser()
+
+
+# (environment variable, Settings field, parser). The README documents each of these.
+_SPEC: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
+    ("COMPANION_HOST", "host", _parse_host),
+    ("COMPANION_PORT", "port", _parse_port),
+    ("COMPANION_DATA_DIR", "data_dir", _parse_path),
+    ("COMPANION_DATABASE_URL", "database_url", _parse_database_url),
+    ("COMPANION_SECRET_KEY", "secret_key", _parse_secret_key),
+    ("COMPANION_LOG_LEVEL", "log_level", _parse_log_level),
+    ("COMPANION_TRUSTED_PROXIES", "trusted_proxies", _parse_networks),
+    ("COMPANION_AUTO_MIGRATE", "auto_migrate", _parse_bool),
+    ("COMPANION_PUBLIC_URL", "public_url", _parse_url),
+    ("COMPANION_COOKIE_SECURE", "cookie_secure", _parse_cookie_secure),
+    ("COMPANION_FRAME_ANCESTORS", "frame_ancestors", _parse_list),
+)
+ENV_VARS = tuple(spec[0] for spec in _SPEC)
+
+
+def _read_toml(path_raw: str) -> dict[str, str]:
+    path = Path(path_raw).expanduser()
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"COMPANION_CONFIG: expected a readable TOML file, {path} does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise SettingsError(f"COMPANION_CONFIG: expected a valid TOML file, {path}: {err}") from None
+    section = data.get("companion", data)
+    if not isinstance(section, dict):
+        raise SettingsError("COMPANION_CONFIG: expected a [companion] table")
+    values: dict[str, str] = {}
+    known = {spec[1]: spec[0] for spec in _SPEC}
+    for key, value in section.items():
+        env_name = known.get(key.lower()) or (key.upper() if key.upper() in ENV_VARS else None)
+        if env_name is None:
+            raise SettingsError(f"COMPANION_CONFIG: unknown setting {key!r} in {path}")
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        values[env_name] = str(value)
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from the environment (which wins) over the optional TOML file."""
+    env = dict(os.environ if environ is None else environ)
+    raw: dict[str, str] = {}
+    if env.get("COMPANION_CONFIG"):
+        raw.update(_read_toml(env["COMPANION_CONFIG"]))
+    raw.update({name: env[name] for name in ENV_VARS if env.get(name, "") != ""})
+    values: dict[str, Any] = {}
+    for name, attr, parser in _SPEC:
+        if name in raw:
+            values[attr] = parser(name, raw[name])
+    return Settings(environ=env, **values)

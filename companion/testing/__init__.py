@@ -1,0 +1,1 @@
+"""Test helpers and fakes shared by tests, benchmarks and demo mode."""

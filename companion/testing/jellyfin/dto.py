@@ -1,0 +1,480 @@
+"""Render BaseItemDto, UserItemDataDto, UserDto and SessionInfoDto in Jellyfin's shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .assets import wav_size
+from .library import Album, Artist, Item, Track
+from .state import Playlist, Session, State, User, UserData
+from .wire import fmt_date, mbid, md5_id
+
+ALL_FIELDS = frozenset(
+    {
+        "ProviderIds",
+        "DateCreated",
+        "Genres",
+        "DateLastSaved",
+        "SortName",
+        "ParentId",
+        "MediaSources",
+        "MediaStreams",
+        "Path",
+        "Overview",
+        "ChildCount",
+        "Etag",
+        "CanDelete",
+    }
+)
+
+
+@dataclass(slots=True)
+class RenderOptions:
+    """How to render items for one request."""
+
+    user: User | None = None
+    fields: frozenset[str] = frozenset()
+    enable_images: bool = True
+    enable_user_data: bool = True
+
+
+def has_mbids(item_id: str) -> bool:
+    """About 5% of items have no MusicBrainz ids (messy tagging)."""
+    return int(item_id[:2], 16) >= 13
+
+
+def provider_ids(state: State, item: Item) -> dict[str, str]:
+    """Return ProviderIds for an item (MusicBrainzRecording only from 10.11)."""
+    if not has_mbids(item.id):
+        return {}
+    lib = state.library
+    if isinstance(item, Artist):
+        return {"MusicBrainzArtist": mbid("artist", item.id)}
+    if isinstance(item, Album):
+        out = {
+            "MusicBrainzAlbum": mbid("album", item.id),
+            "MusicBrainzReleaseGroup": mbid("rg", item.id),
+        }
+        if item.album_artist_ids:
+            out["MusicBrainzAlbumArtist"] = mbid("artist", item.album_artist_ids[0])
+        return out
+    if isinstance(item, Track):
+        out = {"MusicBrainzTrack": mbid("track", item.id)}
+        album = lib.album_of(item)
+        if album is not None:
+            out["MusicBrainzAlbum"] = mbid("album", album.id)
+            out["MusicBrainzReleaseGroup"] = mbid("rg", album.id)
+        if item.artist_ids:
+            out["MusicBrainzArtist"] = mbid("artist", item.artist_ids[0])
+        if item.album_artist_ids:
+            out["MusicBrainzAlbumArtist"] = mbid("artist", item.album_artist_ids[0])
+        if state.vt >= (10, 11):
+            out["MusicBrainzRecording"] = mbid("recording", item.id)
+        return out
+    return {}
+
+
+def user_data_key(state: State, item: Item | Playlist) -> str:
+    """Return the opaque UserData Key (Audio: AlbumArtist-Album-disc-track+Name)."""
+    lib = state.library
+    if isinstance(item, Track):
+        album = lib.album_of(item)
+        aa = lib.names(item.album_artist_ids[:1])
+        return (
+            f"{aa[0] if aa else ''}-{album.name if album else ''}-"
+            f"{item.disc_number or 0:04d}-{item.index_number or 0:04d}{item.name}"
+        )
+    if isinstance(item, Album):
+        aa = lib.names(item.album_artist_ids[:1])
+        return f"{aa[0] if aa else ''}-{item.name}"
+    if isinstance(item, Artist):
+        return f"Artist-Musicbrainz-{item.name}"
+    return item.id
+
+
+def user_data_dto(state: State, user: User, item: Item | Playlist) -> dict[str, Any]:
+    """Return UserItemDataDto in Jellyfin's property order."""
+    ud = state.data_for(user.id, item.id) or UserData()
+    out: dict[str, Any] = {}
+    if ud.rating is not None:
+        out["Rating"] = ud.rating
+    if isinstance(item, Album):
+        tracks = item.track_ids
+        played = sum(
+            1 for t in tracks if (d := state.data_for(user.id, t)) is not None and d.played
+        )
+        if tracks:
+            out["PlayedPercentage"] = played * 100.0 / len(tracks)
+        out["UnplayedItemCount"] = len(tracks) - played
+    out["PlaybackPositionTicks"] = ud.position_ticks
+    out["PlayCount"] = ud.play_count
+    out["IsFavorite"] = ud.is_favorite
+    if ud.likes is not None:
+        out["Likes"] = ud.likes
+    if ud.last_played is not None:
+        out["LastPlayedDate"] = fmt_date(ud.last_played)
+    out["Played"] = ud.played
+    out["Key"] = user_data_key(state, item)
+    out["ItemId"] = item.id
+    return out
+
+
+def _name_ids(state: State, ids: list[str]) -> list[dict[str, str]]:
+    lib = state.library
+    return [{"Name": a.name, "Id": a.id} for a in (lib.by_id.get(i) for i in ids) if a]
+
+
+def item_path(state: State, item: Item) -> str:
+    """Return a plausible file-system path for an item."""
+    lib = state.library
+    if isinstance(item, Track):
+        album = lib.album_of(item)
+        aa = lib.names(item.album_artist_ids[:1]) or ["Unknown"]
+        return (
+            f"/data/music/{aa[0]}/{album.name if album else 'Unknown'}/"
+            f"{item.disc_number or 1}-{item.index_number or 0:02d} {item.name}.{item.container}"
+        )
+    if isinstance(item, Album):
+        aa = lib.names(item.album_artist_ids[:1]) or ["Unknown"]
+        return f"/data/music/{aa[0]}/{item.name}"
+    return f"/config/metadata/artists/{item.name}"
+
+
+def audio_stream(t: Track) -> dict[str, Any]:
+    """Return the single audio MediaStream of a track."""
+    codec = {"m4a": "aac"}.get(t.container, t.container)
+    return {
+        "Codec": codec,
+        "TimeBase": "1/44100",
+        "DisplayTitle": f"{codec.upper()} - Stereo",
+        "ChannelLayout": "stereo",
+        "BitRate": t.bitrate,
+        "Channels": 2,
+        "SampleRate": 44100,
+        "IsDefault": False,
+        "IsForced": False,
+        "Type": "Audio",
+        "Index": 0,
+        "IsExternal": False,
+        "IsTextSubtitleStream": False,
+        "SupportsExternalStream": False,
+        "Level": 0,
+    }
+
+
+def media_source(state: State, t: Track) -> dict[str, Any]:
+    """Return the MediaSourceInfo of a track (Size is what /Audio/{id}/stream serves)."""
+    return {
+        "Protocol": "File",
+        "Id": t.id,
+        "Path": item_path(state, t),
+        "Type": "Default",
+        "Container": t.container,
+        "Size": wav_size(t.size_bytes),
+        "Name": t.name,
+        "IsRemote": False,
+        "ETag": md5_id("etag", t.id),
+        "RunTimeTicks": t.runtime_ticks,
+        "ReadAtNativeFramerate": False,
+        "IgnoreDts": False,
+        "IgnoreIndex": False,
+        "GenPtsInput": False,
+        "SupportsTranscoding": True,
+        "SupportsDirectStream": True,
+        "SupportsDirectPlay": True,
+        "IsInfiniteStream": False,
+        "RequiresOpening": False,
+        "RequiresClosing": False,
+        "RequiresLooping": False,
+        "SupportsProbing": True,
+        "MediaStreams": [audio_stream(t)],
+        "MediaAttachments": [],
+        "Formats": [],
+        "Bitrate": t.bitrate,
+        "DefaultAudioStreamIndex": 0,
+    }
+
+
+def item_dto(state: State, item: Item, opts: RenderOptions) -> dict[str, Any]:
+    """Return a BaseItemDto for a library item honouring fields/images/userdata options."""
+    lib = state.library
+    f = opts.fields
+    d: dict[str, Any] = {"Name": item.name, "ServerId": state.server_id, "Id": item.id}
+    if "Etag" in f:
+        d["Etag"] = md5_id("etag", item.id)
+    if "DateCreated" in f:
+        d["DateCreated"] = fmt_date(item.date_created)
+    if "DateLastSaved" in f:
+        d["DateLastSaved"] = fmt_date(item.date_last_saved)
+    if "CanDelete" in f:
+        d["CanDelete"] = bool(opts.user and opts.user.is_admin)
+    if "SortName" in f:
+        d["SortName"] = item.sort_name
+    if isinstance(item, Track):
+        d["HasLyrics"] = False
+        d["Container"] = item.container
+    if item.year and not isinstance(item, Artist):
+        d["PremiereDate"] = fmt_date(datetime(item.year, 1, 1, tzinfo=UTC))
+    if "Path" in f:
+        d["Path"] = item_path(state, item)
+    if "Overview" in f and isinstance(item, Album | Artist):
+        d["Overview"] = ""
+    if "MediaSources" in f and isinstance(item, Track):
+        d["MediaSources"] = [media_source(state, item)]
+    if "Genres" in f:
+        d["Genres"] = list(item.genres)
+        d["GenreItems"] = [{"Name": g, "Id": md5_id("genre", g.lower())} for g in item.genres]
+    if isinstance(item, Track):
+        d["RunTimeTicks"] = item.runtime_ticks
+    elif isinstance(item, Album):
+        d["RunTimeTicks"] = sum(
+            t.runtime_ticks for t in (lib.by_id.get(x) for x in item.track_ids) if isinstance(t, Track)
+        )
+    if item.year and not isinstance(item, Artist):
+        d["ProductionYear"] = item.year
+    if isinstance(item, Track):
+        d["IndexNumber"] = item.index_number
+        d["ParentIndexNumber"] = item.disc_number
+    if "ParentId" in f:
+        if isinstance(item, Track):
+            d["ParentId"] = item.album_id
+        elif isinstance(item, Album):
+            d["ParentId"] = lib.music_view_id
+    d["IsFolder"] = not isinstance(item, Track)
+    d["Type"] = item.KIND
+    if "ProviderIds" in f:
+        d["ProviderIds"] = provider_ids(state, item)
+    if opts.user is not None and opts.enable_user_data:
+        d["UserData"] = user_data_dto(state, opts.user, item)
+    if isinstance(item, Album):
+        d["ChildCount"] = len(item.track_ids)
+    if isinstance(item, Track):
+        d["Artists"] = lib.names(item.artist_ids)
+        d["ArtistItems"] = _name_ids(state, item.artist_ids)
+        album = lib.album_of(item)
+        if album is not None:
+            d["Album"] = album.name
+            d["AlbumId"] = album.id
+            if album.image_tag and opts.enable_images:
+                d["AlbumPrimaryImageTag"] = album.image_tag
+    if isinstance(item, Track | Album):
+        aa = _name_ids(state, item.album_artist_ids)
+        if isinstance(item, Album):
+            d["Artists"] = [a["Name"] for a in aa]
+            d["ArtistItems"] = aa
+        if aa:
+            d["AlbumArtist"] = aa[0]["Name"]
+        d["AlbumArtists"] = aa
+    if opts.enable_images:
+        d["ImageTags"] = {"Primary": item.image_tag} if item.image_tag else {}
+        d["BackdropImageTags"] = []
+        d["ImageBlurHashes"] = (
+            {"Primary": {item.image_tag: "LEHV6nWB2yk8pyo0adR*.7kCMdnj"}} if item.image_tag else {}
+        )
+    d["LocationType"] = "FileSystem"
+    d["MediaType"] = "Audio" if isinstance(item, Track) else "Unknown"
+    return d
+
+
+def playlist_dto(state: State, pl: Playlist, opts: RenderOptions) -> dict[str, Any]:
+    """Return a BaseItemDto for a playlist."""
+    lib = state.library
+    d: dict[str, Any] = {"Name": pl.name, "ServerId": state.server_id, "Id": pl.id}
+    if "DateCreated" in opts.fields:
+        d["DateCreated"] = fmt_date(pl.created)
+    if "SortName" in opts.fields:
+        d["SortName"] = pl.name.lower()
+    if "Path" in opts.fields:
+        d["Path"] = f"/config/data/playlists/{pl.name}/playlist.xml"
+    d["ChildCount"] = len(pl.entries)
+    d["RunTimeTicks"] = sum(
+        t.runtime_ticks for t in (lib.by_id.get(i) for _, i in pl.entries) if isinstance(t, Track)
+    )
+    d["IsFolder"] = True
+    d["Type"] = "Playlist"
+    if opts.user is not None and opts.enable_user_data:
+        d["UserData"] = user_data_dto(state, opts.user, pl)
+    if opts.enable_images:
+        d["ImageTags"] = {}
+        d["BackdropImageTags"] = []
+        d["ImageBlurHashes"] = {}
+    d["LocationType"] = "FileSystem"
+    d["MediaType"] = pl.media_type
+    return d
+
+
+def view_dtos(state: State) -> list[dict[str, Any]]:
+    """Return the user's library views (CollectionFolders)."""
+    lib = state.library
+    out = []
+    for name, vid, ctype in (
+        ("Music", lib.music_view_id, "music"),
+        ("Movies", lib.movies_view_id, "movies"),
+    ):
+        out.append(
+            {
+                "Name": name,
+                "ServerId": state.server_id,
+                "Id": vid,
+                "Etag": md5_id("etag", vid),
+                "DateCreated": fmt_date(lib.view_created),
+                "CanDelete": False,
+                "CanDownload": False,
+                "SortName": name.lower(),
+                "ExternalUrls": [],
+                "Path": f"/config/root/default/{name}",
+                "EnableMediaSourceDisplay": True,
+                "ChannelId": None,
+                "Taglines": [],
+                "Genres": [],
+                "IsFolder": True,
+                "ParentId": md5_id("root", state.server_id),
+                "Type": "CollectionFolder",
+                "CollectionType": ctype,
+                "ImageTags": {},
+                "BackdropImageTags": [],
+                "ImageBlurHashes": {},
+                "LocationType": "FileSystem",
+                "MediaType": "Unknown",
+            }
+        )
+    for v in out:
+        v.pop("ChannelId")  # nulls are omitted from DTOs
+    return out
+
+
+def user_dto(state: State, user: User) -> dict[str, Any]:
+    """Return a UserDto."""
+    d: dict[str, Any] = {
+        "Name": user.name,
+        "ServerId": state.server_id,
+        "Id": user.id,
+        "HasPassword": bool(user.password),
+        "HasConfiguredPassword": bool(user.password),
+        "HasConfiguredEasyPassword": False,
+        "EnableAutoLogin": False,
+    }
+    if user.last_login:
+        d["LastLoginDate"] = fmt_date(user.last_login)
+    if user.last_activity:
+        d["LastActivityDate"] = fmt_date(user.last_activity)
+    d["Configuration"] = {
+        "PlayDefaultAudioTrack": True,
+        "SubtitleLanguagePreference": "",
+        "DisplayMissingEpisodes": False,
+        "GroupedFolders": [],
+        "SubtitleMode": "Default",
+        "DisplayCollectionsView": False,
+        "EnableLocalPassword": False,
+        "OrderedViews": [],
+        "LatestItemsExcludes": [],
+        "MyMediaExcludes": [],
+        "HidePlayedInLatest": True,
+        "RememberAudioSelections": True,
+        "RememberSubtitleSelections": True,
+        "EnableNextEpisodeAutoPlay": True,
+    }
+    d["Policy"] = {
+        "IsAdministrator": user.is_admin,
+        "IsHidden": False,
+        "EnableCollectionManagement": user.is_admin,
+        "EnableSubtitleManagement": user.is_admin,
+        "EnableLyricManagement": user.is_admin,
+        "IsDisabled": user.disabled,
+        "BlockedTags": [],
+        "AllowedTags": [],
+        "EnableUserPreferenceAccess": True,
+        "AccessSchedules": [],
+        "BlockUnratedItems": [],
+        "EnableRemoteControlOfOtherUsers": user.is_admin,
+        "EnableSharedDeviceControl": True,
+        "EnableRemoteAccess": True,
+        "EnableLiveTvManagement": user.is_admin,
+        "EnableLiveTvAccess": True,
+        "EnableMediaPlayback": True,
+        "EnableAudioPlaybackTranscoding": True,
+        "EnableVideoPlaybackTranscoding": True,
+        "EnablePlaybackRemuxing": True,
+        "ForceRemoteSourceTranscoding": False,
+        "EnableContentDeletion": user.is_admin,
+        "EnableContentDeletionFromFolders": [],
+        "EnableContentDownloading": True,
+        "EnableSyncTranscoding": True,
+        "EnableMediaConversion": True,
+        "EnabledDevices": [],
+        "EnableAllDevices": True,
+        "EnabledChannels": [],
+        "EnableAllChannels": True,
+        "EnabledFolders": [],
+        "EnableAllFolders": True,
+        "InvalidLoginAttemptCount": 0,
+        "LoginAttemptsBeforeLockout": -1,
+        "MaxActiveSessions": 0,
+        "EnablePublicSharing": True,
+        "BlockedMediaFolders": [],
+        "BlockedChannels": [],
+        "RemoteClientBitrateLimit": 0,
+        "AuthenticationProviderId": "Jellyfin.Server.Implementations.Users.DefaultAuthenticationProvider",
+        "PasswordResetProviderId": "Jellyfin.Server.Implementations.Users.DefaultPasswordResetProvider",
+        "SyncPlayAccess": "CreateAndJoinGroups",
+    }
+    return d
+
+
+def session_dto(state: State, s: Session) -> dict[str, Any]:
+    """Return a SessionInfoDto."""
+    user = state.users.get(s.user_id) if s.user_id else None
+    d: dict[str, Any] = {
+        "PlayState": {
+            "PositionTicks": s.position_ticks if s.now_playing_id else None,
+            "CanSeek": bool(s.now_playing_id),
+            "IsPaused": s.is_paused,
+            "IsMuted": False,
+            "VolumeLevel": 100 if s.now_playing_id else None,
+            "AudioStreamIndex": 0 if s.now_playing_id else None,
+            "MediaSourceId": s.media_source_id if s.now_playing_id else None,
+            "PlayMethod": s.play_method if s.now_playing_id else None,
+            "RepeatMode": "RepeatNone",
+            "PlaybackOrder": "Default",
+        },
+        "AdditionalUsers": [],
+        "Capabilities": {
+            "PlayableMediaTypes": ["Audio"],
+            "SupportedCommands": ["VolumeUp", "VolumeDown", "SetVolume", "DisplayMessage"]
+            if s.supports_remote_control
+            else [],
+            "SupportsMediaControl": s.supports_remote_control,
+            "SupportsPersistentIdentifier": True,
+        },
+        "RemoteEndPoint": s.remote_end_point,
+        "PlayableMediaTypes": ["Audio"],
+        "Id": s.id,
+        "UserId": s.user_id or "00000000000000000000000000000000",
+    }
+    d["PlayState"] = {k: v for k, v in d["PlayState"].items() if v is not None}
+    if user is not None:
+        d["UserName"] = user.name
+    d["Client"] = s.client
+    d["LastActivityDate"] = fmt_date(s.last_activity)
+    if s.last_playback_check_in:
+        d["LastPlaybackCheckIn"] = fmt_date(s.last_playback_check_in)
+    if s.last_paused:
+        d["LastPausedDate"] = fmt_date(s.last_paused)
+    d["DeviceName"] = s.device_name
+    d["DeviceType"] = "Unknown"
+    item = state.library.get(s.now_playing_id)
+    if item is not None:
+        d["NowPlayingItem"] = item_dto(state, item, RenderOptions(None, frozenset(), True, False))
+    d["DeviceId"] = s.device_id
+    d["ApplicationVersion"] = s.app_version
+    d["IsActive"] = True
+    d["SupportsMediaControl"] = s.supports_remote_control
+    d["SupportsRemoteControl"] = s.supports_remote_control
+    d["NowPlayingQueue"] = s.queue
+    d["NowPlayingQueueFullItems"] = []
+    d["HasCustomDeviceName"] = False
+    d["ServerId"] = state.server_id
+    d["SupportedCommands"] = d["Capabilities"]["SupportedCommands"]
+    return d

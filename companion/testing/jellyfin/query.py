@@ -1,0 +1,419 @@
+"""The /Items query engine: cheap filtering over precomputed indexes and cached sort orders."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .library import STATIC_SORTS, Album, Artist, Item, Track
+from .state import Playlist, State, User
+from .wire import Query, parse_date, problem
+
+MUSIC_KINDS = ("MusicArtist", "MusicAlbum", "Audio")
+# BaseItemKind values: known non-music kinds are accepted (and match nothing), anything else
+# is silently dropped like the model binder does.
+KNOWN_KINDS = (
+    *MUSIC_KINDS,
+    "Playlist",
+    "AggregateFolder",
+    "AudioBook",
+    "BasePluginFolder",
+    "Book",
+    "BoxSet",
+    "Channel",
+    "CollectionFolder",
+    "Episode",
+    "Folder",
+    "Genre",
+    "ManualPlaylistsFolder",
+    "Movie",
+    "MusicGenre",
+    "MusicVideo",
+    "Person",
+    "Photo",
+    "PhotoAlbum",
+    "PlaylistsFolder",
+    "Season",
+    "Series",
+    "Studio",
+    "Trailer",
+    "TvChannel",
+    "UserRootFolder",
+    "UserView",
+    "Video",
+    "Year",
+)
+SORT_KEYS = (
+    *sorted(STATIC_SORTS),
+    "PlayCount",
+    "DatePlayed",
+    "Random",
+    "IsPlayed",
+    "IsUnplayed",
+    "IsFavoriteOrLiked",
+    "DateLastContentAdded",
+    "CommunityRating",
+    "CriticRating",
+    "OfficialRating",
+)
+FILTERS = (
+    "IsFolder",
+    "IsNotFolder",
+    "IsUnplayed",
+    "IsPlayed",
+    "IsFavorite",
+    "IsResumable",
+    "Likes",
+    "Dislikes",
+    "IsFavoriteOrLikes",
+)
+Obj = Item | Playlist
+EPOCH0 = datetime(1, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class ItemQuery:
+    """Parsed /Items parameters."""
+
+    user: User | None = None
+    parent_id: str | None = None
+    recursive: bool = False
+    start: int = 0
+    limit: int | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    media_types: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    search: str | None = None
+    artist_ids: list[str] = field(default_factory=list)
+    album_artist_ids: list[str] = field(default_factory=list)
+    contributing_artist_ids: list[str] = field(default_factory=list)
+    exclude_artist_ids: list[str] = field(default_factory=list)
+    album_ids: list[str] = field(default_factory=list)
+    artists: list[str] = field(default_factory=list)
+    albums: list[str] = field(default_factory=list)
+    genres: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    is_favorite: bool | None = None
+    is_played: bool | None = None
+    filters: list[str] = field(default_factory=list)
+    sort: list[tuple[str, bool]] = field(default_factory=list)
+    name_starts_with: str | None = None
+    name_less_than: str | None = None
+    min_date_last_saved: datetime | None = None
+    min_date_last_saved_for_user: datetime | None = None
+    exclude_item_ids: list[str] = field(default_factory=list)
+    restrict: set[str] | None = None  # extra candidate restriction (e.g. AlbumArtists route)
+    force_kinds: tuple[str, ...] | None = None
+
+
+def parse(q: Query, user: User | None) -> ItemQuery:
+    """Parse query parameters into an ItemQuery (invalid list values dropped)."""
+    sort_by = q.enums("sortBy", SORT_KEYS)
+    orders = [o.lower() == "descending" for o in q.enums("sortOrder", ("Ascending", "Descending"))]
+    sort = [(k, orders[n] if n < len(orders) else (orders[0] if orders else False)) for n, k in enumerate(sort_by)]
+    years = [int(y) for y in q.raw_list("years") if y.isdigit()]
+    start = q.integer("startIndex") or 0
+    limit = q.integer("limit")
+    return ItemQuery(
+        user=user,
+        parent_id=q.ident("parentId"),
+        recursive=bool(q.boolean("recursive")),
+        start=max(0, start),
+        limit=limit if limit is not None and limit >= 0 else None,
+        include=q.enums("includeItemTypes", KNOWN_KINDS),
+        exclude=q.enums("excludeItemTypes", KNOWN_KINDS),
+        media_types=q.enums("mediaTypes", ("Audio", "Video", "Photo", "Book", "Unknown")),
+        ids=q.ids("ids"),
+        search=(q.get("searchTerm") or "").strip().lower() or None,
+        artist_ids=q.ids("artistIds"),
+        album_artist_ids=q.ids("albumArtistIds"),
+        contributing_artist_ids=q.ids("contributingArtistIds"),
+        exclude_artist_ids=q.ids("excludeArtistIds"),
+        album_ids=q.ids("albumIds"),
+        artists=q.raw_list("artists", "|"),
+        albums=q.raw_list("albums", "|"),
+        genres=q.raw_list("genres", "|"),
+        years=years,
+        is_favorite=q.boolean("isFavorite"),
+        is_played=q.boolean("isPlayed"),
+        filters=q.enums("filters", FILTERS),
+        sort=sort,
+        name_starts_with=(q.get("nameStartsWith") or "").lower() or None,
+        name_less_than=(q.get("nameLessThan") or "").lower() or None,
+        min_date_last_saved=parse_date(q.get("minDateLastSaved")),
+        min_date_last_saved_for_user=parse_date(q.get("minDateLastSavedForUser")),
+        exclude_item_ids=q.ids("excludeItemIds"),
+    )
+
+
+def is_root_views(iq: ItemQuery) -> bool:
+    """A non-recursive query at the root (no parent, no ids) lists the library views."""
+    return not iq.recursive and iq.parent_id is None and not iq.ids and iq.force_kinds is None
+
+
+def visible_playlists(state: State, user: User | None) -> list[Playlist]:
+    """Playlists the user may see (owner, shared, public); all of them for an API key."""
+    out = []
+    for pl in state.playlists.values():
+        if (
+            user is None
+            or pl.owner_id == user.id
+            or pl.is_public
+            or any(s.get("UserId") == user.id for s in pl.shares)
+        ):
+            out.append(pl)
+    return out
+
+
+def _kinds(iq: ItemQuery) -> set[str]:
+    if iq.force_kinds is not None:
+        kinds = set(iq.force_kinds)
+    elif iq.include:
+        kinds = set(iq.include)
+    elif iq.ids:
+        kinds = {*MUSIC_KINDS, "Playlist"}
+    else:
+        kinds = {"MusicAlbum", "Audio"}
+    kinds -= set(iq.exclude)
+    if iq.media_types:
+        kinds &= {"Audio"} if "Audio" in iq.media_types else set()
+    if "IsFolder" in iq.filters:
+        kinds -= {"Audio"}
+    if "IsNotFolder" in iq.filters:
+        kinds &= {"Audio"}
+    return kinds & {*MUSIC_KINDS, "Playlist"}
+
+
+def _intersect(cur: set[str] | None, new: Iterable[str]) -> set[str]:
+    s = set(new)
+    return s if cur is None else cur & s
+
+
+def run(state: State, iq: ItemQuery) -> tuple[list[Obj], int]:
+    """Execute a query; returns the page and TotalRecordCount."""
+    lib = state.library
+    kinds = _kinds(iq)
+    cand: set[str] | None = None
+    ordered_parent: list[str] | None = None  # playlist parents keep playlist order
+    user = iq.user
+    if iq.parent_id and iq.parent_id != lib.music_view_id:
+        parent = lib.get(iq.parent_id)
+        pl = state.playlists.get(iq.parent_id)
+        if iq.parent_id == lib.movies_view_id:
+            cand = set()
+        elif isinstance(parent, Album):
+            cand = set(parent.track_ids)
+        elif isinstance(parent, Artist):
+            albums = lib.albumartist_albums.get(parent.id, [])
+            cand = set(albums)
+            if iq.recursive:
+                for a in albums:
+                    al = lib.by_id.get(a)
+                    if isinstance(al, Album):
+                        cand.update(al.track_ids)
+        elif pl is not None:
+            ordered_parent = [i for _, i in pl.entries]
+            cand = set(ordered_parent)
+            kinds.discard("Playlist")
+        else:
+            raise problem(404)
+    elif iq.parent_id == lib.music_view_id and not iq.recursive and not iq.include:
+        kinds = {"MusicAlbum"}  # folder children of the library: albums stand in for folders
+    if iq.ids:
+        cand = _intersect(cand, iq.ids)
+    if iq.restrict is not None:
+        cand = _intersect(cand, iq.restrict)
+    if iq.album_ids:
+        cand = _intersect(cand, (t for a in iq.album_ids for t in _album_tracks(state, a)))
+    artist_sets = []
+    for aid in iq.artist_ids:
+        artist_sets.append(
+            set(lib.artist_tracks.get(aid, [])) | set(lib.albumartist_albums.get(aid, []))
+        )
+        artist_sets[-1].update(_albumartist_tracks(state, aid))
+    for name in iq.artists:
+        a = lib.artist_by_name.get(name.lower())
+        artist_sets.append(
+            set(lib.artist_tracks.get(a.id, [])) | set(lib.albumartist_albums.get(a.id, []))
+            if a
+            else set()
+        )
+    if artist_sets:
+        cand = _intersect(cand, set().union(*artist_sets))
+    if iq.album_artist_ids:
+        s: set[str] = set()
+        for aid in iq.album_artist_ids:
+            s.update(lib.albumartist_albums.get(aid, []))
+            s.update(_albumartist_tracks(state, aid))
+        cand = _intersect(cand, s)
+    if iq.contributing_artist_ids:
+        s = set()
+        for aid in iq.contributing_artist_ids:
+            for t in lib.artist_tracks.get(aid, []):
+                s.add(t)
+                tr = lib.by_id.get(t)
+                if isinstance(tr, Track):
+                    s.add(tr.album_id)
+        cand = _intersect(cand, s)
+    if iq.albums:
+        cand = _intersect(
+            cand,
+            (
+                x
+                for n in iq.albums
+                for al in lib.albums_by_name.get(n.lower(), [])
+                for x in (al.id, *al.track_ids)
+            ),
+        )
+    if iq.genres:
+        cand = _intersect(
+            cand, set().union(*(lib.genre_items.get(g.lower(), set()) for g in iq.genres))
+        )
+    want_fav = iq.is_favorite is True or "IsFavorite" in iq.filters
+    want_played = iq.is_played is True or "IsPlayed" in iq.filters
+    udata = state.user_data.get(user.id, {}) if user else {}
+    if want_fav:
+        cand = _intersect(cand, (k for k, v in udata.items() if v.is_favorite))
+    if want_played:
+        cand = _intersect(cand, (k for k, v in udata.items() if v.played))
+    if iq.min_date_last_saved_for_user is not None:
+        m = iq.min_date_last_saved_for_user
+        cand = _intersect(cand, (k for k, v in udata.items() if v.saved >= m))
+    preds = _predicates(state, iq, udata)
+
+    lib_kinds = frozenset(kinds & set(MUSIC_KINDS))
+    playlists: list[Obj] = []
+    if "Playlist" in kinds:
+        playlists = [
+            p
+            for p in visible_playlists(state, user)
+            if (cand is None or p.id in cand) and all(f(p) for f in preds)
+        ]
+    if cand is not None:
+        preds.append(lambda o: o.KIND in lib_kinds if isinstance(o, Item) else False)
+    spec = tuple(iq.sort) or (("SortName", False),)
+    dynamic = any(k not in STATIC_SORTS for k, _ in spec)
+
+    items: list[Obj]
+    if ordered_parent is not None and not iq.sort:
+        items = [o for o in (lib.by_id.get(i) for i in ordered_parent) if o is not None]
+        items = [o for o in items if all(f(o) for f in preds)]
+    elif not lib_kinds:
+        items = []
+    else:
+        static = tuple((k, d) for k, d in spec if k in STATIC_SORTS) if not dynamic else (("SortName", False),)
+        order = lib.order(lib_kinds, static)
+        if cand is None and not preds:
+            items = order  # type: ignore[assignment]
+        elif cand is not None and len(cand) * 8 < len(order):
+            rank = lib.rank(lib_kinds, static)
+            objs = [lib.by_id[i] for i in cand if i in rank]
+            objs.sort(key=lambda o: rank[o.id])
+            items = [o for o in objs if all(f(o) for f in preds)]
+        else:
+            if cand is not None:
+                c = cand
+                preds.insert(0, lambda o: o.id in c)
+            if len(preds) == 1:
+                p0 = preds[0]
+                items = [o for o in order if p0(o)]
+            else:
+                items = [o for o in order if all(f(o) for f in preds)]
+    if playlists or dynamic:
+        items = list(items) + playlists
+        _sort_dynamic(state, items, spec, udata)
+    total = len(items)
+    end = None if iq.limit is None else iq.start + iq.limit
+    return items[iq.start : end], total
+
+
+def _album_tracks(state: State, album_id: str) -> list[str]:
+    al = state.library.by_id.get(album_id)
+    return al.track_ids if isinstance(al, Album) else []
+
+
+def _albumartist_tracks(state: State, artist_id: str) -> list[str]:
+    return [t for a in state.library.albumartist_albums.get(artist_id, []) for t in _album_tracks(state, a)]
+
+
+def _predicates(state: State, iq: ItemQuery, udata: dict[str, Any]) -> list[Callable[[Obj], bool]]:
+    preds: list[Callable[[Obj], bool]] = []
+    if iq.search:
+        term = iq.search
+        preds.append(lambda o: term in o.name.lower())
+    if iq.name_starts_with:
+        nsw = iq.name_starts_with
+        preds.append(lambda o: _sort_name(o).startswith(nsw))
+    if iq.name_less_than:
+        nlt = iq.name_less_than
+        preds.append(lambda o: _sort_name(o) < nlt)
+    if iq.years:
+        ys = set(iq.years)
+        preds.append(lambda o: isinstance(o, Item) and o.year in ys)
+    if iq.exclude_item_ids:
+        ex = set(iq.exclude_item_ids)
+        preds.append(lambda o: o.id not in ex)
+    if iq.exclude_artist_ids:
+        exa = set(iq.exclude_artist_ids)
+        preds.append(
+            lambda o: not (
+                isinstance(o, Track | Album)
+                and exa.intersection(o.album_artist_ids + getattr(o, "artist_ids", []))
+            )
+        )
+    if iq.min_date_last_saved is not None:
+        mds = iq.min_date_last_saved
+        preds.append(lambda o: isinstance(o, Item) and o.date_last_saved >= mds)
+    if iq.is_favorite is False:
+        preds.append(lambda o: not (o.id in udata and udata[o.id].is_favorite))
+    unplayed = iq.is_played is False or "IsUnplayed" in iq.filters
+    if unplayed:
+        preds.append(lambda o: not (o.id in udata and udata[o.id].played))
+    if "IsResumable" in iq.filters:
+        preds.append(lambda o: o.id in udata and udata[o.id].position_ticks > 0)
+    if "Likes" in iq.filters:
+        preds.append(lambda o: o.id in udata and udata[o.id].likes is True)
+    if "Dislikes" in iq.filters:
+        preds.append(lambda o: o.id in udata and udata[o.id].likes is False)
+    if "IsFavoriteOrLikes" in iq.filters:
+        preds.append(lambda o: o.id in udata and (udata[o.id].is_favorite or udata[o.id].likes))
+    return preds
+
+
+def _sort_name(o: Obj) -> str:
+    return o.sort_name if isinstance(o, Item) else o.name.lower()
+
+
+def _sort_dynamic(state: State, items: list[Obj], spec: tuple[tuple[str, bool], ...], udata: dict[str, Any]) -> None:
+    """Multi-pass stable sort for user-dependent keys or mixed playlist results."""
+    lib = state.library
+    for key, desc in reversed(spec):
+        if key == "Random":
+            random.shuffle(items)
+            continue
+        if key == "PlayCount":
+            kf: Callable[[Obj], Any] = lambda o: udata[o.id].play_count if o.id in udata else 0
+        elif key == "DatePlayed":
+            kf = lambda o: (udata[o.id].last_played or EPOCH0) if o.id in udata else EPOCH0
+        elif key in ("IsPlayed", "IsUnplayed"):
+            kf = lambda o: bool(o.id in udata and udata[o.id].played) == (key == "IsPlayed")
+        elif key == "IsFavoriteOrLiked":
+            kf = lambda o: bool(o.id in udata and udata[o.id].is_favorite)
+        elif key in STATIC_SORTS:
+            base = lib.sort_key(key)
+            kf = lambda o, base=base: base(o) if isinstance(o, Item) else _playlist_key(o, key)
+        else:
+            continue
+        items.sort(key=kf, reverse=desc)
+
+
+def _playlist_key(p: Playlist, key: str) -> Any:
+    if key == "DateCreated":
+        return p.created
+    if key in ("SortName", "Name", "Default", "Album", "AlbumArtist", "Artist"):
+        return p.name.lower()
+    return 0

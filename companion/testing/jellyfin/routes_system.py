@@ -1,0 +1,177 @@
+"""System info, ping, library refresh, scheduled tasks and virtual folders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from .auth import require
+from .services import services
+from .state import SCAN_TASK_ID, State
+from .wire import error_text, json_response, no_content, norm_id
+
+routes = web.RouteTableDef()
+
+
+def public_info(state: State, request: web.Request) -> dict[str, Any]:
+    """The anonymous /System/Info/Public body."""
+    return {
+        "LocalAddress": f"{request.scheme}://{request.host}",
+        "ServerName": state.server_name,
+        "Version": state.version,
+        "ProductName": "Jellyfin Server",
+        "OperatingSystem": "",
+        "Id": state.server_id,
+        "StartupWizardCompleted": True,
+    }
+
+
+def scan_task_info(state: State) -> dict[str, Any]:
+    """TaskInfo of the RefreshLibrary task."""
+    scan = state.scan
+    d: dict[str, Any] = {"Name": "Scan Media Library", "State": scan.state}
+    if scan.progress is not None:
+        d["CurrentProgressPercentage"] = scan.progress
+    d["Id"] = SCAN_TASK_ID
+    if scan.last_result is not None:
+        d["LastExecutionResult"] = scan.last_result
+    d["Triggers"] = [{"Type": "IntervalTrigger", "IntervalTicks": 432000000000}]
+    d["Description"] = "Scans your media library for new files and refreshes metadata."
+    d["Category"] = "Library"
+    d["IsHidden"] = False
+    d["Key"] = "RefreshLibrary"
+    return d
+
+
+def all_tasks(state: State) -> list[dict[str, Any]]:
+    """All (non-hidden) tasks sorted by name."""
+    others = [
+        ("Clean Cache Directory", "DeleteCacheFiles", "Maintenance", "4f9c8b1a0e2d4c6b8a7f5e3d2c1b0a99"),
+        ("Extract Chapter Images", "RefreshChapterImages", "Library", "4e6637c832ed644d1af3370a2506e80a"),
+    ]
+    out = [scan_task_info(state)]
+    for name, key, cat, tid in others:
+        out.append(
+            {
+                "Name": name,
+                "State": "Idle",
+                "Id": tid,
+                "Triggers": [],
+                "Description": name,
+                "Category": cat,
+                "IsHidden": False,
+                "Key": key,
+            }
+        )
+    return sorted(out, key=lambda t: str(t["Name"]))
+
+
+@routes.get("/System/Info/Public")
+async def info_public(request: web.Request) -> web.Response:
+    """Anonymous server info."""
+    return json_response(public_info(services(request).state, request))
+
+
+@routes.get("/System/Info")
+async def info(request: web.Request) -> web.Response:
+    """Authenticated server info."""
+    require(request)
+    st = services(request).state
+    d = public_info(st, request)
+    d.update(
+        {
+            "OperatingSystemDisplayName": "Linux",
+            "HasPendingRestart": False,
+            "IsShuttingDown": False,
+            "SupportsLibraryMonitor": True,
+            "WebSocketPortNumber": request.url.port or 80,
+            "CompletedInstallations": [],
+            "CanSelfRestart": True,
+            "CanLaunchWebBrowser": False,
+            "ProgramDataPath": "/config",
+            "WebPath": "/jellyfin/jellyfin-web",
+            "ItemsByNamePath": "/config/metadata",
+            "CachePath": "/cache",
+            "LogPath": "/config/log",
+            "InternalMetadataPath": "/config/metadata",
+            "TranscodingTempPath": "/cache/transcodes",
+            "CastReceiverApplications": [],
+            "HasUpdateAvailable": False,
+            "EncoderLocation": "System",
+            "SystemArchitecture": "X64",
+            "PackageName": "fake",
+        }
+    )
+    return json_response(d)
+
+
+@routes.route("*", "/System/Ping")
+async def ping(request: web.Request) -> web.Response:
+    """Anonymous ping (GET or POST)."""
+    if request.method not in ("GET", "POST", "HEAD"):
+        raise web.HTTPMethodNotAllowed(request.method, ["GET", "POST"])
+    return json_response("Jellyfin Server")
+
+
+@routes.post("/Library/Refresh")
+async def refresh(request: web.Request) -> web.Response:
+    """Queue a library scan (admin); 204 immediately."""
+    require(request, admin=True)
+    services(request).events.start_scan()
+    return no_content()
+
+
+@routes.get("/ScheduledTasks")
+async def tasks(request: web.Request) -> web.Response:
+    """List scheduled tasks (admin)."""
+    require(request, admin=True)
+    return json_response(all_tasks(services(request).state))
+
+
+@routes.get("/ScheduledTasks/{id}")
+async def task(request: web.Request) -> web.Response:
+    """One scheduled task (admin)."""
+    require(request, admin=True)
+    tid = norm_id(request.match_info["id"])
+    for t in all_tasks(services(request).state):
+        if t["Id"] == tid:
+            return json_response(t)
+    raise error_text(404)
+
+
+@routes.post("/ScheduledTasks/Running/{id}")
+async def run_task(request: web.Request) -> web.Response:
+    """Start a task (admin); only the scan does anything."""
+    require(request, admin=True)
+    if norm_id(request.match_info["id"]) == SCAN_TASK_ID:
+        services(request).events.start_scan()
+        return no_content()
+    raise error_text(404)
+
+
+@routes.get("/Library/VirtualFolders")
+async def virtual_folders(request: web.Request) -> web.Response:
+    """The configured libraries (admin)."""
+    require(request, admin=True)
+    st = services(request).state
+    lib = st.library
+    running = st.scan.state == "Running"
+    out = []
+    for name, ctype, vid, loc in (
+        ("Music", "music", lib.music_view_id, "/data/music"),
+        ("Movies", "movies", lib.movies_view_id, "/data/movies"),
+    ):
+        d: dict[str, Any] = {
+            "Name": name,
+            "Locations": [loc],
+            "CollectionType": ctype,
+            "LibraryOptions": {"Enabled": True, "EnableRealtimeMonitor": True, "PathInfos": [{"Path": loc}]},
+            "ItemId": vid,
+            "PrimaryImageItemId": vid,
+        }
+        if running:
+            d["RefreshProgress"] = st.scan.progress or 0.0
+        d["RefreshStatus"] = "Active" if running else "Idle"
+        out.append(d)
+    return json_response(out)

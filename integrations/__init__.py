@@ -1,0 +1,1 @@
+"""Integrations with outside systems, one package per system (found by manifest.json)."""

@@ -1,0 +1,1 @@
+"""aerich migrations of the companion database (never edited once landed)."""

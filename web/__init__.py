@@ -1,0 +1,1 @@
+"""The HTTP surface: REST API, client websocket, dashboard, middlewares."""

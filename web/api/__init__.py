@@ -1,0 +1,1 @@
+"""REST API route tables, one module per noun."""

@@ -1,0 +1,30 @@
+"""Health, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from companion import __version__, keys
+from web.json import json_response
+from web.routing import ApiRouter, openapi_document
+
+router = ApiRouter("system")
+
+
+@router.get("/healthz", summary="Liveness probe", auth="public")
+async def healthz(request: web.Request) -> web.Response:
+    """Answer 200 with the status and version while the process serves requests."""
+    return json_response({"status": "ok", "version": __version__})
+
+
+@router.get("/metrics", summary="Prometheus metrics", auth="public")
+async def metrics(request: web.Request) -> web.Response:
+    """Return metrics in the Prometheus text format."""
+    body = request.app[keys.METRICS].render()
+    return web.Response(text=body, content_type="text/plain", charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/api/openapi.json", summary="This API's OpenAPI document", auth="public")
+async def openapi(request: web.Request) -> web.Response:
+    """Return the OpenAPI 3.1 document covering every /api route."""
+    return json_response(openapi_document(request.app[keys.ROUTERS], __version__))

@@ -1,0 +1,172 @@
+"""Middlewares: trusted proxies, metrics, JSON errors, authentication, security headers."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from companion import const, keys
+from companion.errors import MESSAGES, CompanionError, Forbidden, Unauthorized
+from companion.services.auth import Principal
+from web.json import json_response
+from web.routing import route_meta
+
+_LOGGER = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
+
+
+def _wants_json(request: web.Request) -> bool:
+    path = request.path
+    return path.startswith(("/api", "/webhooks")) or "application/json" in request.headers.get("Accept", "")
+
+
+@web.middleware
+async def proxy_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Honour X-Forwarded-For/Proto/Host, but only from COMPANION_TRUSTED_PROXIES."""
+    networks = request.app[keys.SETTINGS].trusted_proxies
+    if networks and request.remote:
+        try:
+            peer = ipaddress.ip_address(request.remote)
+        except ValueError:
+            peer = None
+        if peer is not None and any(peer in net for net in networks):
+            changes: dict[str, str] = {}
+            forwarded_for = request.headers.get("X-Forwarded-For")
+            if forwarded_for:
+                # The right-most address not itself a trusted proxy is the real client.
+                hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+                client = hops[0]
+                for hop in reversed(hops):
+                    try:
+                        if not any(ipaddress.ip_address(hop) in net for net in networks):
+                            client = hop
+                            break
+                    except ValueError:
+                        break
+                changes["remote"] = client
+            proto = request.headers.get("X-Forwarded-Proto")
+            if proto in ("http", "https"):
+                changes["scheme"] = proto
+            host = request.headers.get("X-Forwarded-Host")
+            if host:
+                changes["host"] = host
+            if changes:
+                request = request.clone(**changes)  # type: ignore[arg-type]
+    return await handler(request)
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count requests by route template and status."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else "unmatched"
+        request.app[keys.METRICS].observe_request(
+            request.method, route, status, time.perf_counter() - started
+        )
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error into `{"error": {"code", "message"}}`; never leak a stack trace."""
+    try:
+        return await handler(request)
+    except CompanionError as err:
+        return json_response(err.as_dict(), status=err.status)
+    except web.HTTPException as exc:
+        if exc.status < 400 or not _wants_json(request):
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        message = MESSAGES.get(code, exc.reason)
+        headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
+        return json_response({"error": {"code": code, "message": message}}, status=exc.status, headers=headers)
+    except Exception:
+        _LOGGER.exception("Unhandled error on %s %s", request.method, request.path)
+        return json_response(
+            {"error": {"code": "internal_error", "message": MESSAGES["internal_error"]}}, status=500
+        )
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def resolve_principal(request: web.Request) -> Principal | None:
+    """Find who is calling, from a bearer token or the session cookie."""
+    auth = request.app[keys.AUTH]
+    token = _bearer(request)
+    if token is not None:
+        return await auth.resolve_token(token)
+    cookie = request.cookies.get(const.SESSION_COOKIE)
+    if cookie:
+        return await auth.resolve_cookie(cookie)
+    return None
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Enforce each route's auth level; every /api route needs a user unless marked public."""
+    meta = route_meta(request.match_info.handler)
+    level = meta.auth if meta is not None else ("user" if request.path.startswith("/api") else "public")
+    if level == "public":
+        principal = await resolve_principal(request) if _bearer(request) or request.cookies else None
+        if principal is not None:
+            request[keys.PRINCIPAL] = principal
+        return await handler(request)
+    principal = await resolve_principal(request)
+    if principal is None:
+        if _bearer(request) is not None:
+            raise Unauthorized("That API token is not valid or was revoked.")
+        raise Unauthorized()
+    if level == "admin" and not principal.is_admin:
+        raise Forbidden("Only administrators can do that.")
+    if level == "user" and principal.kind == "setup":
+        raise Forbidden("The setup token only allows setting up the companion; sign in first.")
+    request[keys.PRINCIPAL] = principal
+    return await handler(request)
+
+
+@web.middleware
+async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Add defensive headers to every answer."""
+    response = await handler(request)
+    settings = request.app[keys.SETTINGS]
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; media-src 'self' http: https:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        f"frame-ancestors {' '.join(settings.frame_ancestors)}",
+    )
+    return response
+
+
+def principal_of(request: web.Request) -> Principal:
+    """Return the authenticated principal (the auth middleware guarantees one)."""
+    return request[keys.PRINCIPAL]

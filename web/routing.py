@@ -1,0 +1,158 @@
+"""Route tables that carry their auth level and OpenAPI description with them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+AuthLevel = Literal["public", "user", "admin"]
+
+_PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
+
+
+@dataclass(frozen=True)
+class RouteMeta:
+    """What a route needs and how it is documented."""
+
+    method: str
+    path: str
+    summary: str
+    auth: AuthLevel = "user"
+    tags: tuple[str, ...] = ()
+    body: dict[str, Any] | None = None
+    query: tuple[tuple[str, str, str], ...] = ()
+    responses: dict[str, str] = field(default_factory=dict)
+
+
+def route_meta(handler: Any) -> RouteMeta | None:
+    """Return the RouteMeta attached to a handler, if any."""
+    meta = getattr(handler, "__route_meta__", None)
+    return meta if isinstance(meta, RouteMeta) else None
+
+
+class ApiRouter:
+    """Collects routes with their metadata; registers them and describes them."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.routes: list[tuple[RouteMeta, Handler]] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        auth: AuthLevel = "user",
+        body: dict[str, Any] | None = None,
+        query: tuple[tuple[str, str, str], ...] = (),
+        responses: dict[str, str] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Decorate a handler: `query` items are (name, JSON type, description)."""
+
+        def decorate(handler: Handler) -> Handler:
+            meta = RouteMeta(method, path, summary, auth, (self.tag,), body, query, responses or {})
+            handler.__route_meta__ = meta  # type: ignore[attr-defined]
+            self.routes.append((meta, handler))
+            return handler
+
+        return decorate
+
+    def get(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        """Register a GET route."""
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        """Register a POST route."""
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        """Register a PUT route."""
+        return self.route("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        """Register a PATCH route."""
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Handler], Handler]:
+        """Register a DELETE route."""
+        return self.route("DELETE", path, **kw)
+
+    def register(self, app: web.Application) -> None:
+        """Add every route to the app's router."""
+        for meta, handler in self.routes:
+            app.router.add_route(meta.method, meta.path, handler)
+
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+def openapi_document(routers: list[ApiRouter], version: str) -> dict[str, Any]:
+    """Build an OpenAPI 3.1 document of every /api route."""
+    paths: dict[str, dict[str, Any]] = {}
+    for router in routers:
+        for meta, handler in router.routes:
+            if not meta.path.startswith("/api"):
+                continue
+            path = _PATH_PARAM.sub(r"{\1}", meta.path)
+            params: list[dict[str, Any]] = [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in _PATH_PARAM.findall(meta.path)
+            ]
+            params += [
+                {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": desc}
+                for name, kind, desc in meta.query
+            ]
+            responses: dict[str, Any] = {
+                code: {"description": text} for code, text in (meta.responses or {"200": "OK"}).items()
+            }
+            if not any(code.startswith(("2", "3")) for code in responses):
+                responses["200"] = {"description": "OK"}
+            responses["default"] = {
+                "description": "Error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+            operation: dict[str, Any] = {
+                "operationId": handler.__name__,
+                "summary": meta.summary,
+                "tags": list(meta.tags),
+                "parameters": params,
+                "responses": responses,
+            }
+            if meta.auth == "public":
+                operation["security"] = []
+            elif meta.auth == "admin":
+                operation["description"] = "Administrators only."
+            if meta.body is not None:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": meta.body}},
+                }
+            paths.setdefault(path, {})[meta.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Jellyfin Companion API", "version": version},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": {"Error": _ERROR_SCHEMA},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "companion_session"},
+            },
+        },
+        "security": [{"bearer": []}, {"cookie": []}],
+    }

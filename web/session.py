@@ -1,0 +1,34 @@
+"""Setting and clearing the session cookie with safe flags."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from companion import const, keys
+
+
+def _secure(request: web.Request) -> bool:
+    mode = request.app[keys.SETTINGS].cookie_secure
+    if mode == "auto":
+        return request.secure
+    return mode == "true"
+
+
+def set_session_cookie(
+    request: web.Request, response: web.StreamResponse, value: str, *, max_age: int = const.SESSION_TTL_SECONDS
+) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS."""
+    response.set_cookie(
+        const.SESSION_COOKIE,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="Lax",
+        secure=_secure(request),
+    )
+
+
+def clear_session_cookie(response: web.StreamResponse) -> None:
+    """Remove the session cookie."""
+    response.del_cookie(const.SESSION_COOKIE, path="/")
