@@ -96,10 +96,17 @@ def _collectors(app: web.Application) -> Iterable[str]:
     bus = app.get(keys.BUS)
     lines: list[str] = []
     if bus is not None:
-        lines += gauge("companion_event_bus_depth", "Events queued for subscribers.", [({}, bus.depth)])
-        lines += gauge("companion_event_bus_subscribers", "Live subscriptions.", [({}, bus.subscriber_count)])
         lines += gauge(
-            "companion_event_bus_published_total", "Events published.", [({}, bus.published)], "counter"
+            "companion_event_bus_depth", "Events queued for subscribers.", [({}, bus.depth)]
+        )
+        lines += gauge(
+            "companion_event_bus_subscribers", "Live subscriptions.", [({}, bus.subscriber_count)]
+        )
+        lines += gauge(
+            "companion_event_bus_published_total",
+            "Events published.",
+            [({}, bus.published)],
+            "counter",
         )
         lines += gauge(
             "companion_event_bus_dropped_subscribers_total",

@@ -38,13 +38,25 @@ async def run_checks(settings: Settings) -> int:
     try:
         pending = await database.pending_migrations()
         results.append(
-            _line(True, "database", f"{database.dialect} opened; "
-                  + (f"{len(pending)} migration(s) pending (run `companion migrate`)" if pending else "schema up to date"))
+            _line(
+                True,
+                "database",
+                f"{database.dialect} opened; "
+                + (
+                    f"{len(pending)} migration(s) pending (run `companion migrate`)"
+                    if pending
+                    else "schema up to date"
+                ),
+            )
         )
         if pending:
             return 0 if all(results) else 1
-        async with aiohttp.ClientSession(headers={"User-Agent": f"jellyfin-companion/{__version__}"}) as session:
-            ctx = IntegrationContext(settings=settings, session=session, bus=EventBus(), secret_box=box)
+        async with aiohttp.ClientSession(
+            headers={"User-Agent": f"jellyfin-companion/{__version__}"}
+        ) as session:
+            ctx = IntegrationContext(
+                settings=settings, session=session, bus=EventBus(), secret_box=box
+            )
             entries = ConfigEntries(ctx, discover())
             from companion.db.models import ConfigEntry as Row
 

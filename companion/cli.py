@@ -17,7 +17,9 @@ _LOGGER = logging.getLogger("companion")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="data directory (COMPANION_DATA_DIR, default ./data)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="data directory (COMPANION_DATA_DIR, default ./data)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,13 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the service", description="Run the companion service.")
+    serve = sub.add_parser(
+        "serve", help="run the service", description="Run the companion service."
+    )
     serve.add_argument("--host", help="address to listen on (COMPANION_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (COMPANION_PORT, default 8097)")
     _add_common(serve)
 
     migrate = sub.add_parser(
-        "migrate", help="apply database migrations and exit", description="Apply pending migrations."
+        "migrate",
+        help="apply database migrations and exit",
+        description="Apply pending migrations.",
     )
     _add_common(migrate)
 
@@ -92,7 +98,10 @@ async def _migrate(settings: Settings) -> int:
         applied = await database.migrate()
     finally:
         await database.close()
-    print(f"Applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "; the database is up to date."))
+    print(
+        f"Applied {len(applied)} migration(s)"
+        + (": " + ", ".join(applied) if applied else "; the database is up to date.")
+    )
     return 0
 
 

@@ -167,7 +167,7 @@ class EventBus:
         name: str | None = None,
     ) -> Unsubscribe:
         """Call handler for every matching event from a task of its own; returns unsubscribe."""
-        label = name or getattr(handler, "__qualname__", "handler")
+        label: str = name or str(getattr(handler, "__qualname__", "handler"))
         stream = self.stream(event_types, maxsize=maxsize, name=label)
         is_async = inspect.iscoroutinefunction(handler)
 

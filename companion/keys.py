@@ -12,7 +12,7 @@ from companion.db.database import Database
 from companion.events import EventBus
 from companion.integration.entries import ConfigEntries
 from companion.metrics import Metrics
-from companion.services.auth import AuthService, Principal
+from companion.services.auth import AuthService
 from companion.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,4 +28,5 @@ ENTRIES = web.AppKey("entries", ConfigEntries)
 METRICS = web.AppKey("metrics", Metrics)
 ROUTERS = web.AppKey("routers", list["ApiRouter"])
 
-PRINCIPAL = web.RequestKey("principal", Principal)
+# aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
+PRINCIPAL = "companion.principal"

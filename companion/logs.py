@@ -19,10 +19,7 @@ _SECRET_PATTERNS = (
 def redact_text(text: str) -> str:
     """Replace values of secret-looking keys, bearer tokens and URL passwords with ***."""
     for pattern in _SECRET_PATTERNS:
-        if pattern.groups == 3:
-            text = pattern.sub(r"\1***\3", text)
-        else:
-            text = pattern.sub(r"\1***", text)
+        text = pattern.sub(r"\1***\3" if pattern.groups == 3 else r"\1***", text)
     return text
 
 
@@ -36,11 +33,11 @@ class RedactingFilter(logging.Filter):
             return True
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format string must not kill logging
+        except Exception:
             return True
         try:
             redacted = redact_text(message)
-        except Exception:  # noqa: BLE001 - e.g. at interpreter shutdown
+        except Exception:
             return True
         if redacted != message:
             record.msg = redacted

@@ -60,7 +60,9 @@ class Metrics:
         return "\n".join(lines) + "\n"
 
 
-def gauge(name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]], kind: str = "gauge") -> list[str]:
+def gauge(
+    name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float]], kind: str = "gauge"
+) -> list[str]:
     """Format one metric family."""
     lines = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
     lines += [f"{name}{_labels(**labels)} {value:g}" for labels, value in samples]

@@ -183,9 +183,13 @@ def _read_toml(path_raw: str) -> dict[str, str]:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise SettingsError(f"COMPANION_CONFIG: expected a readable TOML file, {path} does not exist") from None
+        raise SettingsError(
+            f"COMPANION_CONFIG: expected a readable TOML file, {path} does not exist"
+        ) from None
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise SettingsError(f"COMPANION_CONFIG: expected a valid TOML file, {path}: {err}") from None
+        raise SettingsError(
+            f"COMPANION_CONFIG: expected a valid TOML file, {path}: {err}"
+        ) from None
     section = data.get("companion", data)
     if not isinstance(section, dict):
         raise SettingsError("COMPANION_CONFIG: expected a [companion] table")

@@ -31,13 +31,17 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise BadRequest(f"The request body is not valid JSON: {err}.", code="invalid_json") from None
+        raise BadRequest(
+            f"The request body is not valid JSON: {err}.", code="invalid_json"
+        ) from None
     if not isinstance(value, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
     return value
 
 
-def get_str(body: dict[str, Any], key: str, *, required: bool = True, max_len: int = 1000) -> str | None:
+def get_str(
+    body: dict[str, Any], key: str, *, required: bool = True, max_len: int = 1000
+) -> str | None:
     """Read a string field, with a clear 400 when it is missing or of the wrong type."""
     value = body.get(key)
     if value is None:
@@ -47,7 +51,9 @@ def get_str(body: dict[str, Any], key: str, *, required: bool = True, max_len: i
     if not isinstance(value, str):
         raise InvalidInput(f"'{key}' must be a string.", details={"field": key})
     if len(value) > max_len:
-        raise InvalidInput(f"'{key}' is too long (at most {max_len} characters).", details={"field": key})
+        raise InvalidInput(
+            f"'{key}' is too long (at most {max_len} characters).", details={"field": key}
+        )
     return value
 
 

@@ -29,7 +29,9 @@ _HTTP_CODES = {
 
 def _wants_json(request: web.Request) -> bool:
     path = request.path
-    return path.startswith(("/api", "/webhooks")) or "application/json" in request.headers.get("Accept", "")
+    return path.startswith(("/api", "/webhooks")) or "application/json" in request.headers.get(
+        "Accept", ""
+    )
 
 
 @web.middleware
@@ -100,7 +102,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         code = _HTTP_CODES.get(exc.status, "http_error")
         message = MESSAGES.get(code, exc.reason)
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
-        return json_response({"error": {"code": code, "message": message}}, status=exc.status, headers=headers)
+        return json_response(
+            {"error": {"code": code, "message": message}}, status=exc.status, headers=headers
+        )
     except Exception:
         _LOGGER.exception("Unhandled error on %s %s", request.method, request.path)
         return json_response(
@@ -132,9 +136,13 @@ async def resolve_principal(request: web.Request) -> Principal | None:
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Enforce each route's auth level; every /api route needs a user unless marked public."""
     meta = route_meta(request.match_info.handler)
-    level = meta.auth if meta is not None else ("user" if request.path.startswith("/api") else "public")
+    level = (
+        meta.auth if meta is not None else ("user" if request.path.startswith("/api") else "public")
+    )
     if level == "public":
-        principal = await resolve_principal(request) if _bearer(request) or request.cookies else None
+        principal = (
+            await resolve_principal(request) if _bearer(request) or request.cookies else None
+        )
         if principal is not None:
             request[keys.PRINCIPAL] = principal
         return await handler(request)
@@ -169,4 +177,6 @@ async def security_headers_middleware(request: web.Request, handler: Handler) ->
 
 def principal_of(request: web.Request) -> Principal:
     """Return the authenticated principal (the auth middleware guarantees one)."""
-    return request[keys.PRINCIPAL]
+    principal = request[keys.PRINCIPAL]
+    assert isinstance(principal, Principal)
+    return principal

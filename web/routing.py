@@ -114,11 +114,18 @@ def openapi_document(routers: list[ApiRouter], version: str) -> dict[str, Any]:
                 for name in _PATH_PARAM.findall(meta.path)
             ]
             params += [
-                {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": desc}
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": kind},
+                    "description": desc,
+                }
                 for name, kind, desc in meta.query
             ]
             responses: dict[str, Any] = {
-                code: {"description": text} for code, text in (meta.responses or {"200": "OK"}).items()
+                code: {"description": text}
+                for code, text in (meta.responses or {"200": "OK"}).items()
             }
             if not any(code.startswith(("2", "3")) for code in responses):
                 responses["200"] = {"description": "OK"}

@@ -15,7 +15,11 @@ def _secure(request: web.Request) -> bool:
 
 
 def set_session_cookie(
-    request: web.Request, response: web.StreamResponse, value: str, *, max_age: int = const.SESSION_TTL_SECONDS
+    request: web.Request,
+    response: web.StreamResponse,
+    value: str,
+    *,
+    max_age: int = const.SESSION_TTL_SECONDS,
 ) -> None:
     """Set the session cookie: HttpOnly, SameSite=Lax, Secure over HTTPS."""
     response.set_cookie(

@@ -90,10 +90,15 @@ class Database:
     async def pending_migrations(self) -> list[str]:
         """List migrations not yet applied."""
         from aerich import Command
+        from tortoise.exceptions import OperationalError
 
         command = Command(self.config, app=APP_LABEL, location=str(migrations_dir()))
-        await command.init()
-        heads: list[str] = await command.heads()
+        try:
+            await command.init()
+            heads: list[str] = await command.heads()
+        except OperationalError:
+            # A database never migrated has no `aerich` table: everything is pending.
+            return sorted(p.name for p in (migrations_dir() / APP_LABEL).glob("[0-9]*_*.py"))
         return heads
 
     async def close(self) -> None:

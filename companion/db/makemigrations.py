@@ -128,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             location = Path(tmp, dialect)
             shutil.copytree(source, location, ignore=shutil.ignore_patterns("__pycache__"))
             if dialect == "sqlite":
-                results[dialect] = _run_worker(f"sqlite://{tmp}/scratch.sqlite3", location, args.name)
+                results[dialect] = _run_worker(
+                    f"sqlite://{tmp}/scratch.sqlite3", location, args.name
+                )
             else:
                 dbname, url = asyncio.run(_create_pg_db(args.postgres))
                 try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -80,9 +82,11 @@ class ConfigEntry(Model):
     entry_id = fields.CharField(max_length=32, unique=True, description="Public id, 32 hex")
     domain = fields.CharField(max_length=64, description="Integration domain")
     title = fields.CharField(max_length=255)
-    data = fields.JSONField(default=dict, description="Non-secret configuration values")
+    data: dict[str, Any] = fields.JSONField(
+        default=dict, description="Non-secret configuration values"
+    )
     secrets = fields.TextField(null=True, description="Fernet-encrypted JSON of secret values")
-    options = fields.JSONField(default=dict, description="User options")
+    options: dict[str, Any] = fields.JSONField(default=dict, description="User options")
     source = fields.CharField(max_length=16, default="user", description="user | environment")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -99,7 +103,7 @@ class Setting(Model):
     """A key/value setting stored by the service (values may be encrypted by the caller)."""
 
     key = fields.CharField(max_length=128, primary_key=True)
-    value = fields.JSONField(null=True)
+    value: Any = fields.JSONField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from companion.db.models import ConfigEntry as ConfigEntryRow
-from companion.errors import Conflict, CompanionError, InvalidInput, NotFound
+from companion.errors import CompanionError, Conflict, InvalidInput, NotFound
 from companion.events import Event
 from companion.integration import schema as schema_mod
 from companion.integration.diagnostics import REDACTED, redact
@@ -107,7 +107,9 @@ class ConfigEntries:
 
     # -- storage -----------------------------------------------------------------------------
 
-    def _split(self, integration: Integration, data: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    def _split(
+        self, integration: Integration, data: dict[str, Any]
+    ) -> tuple[dict[str, Any], str | None]:
         secret_names = {f.name for f in integration.schema if f.is_secret}
         plain = {k: v for k, v in data.items() if k not in secret_names}
         secret = {k: v for k, v in data.items() if k in secret_names}
@@ -143,7 +145,9 @@ class ConfigEntries:
         for row in rows:
             integration = self.integrations.get(row.domain)
             if integration is None:
-                _LOGGER.warning("Config entry %s: integration %s is not installed", row.entry_id, row.domain)
+                _LOGGER.warning(
+                    "Config entry %s: integration %s is not installed", row.entry_id, row.domain
+                )
                 continue
             self._entries[row.entry_id] = self._effective(integration, row)
         for integration in self.integrations.values():
@@ -203,14 +207,15 @@ class ConfigEntries:
         """Validate, test, then store and set up a new entry; nothing is saved on failure."""
         integration = self.integration(domain)
         if integration.manifest.single_config_entry and self.entries(domain):
-            raise Conflict(code="single_instance", message=f"{integration.manifest.name} is already configured.")
+            raise Conflict(
+                code="single_instance",
+                message=f"{integration.manifest.name} is already configured.",
+            )
         env = self.env_values(integration)
         data = schema_mod.validate(integration.schema, raw, present=env)
         result = await self.run_test(integration, {**data, **env})
         if not result.ok:
-            raise CompanionError(
-                result.message, code=result.error or "unknown", status=400
-            )
+            raise CompanionError(result.message, code=result.error or "unknown", status=400)
         data.update(result.data_updates)
         plain, secret = self._split(integration, data)
         row = await ConfigEntryRow.create(
@@ -249,14 +254,21 @@ class ConfigEntries:
         self._ctx.bus.publish(
             Event(
                 "integration.state",
-                {"entry_id": entry.entry_id, "domain": entry.domain, "state": state.value, "reason": reason},
+                {
+                    "entry_id": entry.entry_id,
+                    "domain": entry.domain,
+                    "state": state.value,
+                    "reason": reason,
+                },
                 source="integrations",
             )
         )
 
     def _start_setup(self, entry: ConfigEntry) -> None:
         self._cancel_retry(entry.entry_id)
-        task = asyncio.get_running_loop().create_task(self._setup(entry), name=f"setup:{entry.domain}")
+        task = asyncio.get_running_loop().create_task(
+            self._setup(entry), name=f"setup:{entry.domain}"
+        )
         self._retry_tasks[entry.entry_id] = task
 
     def _cancel_retry(self, entry_id: str) -> None:
@@ -278,12 +290,16 @@ class ConfigEntries:
                     reason = str(err) or f"{integration.manifest.name} is not ready"
                 except ConfigEntryAuthFailed as err:
                     entry.next_retry_at = None
-                    self._set_state(entry, EntryState.SETUP_ERROR, str(err) or "Authentication failed")
+                    self._set_state(
+                        entry, EntryState.SETUP_ERROR, str(err) or "Authentication failed"
+                    )
                     return
                 except Exception as err:
                     _LOGGER.exception("Setting up %s failed", integration.manifest.name)
                     entry.next_retry_at = None
-                    self._set_state(entry, EntryState.SETUP_ERROR, f"Unexpected error: {type(err).__name__}")
+                    self._set_state(
+                        entry, EntryState.SETUP_ERROR, f"Unexpected error: {type(err).__name__}"
+                    )
                     return
                 else:
                     entry.retry_count, entry.next_retry_at = 0, None
@@ -334,7 +350,7 @@ class ConfigEntries:
         """Wait until an entry leaves the in-progress state (tests and the CLI use this)."""
         entry = self.get(entry_id)
         async with asyncio.timeout(timeout):
-            while entry.state in (EntryState.NOT_LOADED, EntryState.SETUP_IN_PROGRESS):
+            while entry.state in (EntryState.NOT_LOADED, EntryState.SETUP_IN_PROGRESS):  # noqa: ASYNC110 - polling a plain attribute for tests and the CLI
                 await asyncio.sleep(0.01)
         return entry
 
@@ -360,7 +376,8 @@ class ConfigEntries:
             },
             secret_names,
         )
-        return _scrub_values(body, secret_values)
+        scrubbed: dict[str, Any] = _scrub_values(body, secret_values)
+        return scrubbed
 
     async def unload_all(self) -> None:
         """Unload every entry (at shutdown)."""

@@ -44,7 +44,9 @@ class Principal:
         }
 
 
-def _principal(user: User, kind: Literal["session", "token"], token_id: int | None = None) -> Principal:
+def _principal(
+    user: User, kind: Literal["session", "token"], token_id: int | None = None
+) -> Principal:
     return Principal(
         kind=kind,
         user_id=user.id,
@@ -84,7 +86,9 @@ class AuthService:
             try:
                 return self._box.decrypt(str(row.value["encrypted"]))
             except ValueError:
-                _LOGGER.warning("The stored setup token was made with another key; issuing a new one")
+                _LOGGER.warning(
+                    "The stored setup token was made with another key; issuing a new one"
+                )
         token = new_token(18)
         await Setting.update_or_create(
             key=SETUP_TOKEN_KEY, defaults={"value": {"encrypted": self._box.encrypt(token)}}
@@ -135,7 +139,9 @@ class AuthService:
         # Check the signature before touching the database: forged cookies cost nothing.
         if not session_id or not self._box.verify(session_id, signature):
             return None
-        session = await UserSession.get_or_none(token_hash=hash_token(session_id)).select_related("user")
+        session = await UserSession.get_or_none(token_hash=hash_token(session_id)).select_related(
+            "user"
+        )
         if session is None or session.expires_at < datetime.now(UTC) or not session.user.is_active:
             return None
         return _principal(session.user, "session")
@@ -185,7 +191,9 @@ class AuthService:
             if not await self.admin_exists() and await self.check_setup_token(plaintext):
                 return Principal(kind="setup", user_id=None, name="setup", is_admin=True)
             return None
-        token = await ApiToken.get_or_none(token_hash=hash_token(plaintext), revoked_at=None).select_related("user")
+        token = await ApiToken.get_or_none(
+            token_hash=hash_token(plaintext), revoked_at=None
+        ).select_related("user")
         if token is None or not token.user.is_active:
             return None
         now = datetime.now(UTC)

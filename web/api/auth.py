@@ -69,7 +69,9 @@ async def list_tokens(request: web.Request) -> web.Response:
     return json_response({"tokens": [_token_dict(t) for t in tokens]})
 
 
-@router.delete("/api/tokens/{token_id}", summary="Revoke an API token", responses={"204": "Revoked"})
+@router.delete(
+    "/api/tokens/{token_id}", summary="Revoke an API token", responses={"204": "Revoked"}
+)
 async def revoke_token(request: web.Request) -> web.Response:
     """Revoke one of the user's tokens; it stops working at once."""
     try:
@@ -77,5 +79,7 @@ async def revoke_token(request: web.Request) -> web.Response:
     except ValueError:
         raise NotFound("No such API token.") from None
     principal = principal_of(request)
-    await request.app[keys.AUTH].revoke_token(_user_id(request), token_id, is_admin=principal.is_admin)
+    await request.app[keys.AUTH].revoke_token(
+        _user_id(request), token_id, is_admin=principal.is_admin
+    )
     return web.Response(status=204)

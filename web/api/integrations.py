@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from companion import keys
-from companion.errors import CompanionError
 from web.json import get_dict, get_str, json_response, read_json
 from web.routing import ApiRouter
+
+_LOGGER = logging.getLogger(__name__)
 
 router = ApiRouter("integrations")
 
@@ -18,19 +21,30 @@ _CREATE_BODY = {
 }
 
 
-@router.get("/api/integrations/available", summary="Integrations that can be added, with their config schema", auth="admin")
+@router.get(
+    "/api/integrations/available",
+    summary="Integrations that can be added, with their config schema",
+    auth="admin",
+)
 async def list_available(request: web.Request) -> web.Response:
     """List installed integrations and the fields their config flow asks for."""
     entries = request.app[keys.ENTRIES]
     items = []
     for integration in sorted(entries.integrations.values(), key=lambda i: i.manifest.name):
-        description = integration.describe()
+        try:
+            description = integration.describe()
+        except (ImportError, AttributeError):
+            # A broken integration package must not hide the working ones.
+            _LOGGER.exception("Integration %s cannot be loaded", integration.domain)
+            continue
         description["env_values"] = sorted(entries.env_values(integration))
         items.append(description)
     return json_response({"integrations": items})
 
 
-@router.get("/api/integrations", summary="Configured integration entries with their state", auth="admin")
+@router.get(
+    "/api/integrations", summary="Configured integration entries with their state", auth="admin"
+)
 async def list_entries(request: web.Request) -> web.Response:
     """List config entries; secrets are never included."""
     entries = request.app[keys.ENTRIES]
@@ -54,7 +68,11 @@ async def create_entry(request: web.Request) -> web.Response:
     return json_response({"entry": entries.describe(entry), "test": result.as_dict()}, status=201)
 
 
-@router.post("/api/integrations/{entry_id}/test", summary="Test a configured entry's connection", auth="admin")
+@router.post(
+    "/api/integrations/{entry_id}/test",
+    summary="Test a configured entry's connection",
+    auth="admin",
+)
 async def test_entry(request: web.Request) -> web.Response:
     """Test the connection with the entry's effective configuration."""
     result = await request.app[keys.ENTRIES].test(request.match_info["entry_id"])
@@ -69,7 +87,11 @@ async def reload_entry(request: web.Request) -> web.Response:
     return json_response({"entry": entries.describe(entry)})
 
 
-@router.get("/api/integrations/{entry_id}/diagnostics", summary="Download redacted diagnostics", auth="admin")
+@router.get(
+    "/api/integrations/{entry_id}/diagnostics",
+    summary="Download redacted diagnostics",
+    auth="admin",
+)
 async def diagnostics(request: web.Request) -> web.Response:
     """Return diagnostics as a JSON download; every secret is redacted."""
     entry_id = request.match_info["entry_id"]
@@ -79,10 +101,13 @@ async def diagnostics(request: web.Request) -> web.Response:
     )
 
 
-@router.delete("/api/integrations/{entry_id}", summary="Remove an entry", auth="admin", responses={"204": "Removed"})
+@router.delete(
+    "/api/integrations/{entry_id}",
+    summary="Remove an entry",
+    auth="admin",
+    responses={"204": "Removed"},
+)
 async def remove_entry(request: web.Request) -> web.Response:
     """Unload and delete the entry."""
     await request.app[keys.ENTRIES].remove(request.match_info["entry_id"])
     return web.Response(status=204)
-
-

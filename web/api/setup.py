@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from companion import const, keys
+from companion import keys
 from companion.errors import CompanionError
 from web.json import get_str, json_response, read_json
 from web.routing import ApiRouter
@@ -44,5 +44,3 @@ async def setup_login(request: web.Request) -> web.Response:
     response = json_response({"ok": True})
     set_session_cookie(request, response, auth.setup_cookie(), max_age=12 * 3600)
     return response
-
-

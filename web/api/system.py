@@ -21,7 +21,12 @@ async def healthz(request: web.Request) -> web.Response:
 async def metrics(request: web.Request) -> web.Response:
     """Return metrics in the Prometheus text format."""
     body = request.app[keys.METRICS].render()
-    return web.Response(text=body, content_type="text/plain", charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        text=body,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/api/openapi.json", summary="This API's OpenAPI document", auth="public")

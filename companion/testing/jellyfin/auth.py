@@ -11,7 +11,6 @@ from .state import State, Token, User
 from .wire import Query, bare, error_text, norm_id
 
 
-
 @dataclass(slots=True)
 class AuthContext:
     """Who is calling: a user token or an API key (admin without a user)."""
@@ -28,6 +27,10 @@ class AuthContext:
     def is_admin(self) -> bool:
         """API keys count as administrators."""
         return self.token.is_api_key or bool(self.user and self.user.is_admin)
+
+
+# A plain string key: aiohttp < 3.14 (pinned for aioresponses) has no typed RequestKey.
+AUTH_KEY = "fake_jellyfin_auth"
 
 
 def parse_header(value: str, legacy: bool) -> dict[str, str] | None:
@@ -75,7 +78,10 @@ def find_token(request: web.Request, state: State) -> str | None:
     q = Query(request)
     candidates = [fields.get("Token")]
     if state.legacy_auth:
-        candidates += [request.headers.get("X-Emby-Token"), request.headers.get("X-MediaBrowser-Token")]
+        candidates += [
+            request.headers.get("X-Emby-Token"),
+            request.headers.get("X-MediaBrowser-Token"),
+        ]
     candidates.append(q.get("ApiKey"))
     if state.legacy_auth:
         candidates.append(q.get("api_key"))
@@ -103,7 +109,7 @@ def resolve(request: web.Request, state: State) -> tuple[AuthContext | None, boo
 
 def require(request: web.Request, admin: bool = False) -> AuthContext:
     """Return the caller or raise 401 (no/bad token) / 403 (disabled, or not admin)."""
-    ctx = request.get("fake_auth")
+    ctx = request.get(AUTH_KEY)
     if not isinstance(ctx, AuthContext):
         raise bare(401)
     if ctx.user is not None and ctx.user.disabled:
@@ -122,7 +128,9 @@ def user_from_query(
     return user_for(uid, ctx, state, required)
 
 
-def user_for(uid: str | None, ctx: AuthContext, state: State, required: bool = False) -> User | None:
+def user_for(
+    uid: str | None, ctx: AuthContext, state: State, required: bool = False
+) -> User | None:
     """Resolve a named user id against the caller's rights."""
     if uid is None:
         if ctx.user is None and required:

@@ -11,6 +11,7 @@ from .library import Album, Artist, Item, Track
 from .state import Playlist, Session, State, User, UserData
 from .wire import fmt_date, mbid, md5_id
 
+_PROVIDER_NS = "Jellyfin.Server.Implementations.Users."
 ALL_FIELDS = frozenset(
     {
         "ProviderIds",
@@ -230,7 +231,9 @@ def item_dto(state: State, item: Item, opts: RenderOptions) -> dict[str, Any]:
         d["RunTimeTicks"] = item.runtime_ticks
     elif isinstance(item, Album):
         d["RunTimeTicks"] = sum(
-            t.runtime_ticks for t in (lib.by_id.get(x) for x in item.track_ids) if isinstance(t, Track)
+            t.runtime_ticks
+            for t in (lib.by_id.get(x) for x in item.track_ids)
+            if isinstance(t, Track)
         )
     if item.year and not isinstance(item, Artist):
         d["ProductionYear"] = item.year
@@ -308,7 +311,7 @@ def playlist_dto(state: State, pl: Playlist, opts: RenderOptions) -> dict[str, A
 def view_dtos(state: State) -> list[dict[str, Any]]:
     """Return the user's library views (CollectionFolders)."""
     lib = state.library
-    out = []
+    out: list[dict[str, Any]] = []
     for name, vid, ctype in (
         ("Music", lib.music_view_id, "music"),
         ("Movies", lib.movies_view_id, "movies"),
@@ -416,8 +419,8 @@ def user_dto(state: State, user: User) -> dict[str, Any]:
         "BlockedMediaFolders": [],
         "BlockedChannels": [],
         "RemoteClientBitrateLimit": 0,
-        "AuthenticationProviderId": "Jellyfin.Server.Implementations.Users.DefaultAuthenticationProvider",
-        "PasswordResetProviderId": "Jellyfin.Server.Implementations.Users.DefaultPasswordResetProvider",
+        "AuthenticationProviderId": _PROVIDER_NS + "DefaultAuthenticationProvider",
+        "PasswordResetProviderId": _PROVIDER_NS + "DefaultPasswordResetProvider",
         "SyncPlayAccess": "CreateAndJoinGroups",
     }
     return d

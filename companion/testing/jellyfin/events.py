@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .dto import user_data_dto
 from .library import Item, Track
 from .socket import SocketHub
-from .state import SCAN_TASK_ID, Session, State, User
-from .dto import user_data_dto
+from .state import SCAN_TASK_ID, Playlist, Session, State, User
 from .webhook import WebhookEmitter
 from .wire import fmt_date, now_utc
 
@@ -35,7 +36,9 @@ class Timing:
 class Events:
     """Turns state changes into socket pushes and webhook deliveries."""
 
-    def __init__(self, state: State, hub: SocketHub, webhook: WebhookEmitter, timing: Timing) -> None:
+    def __init__(
+        self, state: State, hub: SocketHub, webhook: WebhookEmitter, timing: Timing
+    ) -> None:
         self.state = state
         self.hub = hub
         self.webhook = webhook
@@ -67,7 +70,7 @@ class Events:
 
     # -- user data --------------------------------------------------------------------------
 
-    def user_data_saved(self, user: User, item: Item, reason: str) -> None:
+    def user_data_saved(self, user: User, item: Item | Playlist, reason: str) -> None:
         """Record a save: webhook always, UserDataChanged (debounced) unless progress."""
         ud = self.state.data_for(user.id, item.id, create=True)
         assert ud is not None
@@ -103,7 +106,10 @@ class Events:
     # -- library ----------------------------------------------------------------------------
 
     def library_changed(
-        self, added: list[str] = (), removed: list[str] = (), updated: list[str] = ()  # type: ignore[assignment]
+        self,
+        added: Sequence[str] = (),
+        removed: Sequence[str] = (),
+        updated: Sequence[str] = (),
     ) -> None:
         """Accumulate a library diff; the debounce timer resets on every change."""
         self._lib["added"].extend(added)
@@ -148,6 +154,15 @@ class Events:
         self.library_changed(removed=[i.id for i in items])
         for item in items:
             self.webhook.item_event("ItemDeleted", item, self.timing.item_webhook_delay)
+
+    def delete_track(self, track: Track) -> None:
+        """Remove a track (and an emptied album); payloads are built before the removal."""
+        album = self.state.library.album_of(track)
+        gone: list[Item] = [track]
+        if album is not None and album.track_ids == [track.id]:
+            gone.append(album)
+        self.items_removed(gone)
+        self.state.library.remove_track(track.id)
 
     # -- sessions ---------------------------------------------------------------------------
 

@@ -30,18 +30,113 @@ SPECIAL_ARTISTS = [
     "Nils Frahm",
 ]
 VARIOUS = "Various Artists"
-ADJ = (
-    "Silent Electric Golden Broken Velvet Hollow Crimson Neon Paper Northern Wild Lonely "
-    "Burning Frozen Lost Hidden Distant Bright Quiet Endless Glass Stone Midnight Summer "
-    "Winter Secret Falling Rising Blue Black Red Sleeping Dancing Wandering Cosmic Little"
-).split()
-NOUN = (
-    "Owl Harbor River Machine Garden Echo Signal Mirror Forest Ocean Engine Lantern Desert "
-    "Satellite Tide Canyon Cathedral Orchard Comet Wolf Fox Raven Storm Valley Bridge Tower "
-    "Island Horizon Meadow Piano Circuit Ghost Heart Crown Window Train"
-).split()
-FIRST = "Anna Jonas Mia Leo Sofia Kai Nina Omar Lena Hugo Iris Felix Ada Emil Yuki Ivan".split()
-LAST = "Novak Berg Moreau Tanaka Silva Kowalski Lindqvist Okafor Rossi Petrov Dubois".split()
+ADJ = [
+    "Silent",
+    "Electric",
+    "Golden",
+    "Broken",
+    "Velvet",
+    "Hollow",
+    "Crimson",
+    "Neon",
+    "Paper",
+    "Northern",
+    "Wild",
+    "Lonely",
+    "Burning",
+    "Frozen",
+    "Lost",
+    "Hidden",
+    "Distant",
+    "Bright",
+    "Quiet",
+    "Endless",
+    "Glass",
+    "Stone",
+    "Midnight",
+    "Summer",
+    "Winter",
+    "Secret",
+    "Falling",
+    "Rising",
+    "Blue",
+    "Black",
+    "Red",
+    "Sleeping",
+    "Dancing",
+    "Wandering",
+    "Cosmic",
+    "Little",
+]
+NOUN = [
+    "Owl",
+    "Harbor",
+    "River",
+    "Machine",
+    "Garden",
+    "Echo",
+    "Signal",
+    "Mirror",
+    "Forest",
+    "Ocean",
+    "Engine",
+    "Lantern",
+    "Desert",
+    "Satellite",
+    "Tide",
+    "Canyon",
+    "Cathedral",
+    "Orchard",
+    "Comet",
+    "Wolf",
+    "Fox",
+    "Raven",
+    "Storm",
+    "Valley",
+    "Bridge",
+    "Tower",
+    "Island",
+    "Horizon",
+    "Meadow",
+    "Piano",
+    "Circuit",
+    "Ghost",
+    "Heart",
+    "Crown",
+    "Window",
+    "Train",
+]
+FIRST = [
+    "Anna",
+    "Jonas",
+    "Mia",
+    "Leo",
+    "Sofia",
+    "Kai",
+    "Nina",
+    "Omar",
+    "Lena",
+    "Hugo",
+    "Iris",
+    "Felix",
+    "Ada",
+    "Emil",
+    "Yuki",
+    "Ivan",
+]
+LAST = [
+    "Novak",
+    "Berg",
+    "Moreau",
+    "Tanaka",
+    "Silva",
+    "Kowalski",
+    "Lindqvist",
+    "Okafor",
+    "Rossi",
+    "Petrov",
+    "Dubois",
+]
 GENRES = [
     "Rock",
     "Alternative Rock",
@@ -496,4 +591,4 @@ class Library:
     def warm(self) -> None:
         """Precompute the sort orders benchmarks and sync clients use most."""
         for kinds in (frozenset({"Audio"}), frozenset({"MusicAlbum"})):
-            self.order(kinds, (("SortName", False),))
+            self.rank(kinds, (("SortName", False),))

@@ -114,7 +114,10 @@ def parse(q: Query, user: User | None) -> ItemQuery:
     """Parse query parameters into an ItemQuery (invalid list values dropped)."""
     sort_by = q.enums("sortBy", SORT_KEYS)
     orders = [o.lower() == "descending" for o in q.enums("sortOrder", ("Ascending", "Descending"))]
-    sort = [(k, orders[n] if n < len(orders) else (orders[0] if orders else False)) for n, k in enumerate(sort_by)]
+    sort = [
+        (k, orders[n] if n < len(orders) else (orders[0] if orders else False))
+        for n, k in enumerate(sort_by)
+    ]
     years = [int(y) for y in q.raw_list("years") if y.isdigit()]
     start = q.integer("startIndex") or 0
     limit = q.integer("limit")
@@ -236,10 +239,10 @@ def run(state: State, iq: ItemQuery) -> tuple[list[Obj], int]:
         )
         artist_sets[-1].update(_albumartist_tracks(state, aid))
     for name in iq.artists:
-        a = lib.artist_by_name.get(name.lower())
+        named = lib.artist_by_name.get(name.lower())
         artist_sets.append(
-            set(lib.artist_tracks.get(a.id, [])) | set(lib.albumartist_albums.get(a.id, []))
-            if a
+            set(lib.artist_tracks.get(named.id, [])) | set(lib.albumartist_albums.get(named.id, []))
+            if named
             else set()
         )
     if artist_sets:
@@ -305,7 +308,11 @@ def run(state: State, iq: ItemQuery) -> tuple[list[Obj], int]:
     elif not lib_kinds:
         items = []
     else:
-        static = tuple((k, d) for k, d in spec if k in STATIC_SORTS) if not dynamic else (("SortName", False),)
+        static = (
+            tuple((k, d) for k, d in spec if k in STATIC_SORTS)
+            if not dynamic
+            else (("SortName", False),)
+        )
         order = lib.order(lib_kinds, static)
         if cand is None and not preds:
             items = order  # type: ignore[assignment]
@@ -337,7 +344,11 @@ def _album_tracks(state: State, album_id: str) -> list[str]:
 
 
 def _albumartist_tracks(state: State, artist_id: str) -> list[str]:
-    return [t for a in state.library.albumartist_albums.get(artist_id, []) for t in _album_tracks(state, a)]
+    return [
+        t
+        for a in state.library.albumartist_albums.get(artist_id, [])
+        for t in _album_tracks(state, a)
+    ]
 
 
 def _predicates(state: State, iq: ItemQuery, udata: dict[str, Any]) -> list[Callable[[Obj], bool]]:
@@ -360,9 +371,11 @@ def _predicates(state: State, iq: ItemQuery, udata: dict[str, Any]) -> list[Call
     if iq.exclude_artist_ids:
         exa = set(iq.exclude_artist_ids)
         preds.append(
-            lambda o: not (
-                isinstance(o, Track | Album)
-                and exa.intersection(o.album_artist_ids + getattr(o, "artist_ids", []))
+            lambda o: (
+                not (
+                    isinstance(o, Track | Album)
+                    and exa.intersection(o.album_artist_ids + getattr(o, "artist_ids", []))
+                )
             )
         )
     if iq.min_date_last_saved is not None:
@@ -388,27 +401,49 @@ def _sort_name(o: Obj) -> str:
     return o.sort_name if isinstance(o, Item) else o.name.lower()
 
 
-def _sort_dynamic(state: State, items: list[Obj], spec: tuple[tuple[str, bool], ...], udata: dict[str, Any]) -> None:
+def _sort_dynamic(
+    state: State, items: list[Obj], spec: tuple[tuple[str, bool], ...], udata: dict[str, Any]
+) -> None:
     """Multi-pass stable sort for user-dependent keys or mixed playlist results."""
     lib = state.library
     for key, desc in reversed(spec):
         if key == "Random":
             random.shuffle(items)
             continue
-        if key == "PlayCount":
-            kf: Callable[[Obj], Any] = lambda o: udata[o.id].play_count if o.id in udata else 0
-        elif key == "DatePlayed":
-            kf = lambda o: (udata[o.id].last_played or EPOCH0) if o.id in udata else EPOCH0
-        elif key in ("IsPlayed", "IsUnplayed"):
-            kf = lambda o: bool(o.id in udata and udata[o.id].played) == (key == "IsPlayed")
-        elif key == "IsFavoriteOrLiked":
-            kf = lambda o: bool(o.id in udata and udata[o.id].is_favorite)
-        elif key in STATIC_SORTS:
-            base = lib.sort_key(key)
-            kf = lambda o, base=base: base(o) if isinstance(o, Item) else _playlist_key(o, key)
-        else:
-            continue
-        items.sort(key=kf, reverse=desc)
+        kf = _dynamic_key(lib.sort_key(key) if key in STATIC_SORTS else None, key, udata)
+        if kf is not None:
+            items.sort(key=kf, reverse=desc)
+
+
+def _dynamic_key(
+    base: Callable[[Item], Any] | None, key: str, udata: dict[str, Any]
+) -> Callable[[Obj], Any] | None:
+    def play_count(o: Obj) -> Any:
+        return udata[o.id].play_count if o.id in udata else 0
+
+    def date_played(o: Obj) -> Any:
+        return (udata[o.id].last_played or EPOCH0) if o.id in udata else EPOCH0
+
+    def is_played(o: Obj) -> Any:
+        return bool(o.id in udata and udata[o.id].played) == (key == "IsPlayed")
+
+    def is_fav(o: Obj) -> Any:
+        return bool(o.id in udata and udata[o.id].is_favorite)
+
+    def static(o: Obj) -> Any:
+        assert base is not None
+        return base(o) if isinstance(o, Item) else _playlist_key(o, key)
+
+    table: dict[str, Callable[[Obj], Any]] = {
+        "PlayCount": play_count,
+        "DatePlayed": date_played,
+        "IsPlayed": is_played,
+        "IsUnplayed": is_played,
+        "IsFavoriteOrLiked": is_fav,
+    }
+    if base is not None:
+        return static
+    return table.get(key)
 
 
 def _playlist_key(p: Playlist, key: str) -> Any:

@@ -47,8 +47,18 @@ def scan_task_info(state: State) -> dict[str, Any]:
 def all_tasks(state: State) -> list[dict[str, Any]]:
     """All (non-hidden) tasks sorted by name."""
     others = [
-        ("Clean Cache Directory", "DeleteCacheFiles", "Maintenance", "4f9c8b1a0e2d4c6b8a7f5e3d2c1b0a99"),
-        ("Extract Chapter Images", "RefreshChapterImages", "Library", "4e6637c832ed644d1af3370a2506e80a"),
+        (
+            "Clean Cache Directory",
+            "DeleteCacheFiles",
+            "Maintenance",
+            "4f9c8b1a0e2d4c6b8a7f5e3d2c1b0a99",
+        ),
+        (
+            "Extract Chapter Images",
+            "RefreshChapterImages",
+            "Library",
+            "4e6637c832ed644d1af3370a2506e80a",
+        ),
     ]
     out = [scan_task_info(state)]
     for name, key, cat, tid in others:
@@ -166,7 +176,11 @@ async def virtual_folders(request: web.Request) -> web.Response:
             "Name": name,
             "Locations": [loc],
             "CollectionType": ctype,
-            "LibraryOptions": {"Enabled": True, "EnableRealtimeMonitor": True, "PathInfos": [{"Path": loc}]},
+            "LibraryOptions": {
+                "Enabled": True,
+                "EnableRealtimeMonitor": True,
+                "PathInfos": [{"Path": loc}],
+            },
             "ItemId": vid,
             "PrimaryImageItemId": vid,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -20,6 +21,7 @@ class Services:
     events: Events
     hub: SocketHub
     webhook: WebhookEmitter
+    rng: random.Random
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("fake_jellyfin_services", Services)

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .auth import AuthContext
+from .auth import AUTH_KEY, AuthContext
 from .dto import session_dto
 from .state import State
 from .wire import dumps, new_id
@@ -108,7 +108,7 @@ class SocketHub:
         st = self.state
         if st.faults.drop_sockets:
             return web.Response(status=503, text="Service Unavailable", content_type="text/plain")
-        ctx = request.get("fake_auth")
+        ctx = request.get(AUTH_KEY)
         if not isinstance(ctx, AuthContext) or (ctx.user is not None and ctx.user.disabled):
             return web.Response(
                 status=403, text="Error processing request.", content_type="text/plain"

@@ -13,7 +13,7 @@ import aiohttp
 
 from .dto import audio_stream, provider_ids
 from .library import Album, Item, Track
-from .state import Session, State, User, UserData
+from .state import Playlist, Session, State, User, UserData
 from .wire import fmt_date, fmt_local, hms, now_utc
 
 log = logging.getLogger(__name__)
@@ -151,9 +151,9 @@ class WebhookEmitter:
 
     # -- events -----------------------------------------------------------------------------
 
-    def user_data_saved(self, user: User, item: Item, ud: UserData, reason: str) -> None:
+    def user_data_saved(self, user: User, item: Item | Playlist, ud: UserData, reason: str) -> None:
         """UserDataSaved: fires on every save, PlaybackProgress included."""
-        if not self._wants("UserDataSaved", item):
+        if not isinstance(item, Item) or not self._wants("UserDataSaved", item):
             return
         d = self.item_data("UserDataSaved", item)
         d["Likes"] = bool(ud.likes)

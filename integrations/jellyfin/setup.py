@@ -1,0 +1,117 @@
+"""Setting up and unloading a Jellyfin config entry."""
+
+from __future__ import annotations
+
+import logging
+
+from companion.integration.types import (
+    ConfigEntry,
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    IntegrationContext,
+)
+from integrations.jellyfin.client import JellyfinClient, check_version
+from integrations.jellyfin.const import (
+    CONF_ACCESS_TOKEN,
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_PUBLIC_URL,
+    CONF_URL,
+    CONF_USER_ID,
+    CONF_USERNAME,
+)
+from integrations.jellyfin.exceptions import (
+    JellyfinAuthenticationError,
+    JellyfinConnectionError,
+    JellyfinError,
+    JellyfinResponseError,
+    JellyfinUnsupportedVersionError,
+)
+from integrations.jellyfin.models import ServerInfo
+from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
+
+_LOGGER = logging.getLogger(__name__)
+
+API_KEY_REJECTED = "Jellyfin returned 401. Check your API key."
+LOGIN_REJECTED = "Jellyfin rejected the stored sign-in. Sign in again in the integration settings."
+NO_CREDENTIAL = "No Jellyfin credential: enter an API key or an administrator's sign-in."
+
+
+async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> JellyfinRuntime:
+    """Connect with the stored credential and return the runtime the app uses."""
+    data = entry.data
+    device_id = install_device_id(ctx)
+    base = JellyfinClient(data[CONF_URL], session=ctx.session, device_id=device_id)
+    api_key = data.get(CONF_API_KEY)
+    try:
+        user_client = await _user_client(base, entry)
+        service = base.with_token(api_key, None) if api_key else user_client
+        if service is None:
+            raise ConfigEntryAuthFailed(NO_CREDENTIAL)
+        try:
+            info = await service.system_info()
+        except JellyfinAuthenticationError as err:
+            raise ConfigEntryAuthFailed(API_KEY_REJECTED if api_key else LOGIN_REJECTED) from err
+        check_version(info)
+        if user_client is not None and user_client is not service:
+            user_client = await _check_user_client(user_client, info)
+    except (JellyfinConnectionError, JellyfinUnsupportedVersionError) as err:
+        # An upgrade of Jellyfin fixes the version, so it is retried like an outage.
+        raise ConfigEntryNotReady(str(err)) from err
+    except JellyfinResponseError as err:
+        # Jellyfin answers 5xx while it starts up.
+        raise ConfigEntryNotReady(str(err)) from err
+    return JellyfinRuntime(
+        client=service,
+        server_info=info,
+        public_url=data.get(CONF_PUBLIC_URL) or service.base_url,
+        device_id=device_id,
+        has_user_login=user_client is not None,
+        user_client=user_client,
+        uses_api_key=bool(api_key),
+    )
+
+
+async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
+    """Nothing to release: the clients share the app's HTTP session."""
+
+
+async def _user_client(base: JellyfinClient, entry: ConfigEntry) -> JellyfinClient | None:
+    data = entry.data
+    token, user_id = data.get(CONF_ACCESS_TOKEN), data.get(CONF_USER_ID)
+    if token and user_id:
+        return base.with_token(token, user_id)
+    username, password = data.get(CONF_USERNAME), data.get(CONF_PASSWORD)
+    if not (username and password):
+        return None
+    # Only an environment-provided password gets here (the UI never stores one): sign in now.
+    try:
+        auth = await base.authenticate(username, password)
+    except JellyfinAuthenticationError as err:
+        if data.get(CONF_API_KEY):
+            _LOGGER.warning("Jellyfin at %s rejected the sign-in of %s", base.host, username)
+            return None
+        raise ConfigEntryAuthFailed("Jellyfin rejected that username or password.") from err
+    if not auth.user.is_admin:
+        _LOGGER.warning(
+            "Jellyfin user %s is not an administrator; live events are limited", username
+        )
+    return base.with_token(auth.access_token, auth.user.id)
+
+
+async def _check_user_client(client: JellyfinClient, info: ServerInfo) -> JellyfinClient | None:
+    # The API key is the service credential; a broken user sign-in only costs live events.
+    try:
+        await client.me()
+    except JellyfinAuthenticationError:
+        _LOGGER.warning(
+            "Jellyfin at %s rejected the stored sign-in; live events are limited", client.host
+        )
+        return None
+    except JellyfinError as err:
+        if isinstance(err, JellyfinConnectionError):
+            raise
+        _LOGGER.warning("Jellyfin at %s: checking the stored sign-in failed (%s)", client.host, err)
+        return None
+    client._server_version = info.version
+    return client

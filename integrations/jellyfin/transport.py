@@ -1,0 +1,266 @@
+"""The HTTP layer of the Jellyfin client: auth header, timeouts, retries, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json as jsonlib
+import logging
+import ssl
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Literal, Self
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+from integrations.jellyfin.const import (
+    CLIENT_NAME,
+    CLIENT_VERSION,
+    DEFAULT_DEVICE_NAME,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    MAX_CONNECT_TIMEOUT,
+    RETRY_BACKOFF,
+    RETRY_STATUSES,
+)
+from integrations.jellyfin.exceptions import (
+    JellyfinAuthenticationError,
+    JellyfinConnectionError,
+    JellyfinError,
+    JellyfinForbiddenError,
+    JellyfinNotFoundError,
+    JellyfinResponseError,
+    JellyfinTimeoutError,
+    JellyfinTLSError,
+)
+from integrations.jellyfin.models import normalize_id
+
+_LOGGER = logging.getLogger(__name__)
+
+Expect = Literal["json", "none"]
+ParamValue = str | int | float | bool | None
+# Sentinel: "use the client's own token" (None would mean "send no token").
+_OWN_TOKEN: Any = object()
+
+
+def _header_value(value: str) -> str:
+    # The server URL-decodes each value; encoding keeps quotes and commas from breaking parsing.
+    return quote(value, safe=" ()/:@")
+
+
+class JellyfinTransport:
+    """Sends every request of a JellyfinClient; knows nothing about Jellyfin's routes."""
+
+    retry_backoff: float = RETRY_BACKOFF
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        token: str | None = None,
+        device_id: str,
+        device_name: str = DEFAULT_DEVICE_NAME,
+        user_id: str | None = None,
+        request_timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        parsed = URL(self.base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError("base_url must be an http:// or https:// URL")
+        self.host = f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
+        self._session = session
+        self._owns_session = session is None
+        self._token = token
+        self.device_id = device_id
+        self.device_name = device_name
+        self.user_id = normalize_id(user_id) if user_id else None
+        self.request_timeout = request_timeout
+        self.max_retries = max_retries
+        self._timeout = aiohttp.ClientTimeout(
+            total=request_timeout, connect=min(request_timeout, MAX_CONNECT_TIMEOUT)
+        )
+        self._server_version: tuple[int, int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_url!r}, user_id={self.user_id!r})"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _ensure_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self._owns_session = True
+        return self._session
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def has_token(self) -> bool:
+        """Tell whether requests carry a token."""
+        return bool(self._token)
+
+    @property
+    def server_version(self) -> tuple[int, int, int] | None:
+        """The server's version, known after public_info() or system_info()."""
+        return self._server_version
+
+    def authorization_header(self, token: str | None = _OWN_TOKEN) -> str:
+        """Return the `Authorization: MediaBrowser ...` value (the only auth form sent)."""
+        if token is _OWN_TOKEN:
+            token = self._token
+        parts = [
+            ("Client", CLIENT_NAME),
+            ("Device", self.device_name),
+            ("DeviceId", self.device_id),
+            ("Version", CLIENT_VERSION),
+        ]
+        if token:
+            parts.append(("Token", token))
+        return "MediaBrowser " + ", ".join(f'{k}="{_header_value(v)}"' for k, v in parts)
+
+    def url(self, path: str) -> URL:
+        """Join a route onto the base URL, keeping a base path such as /jellyfin."""
+        return URL(self.base_url + "/" + path.lstrip("/"))
+
+    # -- requests ----------------------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        json: Any = None,
+        expect: Expect = "json",
+        token: str | None = _OWN_TOKEN,
+    ) -> Any:
+        """Send one request; retry idempotent GETs on 502/503/504 and dropped connections."""
+        session = self._ensure_session()
+        url = self.url(path)
+        headers = {"Authorization": self.authorization_header(token), "Accept": "application/json"}
+        query = _clean_params(params)
+        attempts = 1 + (max(self.max_retries, 0) if method == "GET" else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                async with session.request(
+                    method, url, params=query, json=json, headers=headers, timeout=self._timeout
+                ) as resp:
+                    if resp.status not in RETRY_STATUSES or last:
+                        return await self._read(resp, method, path, expect)
+                    _LOGGER.debug(
+                        "Jellyfin at %s returned %s for %s; retrying", self.host, resp.status, path
+                    )
+            except JellyfinError:
+                raise
+            except (aiohttp.ClientSSLError, ssl.SSLError) as err:
+                raise JellyfinTLSError(_tls_message(self.host, err)) from err
+            except TimeoutError as err:
+                raise JellyfinTimeoutError(
+                    f"Jellyfin at {self.host} did not answer within {self.request_timeout:g} s."
+                ) from err
+            except aiohttp.ClientError as err:
+                if last or not _is_reset(err):
+                    raise JellyfinConnectionError(_connection_message(self.host, err)) from err
+                _LOGGER.debug(
+                    "Jellyfin at %s dropped the connection for %s; retrying", self.host, path
+                )
+            await asyncio.sleep(self.retry_backoff * (2**attempt))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def _read(
+        self, resp: aiohttp.ClientResponse, method: str, path: str, expect: Expect
+    ) -> Any:
+        status = resp.status
+        if status == 401:
+            raise JellyfinAuthenticationError(f"Jellyfin at {self.host} returned 401 for {path}.")
+        if status == 403:
+            raise JellyfinForbiddenError(f"Jellyfin at {self.host} returned 403 for {path}.")
+        if status == 404:
+            raise JellyfinNotFoundError(f"Jellyfin at {self.host} returned 404 for {path}.")
+        if status >= 400:
+            raise JellyfinResponseError(
+                f"Jellyfin at {self.host} returned {status} for {method} {path}.", status
+            )
+        if expect == "none":
+            return None
+        body = await resp.read()
+        try:
+            return jsonlib.loads(body)
+        except ValueError as err:
+            raise JellyfinResponseError(
+                f"Jellyfin at {self.host} answered {path} with something that is not JSON.", status
+            ) from err
+
+
+def _clean_params(params: Mapping[str, ParamValue] | None) -> dict[str, str]:
+    if not params:
+        return {}
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[key] = "true" if value else "false"
+        else:
+            out[key] = str(value)
+    return out
+
+
+def _is_reset(err: aiohttp.ClientError) -> bool:
+    # A keep-alive connection the server closed meanwhile: the request never ran, so retry.
+    if isinstance(err, aiohttp.ServerDisconnectedError | aiohttp.ClientConnectionResetError):
+        return True
+    return (
+        isinstance(err, aiohttp.ClientOSError)
+        and not isinstance(err, aiohttp.ClientConnectorError)
+        and err.errno == errno.ECONNRESET
+    )
+
+
+def _tls_message(host: str, err: Exception) -> str:
+    detail: str | None = None
+    if isinstance(err, aiohttp.ClientConnectorCertificateError):
+        cert_error = err.certificate_error
+        verify = getattr(cert_error, "verify_message", None)
+        detail = f"certificate verify failed: {verify}" if verify else "certificate verify failed"
+    else:
+        inner = err.os_error if isinstance(err, aiohttp.ClientConnectorSSLError) else err
+        reason = getattr(inner, "reason", None)
+        if isinstance(reason, str) and reason:
+            detail = reason.lower().replace("_", " ")
+    return f"TLS handshake with Jellyfin at {host} failed: {detail or 'unknown TLS error'}."
+
+
+def _connection_message(host: str, err: aiohttp.ClientError) -> str:
+    if isinstance(err, aiohttp.ClientConnectorDNSError):
+        return f"Could not resolve the Jellyfin host {host}."
+    if isinstance(err, aiohttp.ClientConnectorError):
+        reason = err.strerror or type(err.os_error).__name__
+        return f"Could not connect to Jellyfin at {host}: {reason}."
+    if isinstance(err, aiohttp.ServerDisconnectedError):
+        return f"Jellyfin at {host} closed the connection."
+    if _is_reset(err):
+        return f"Jellyfin at {host} reset the connection."
+    return f"Error talking to Jellyfin at {host}: {type(err).__name__}."

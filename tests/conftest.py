@@ -1,0 +1,114 @@
+"""Shared fixtures: settings, a database per test (SQLite, or PostgreSQL when asked), app, client."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from cryptography.fernet import Fernet
+
+from companion import keys
+from companion.app import create_app
+from companion.db.models import User
+from companion.settings import Settings
+
+PG_URL = os.environ.get("COMPANION_TEST_DATABASE_URL", "")
+
+
+async def _reset_postgres(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        # A clean schema per test is much cheaper than a database per test.
+        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    """A fresh, empty database for this test."""
+    if PG_URL:
+        await _reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite://{tmp_path / 'companion.sqlite3'}"
+
+
+@pytest.fixture
+def environ() -> dict[str, str]:
+    """The environment the app sees (tests add integration overrides here)."""
+    return {}
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, environ: dict[str, str]) -> Settings:
+    """Settings for a test app: temporary data dir, its own database, a fixed key."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key=Fernet.generate_key().decode(),
+        environ=environ,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> web.Application:
+    """An unstarted companion app."""
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]],
+    app: web.Application,
+) -> TestClient[Any, Any]:
+    """A started app with a test client."""
+    return await aiohttp_client(app)
+
+
+UserFactory = Callable[..., Awaitable[tuple[User, dict[str, str]]]]
+
+
+@pytest.fixture
+def make_user(client: TestClient[Any, Any]) -> UserFactory:
+    """Create a user and return it with headers carrying an API token of theirs."""
+
+    async def factory(
+        name: str | None = None, *, admin: bool = False
+    ) -> tuple[User, dict[str, str]]:
+        user = await User.create(
+            name=name or f"user-{uuid.uuid4().hex[:6]}",
+            jellyfin_id=uuid.uuid4().hex,
+            is_admin=admin,
+        )
+        if admin:
+            client.app[keys.AUTH].admin_created()
+        _, token = await client.app[keys.AUTH].issue_token(user.id, "tests")
+        return user, {"Authorization": f"Bearer {token}"}
+
+    return factory
+
+
+@pytest.fixture
+async def admin_headers(make_user: UserFactory) -> dict[str, str]:
+    """Headers of a signed-in administrator."""
+    _, headers = await make_user("admin", admin=True)
+    return headers
+
+
+@pytest.fixture
+async def fake_ollama() -> AsyncIterator[Any]:
+    """A fake Ollama on 127.0.0.1."""
+    from companion.testing.ollama import FakeOllama
+
+    fake = FakeOllama()
+    await fake.start()
+    yield fake
+    await fake.stop()

@@ -1,0 +1,1 @@
+"""Inbound webhook receivers (Jellyfin Webhook plugin, Lidarr, slskd, automations)."""
