@@ -23,6 +23,7 @@ from web.api import auth as auth_api
 from web.api import integrations as integrations_api
 from web.api import setup as setup_api
 from web.api import system as system_api
+from web import ws as ws_api
 from web.routing import ApiRouter
 
 _LOGGER = logging.getLogger(__name__)
@@ -129,7 +130,13 @@ def _collectors(app: web.Application) -> Iterable[str]:
 
 def api_routers() -> list[ApiRouter]:
     """Every route table of the app, in registration order."""
-    return [system_api.router, setup_api.router, auth_api.router, integrations_api.router]
+    return [
+        system_api.router,
+        setup_api.router,
+        auth_api.router,
+        integrations_api.router,
+        ws_api.router,
+    ]
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -153,5 +160,7 @@ def create_app(settings: Settings) -> web.Application:
     for router in routers:
         router.register(app)
     # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
+    app[keys.WEBSOCKETS] = set()
+    app.on_shutdown.append(ws_api.close_all)
     app.cleanup_ctx.extend([_storage_ctx, _bus_ctx, _http_ctx, _auth_ctx, _integrations_ctx])
     return app

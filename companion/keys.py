@@ -27,6 +27,7 @@ AUTH = web.AppKey("auth", AuthService)
 ENTRIES = web.AppKey("entries", ConfigEntries)
 METRICS = web.AppKey("metrics", Metrics)
 ROUTERS = web.AppKey("routers", list["ApiRouter"])
+WEBSOCKETS = web.AppKey("websockets", set[web.WebSocketResponse])
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

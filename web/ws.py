@@ -1,0 +1,297 @@
+"""The client websocket `/api/ws` (Home Assistant's style): auth, commands, pushed events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from companion import __version__, keys
+from companion.events import Event, EventStream, SubscriberDropped
+from companion.services.auth import Principal
+from web.middlewares import resolve_principal
+from web.routing import ApiRouter
+
+_LOGGER = logging.getLogger(__name__)
+
+router = ApiRouter("websocket")
+
+# Sent when a client falls so far behind that its event queue overflowed.
+CLOSE_QUEUE_OVERFLOW = 4008
+CLIENT_QUEUE_SIZE = 1024
+AUTH_TIMEOUT_SECONDS = 10.0
+# Event types only administrators receive.
+ADMIN_EVENT_TYPES = frozenset({"integration.state"})
+
+CommandHandler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A websocket command: its handler and whether it needs an administrator."""
+
+    handler: CommandHandler
+    admin: bool = False
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, *, admin: bool = False) -> Callable[[CommandHandler], CommandHandler]:
+    """Register a websocket command handler (its return value becomes the result)."""
+
+    def decorate(handler: CommandHandler) -> CommandHandler:
+        COMMANDS[name] = Command(handler, admin)
+        return handler
+
+    return decorate
+
+
+class CommandError(Exception):
+    """Raised by a command handler to answer with an error result."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Connection:
+    """One authenticated client socket and its event subscriptions."""
+
+    def __init__(
+        self, app: web.Application, ws: web.WebSocketResponse, principal: Principal
+    ) -> None:
+        self.app = app
+        self.ws = ws
+        self.principal = principal
+        self.subscriptions: dict[int, str | None] = {}
+        self._stream: EventStream | None = None
+        self._pump: asyncio.Task[None] | None = None
+
+    def visible(self, event: Event) -> bool:
+        """Users see their own events and global ones; administrators see everything."""
+        if self.principal.is_admin:
+            return True
+        if event.type in ADMIN_EVENT_TYPES:
+            return False
+        return event.user_id is None or event.user_id == self.principal.jellyfin_id
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Send one JSON message (ignored once the socket is closing)."""
+        if not self.ws.closed:
+            await self.ws.send_str(json.dumps(message, separators=(",", ":"), default=str))
+
+    def subscribe(self, sub_id: int, event_type: str | None) -> None:
+        """Start forwarding events (of one type, or all) under this subscription id."""
+        self.subscriptions[sub_id] = event_type
+        if self._stream is None:
+            self._stream = self.app[keys.BUS].stream(
+                maxsize=CLIENT_QUEUE_SIZE, name=f"ws:{self.principal.name}"
+            )
+            self._pump = asyncio.create_task(self._forward(self._stream))
+
+    async def _forward(self, stream: EventStream) -> None:
+        try:
+            while True:
+                for event in await stream.get_batch():
+                    if not self.visible(event):
+                        continue
+                    shape = event.as_dict()
+                    for sub_id, event_type in list(self.subscriptions.items()):
+                        if event_type is None or event_type == event.type:
+                            await self.send({"id": sub_id, "type": "event", "event": shape})
+        except SubscriberDropped:
+            _LOGGER.warning(
+                "Closing websocket of %s: it fell behind on events", self.principal.name
+            )
+            await self.ws.close(
+                code=CLOSE_QUEUE_OVERFLOW, message=b"Event queue overflowed; reconnect"
+            )
+        except StopAsyncIteration:
+            return
+        except (ConnectionResetError, RuntimeError):
+            return
+
+    async def close(self) -> None:
+        """Stop forwarding and release the bus subscription."""
+        if self._stream is not None:
+            self._stream.close()
+        if self._pump is not None:
+            self._pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pump
+
+
+@command("subscribe_events")
+async def _subscribe(conn: Connection, msg: dict[str, Any]) -> Any:
+    event_type = msg.get("event_type")
+    if event_type is not None and not isinstance(event_type, str):
+        raise CommandError("invalid_format", "event_type must be a string")
+    conn.subscribe(int(msg["id"]), event_type)
+    return None
+
+
+@command("unsubscribe_events")
+async def _unsubscribe(conn: Connection, msg: dict[str, Any]) -> Any:
+    sub_id = msg.get("subscription")
+    if not isinstance(sub_id, int) or sub_id not in conn.subscriptions:
+        raise CommandError("not_found", "Subscription not found.")
+    del conn.subscriptions[sub_id]
+    return None
+
+
+async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Principal | None:
+    principal = await resolve_principal(request)
+    await ws.send_json({"type": "auth_required", "version": __version__})
+    if principal is not None:
+        await ws.send_json({"type": "auth_ok", "version": __version__})
+        return principal
+    try:
+        msg = await ws.receive(timeout=AUTH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"Authentication timed out")
+        return None
+    if msg.type != WSMsgType.TEXT:
+        return None
+    try:
+        data = json.loads(msg.data)
+    except json.JSONDecodeError:
+        data = None
+    token = (
+        data.get("access_token") if isinstance(data, dict) and data.get("type") == "auth" else None
+    )
+    if isinstance(token, str):
+        principal = await request.app[keys.AUTH].resolve_token(token)
+    if principal is None or principal.kind == "setup":
+        await ws.send_json({"type": "auth_invalid", "message": "Invalid access token or session."})
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"Authentication failed")
+        return None
+    await ws.send_json({"type": "auth_ok", "version": __version__})
+    return principal
+
+
+async def _handle(conn: Connection, raw: str) -> None:
+    try:
+        msg = json.loads(raw)
+    except json.JSONDecodeError:
+        await conn.send(
+            {
+                "id": None,
+                "type": "result",
+                "success": False,
+                "error": {"code": "invalid_format", "message": "Message is not valid JSON."},
+            }
+        )
+        return
+    msg_id = msg.get("id") if isinstance(msg, dict) else None
+    if (
+        not isinstance(msg, dict)
+        or not isinstance(msg_id, int)
+        or isinstance(msg_id, bool)
+        or not isinstance(msg.get("type"), str)
+    ):
+        await conn.send(
+            {
+                "id": msg_id if isinstance(msg_id, int) else None,
+                "type": "result",
+                "success": False,
+                "error": {
+                    "code": "invalid_format",
+                    "message": "Messages need an integer id and a type.",
+                },
+            }
+        )
+        return
+    if msg["type"] == "ping":
+        await conn.send({"id": msg_id, "type": "pong"})
+        return
+    cmd = COMMANDS.get(msg["type"])
+    if cmd is None:
+        await conn.send(
+            {
+                "id": msg_id,
+                "type": "result",
+                "success": False,
+                "error": {"code": "unknown_command", "message": f"Unknown command: {msg['type']}."},
+            }
+        )
+        return
+    if cmd.admin and not conn.principal.is_admin:
+        await conn.send(
+            {
+                "id": msg_id,
+                "type": "result",
+                "success": False,
+                "error": {"code": "unauthorized", "message": "Only administrators can do that."},
+            }
+        )
+        return
+    try:
+        result = await cmd.handler(conn, msg)
+    except CommandError as err:
+        await conn.send(
+            {
+                "id": msg_id,
+                "type": "result",
+                "success": False,
+                "error": {"code": err.code, "message": err.message},
+            }
+        )
+        return
+    except Exception:
+        _LOGGER.exception("Websocket command %s failed", msg["type"])
+        await conn.send(
+            {
+                "id": msg_id,
+                "type": "result",
+                "success": False,
+                "error": {
+                    "code": "unknown_error",
+                    "message": "Unexpected error; check the companion log.",
+                },
+            }
+        )
+        return
+    await conn.send({"id": msg_id, "type": "result", "success": True, "result": result})
+
+
+@router.get(
+    "/api/ws",
+    summary="Client websocket: authenticate, subscribe to events, send commands",
+    auth="public",
+)
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """Serve one client websocket connection."""
+    ws = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    sockets = request.app[keys.WEBSOCKETS]
+    sockets.add(ws)
+    conn: Connection | None = None
+    try:
+        principal = await _authenticate(request, ws)
+        if principal is None:
+            return ws
+        conn = Connection(request.app, ws, principal)
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                await _handle(conn, msg.data)
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        sockets.discard(ws)
+        if conn is not None:
+            await conn.close()
+    return ws
+
+
+async def close_all(app: web.Application) -> None:
+    """Close every client websocket (on shutdown)."""
+    for ws in list(app[keys.WEBSOCKETS]):
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"Server shutdown")
