@@ -293,5 +293,6 @@ async def websocket(request: web.Request) -> web.StreamResponse:
 
 async def close_all(app: web.Application) -> None:
     """Close every client websocket (on shutdown)."""
-    for ws in list(app[keys.WEBSOCKETS]):
+    sockets: set[web.WebSocketResponse] = app[keys.WEBSOCKETS]
+    for ws in list(sockets):
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"Server shutdown")

@@ -27,7 +27,6 @@ from integrations.jellyfin.exceptions import (
     JellyfinResponseError,
     JellyfinUnsupportedVersionError,
 )
-from integrations.jellyfin.models import ServerInfo
 from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,17 +43,21 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     base = JellyfinClient(data[CONF_URL], session=ctx.session, device_id=device_id)
     api_key = data.get(CONF_API_KEY)
     try:
-        user_client = await _user_client(base, entry)
-        service = base.with_token(api_key, None) if api_key else user_client
-        if service is None:
+        login = await _user_login(base, entry)
+        if api_key:
+            service = base.with_token(api_key, None)
+        elif login is not None:
+            service = base.with_token(*login)
+        else:
             raise ConfigEntryAuthFailed(NO_CREDENTIAL)
         try:
             info = await service.system_info()
         except JellyfinAuthenticationError as err:
             raise ConfigEntryAuthFailed(API_KEY_REJECTED if api_key else LOGIN_REJECTED) from err
         check_version(info)
-        if user_client is not None and user_client is not service:
-            user_client = await _check_user_client(user_client, info)
+        user_client = service if not api_key else None
+        if api_key and login is not None:
+            user_client = await _checked(service.with_token(*login))
     except (JellyfinConnectionError, JellyfinUnsupportedVersionError) as err:
         # An upgrade of Jellyfin fixes the version, so it is retried like an outage.
         raise ConfigEntryNotReady(str(err)) from err
@@ -76,11 +79,11 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
     """Nothing to release: the clients share the app's HTTP session."""
 
 
-async def _user_client(base: JellyfinClient, entry: ConfigEntry) -> JellyfinClient | None:
+async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> tuple[str, str] | None:
     data = entry.data
     token, user_id = data.get(CONF_ACCESS_TOKEN), data.get(CONF_USER_ID)
     if token and user_id:
-        return base.with_token(token, user_id)
+        return token, user_id
     username, password = data.get(CONF_USERNAME), data.get(CONF_PASSWORD)
     if not (username and password):
         return None
@@ -96,22 +99,16 @@ async def _user_client(base: JellyfinClient, entry: ConfigEntry) -> JellyfinClie
         _LOGGER.warning(
             "Jellyfin user %s is not an administrator; live events are limited", username
         )
-    return base.with_token(auth.access_token, auth.user.id)
+    return auth.access_token, auth.user.id
 
 
-async def _check_user_client(client: JellyfinClient, info: ServerInfo) -> JellyfinClient | None:
+async def _checked(client: JellyfinClient) -> JellyfinClient | None:
     # The API key is the service credential; a broken user sign-in only costs live events.
     try:
         await client.me()
-    except JellyfinAuthenticationError:
-        _LOGGER.warning(
-            "Jellyfin at %s rejected the stored sign-in; live events are limited", client.host
-        )
-        return None
+    except JellyfinConnectionError:
+        raise
     except JellyfinError as err:
-        if isinstance(err, JellyfinConnectionError):
-            raise
-        _LOGGER.warning("Jellyfin at %s: checking the stored sign-in failed (%s)", client.host, err)
+        _LOGGER.warning("Jellyfin at %s: the stored sign-in does not work (%s)", client.host, err)
         return None
-    client._server_version = info.version
     return client

@@ -52,7 +52,11 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 async def login(
-    http: aiohttp.ClientSession, url: str, user: str = "demo", pw: str = "demo", device_id: str = "dev-1"
+    http: aiohttp.ClientSession,
+    url: str,
+    user: str = "demo",
+    pw: str = "demo",
+    device_id: str = "dev-1",
 ) -> dict[str, Any]:
     async with http.post(
         f"{url}/Users/AuthenticateByName",

@@ -16,7 +16,9 @@ async def status(http: aiohttp.ClientSession, url: str, **kw: object) -> int:
 
 
 @pytest.mark.parametrize("version", ["10.10.7", "10.11.6", "12.0.0"])
-async def test_auth_forms_per_version(make_fake: FakeFactory, http: aiohttp.ClientSession, version: str) -> None:
+async def test_auth_forms_per_version(
+    make_fake: FakeFactory, http: aiohttp.ClientSession, version: str
+) -> None:
     fake = await make_fake(version=version)
     info = f"{fake.url}/System/Info"
     legacy_ok = 200 if version != "12.0.0" else 401
@@ -28,7 +30,10 @@ async def test_auth_forms_per_version(make_fake: FakeFactory, http: aiohttp.Clie
     assert await status(http, info, headers={"X-MediaBrowser-Token": FAKE_API_KEY}) == legacy_ok
     emby = mb_header(FAKE_API_KEY).replace("MediaBrowser", "Emby")
     assert await status(http, info, headers={"Authorization": emby}) == legacy_ok
-    assert await status(http, info, headers={"X-Emby-Authorization": mb_header(FAKE_API_KEY)}) == legacy_ok
+    assert (
+        await status(http, info, headers={"X-Emby-Authorization": mb_header(FAKE_API_KEY)})
+        == legacy_ok
+    )
     # scheme is case-insensitive, values may be unquoted and url-encoded
     hdr = f"mediabrowser Client=a%20b, Device=d, DeviceId=x, Version=1, Token={FAKE_API_KEY}"
     assert await status(http, info, headers={"Authorization": hdr}) == 200
@@ -41,7 +46,9 @@ async def test_auth_forms_per_version(make_fake: FakeFactory, http: aiohttp.Clie
         assert body["Version"] == version and body["Id"] == FAKE_SERVER_ID
 
 
-async def test_unsupported_version_reports_itself(make_fake: FakeFactory, http: aiohttp.ClientSession) -> None:
+async def test_unsupported_version_reports_itself(
+    make_fake: FakeFactory, http: aiohttp.ClientSession
+) -> None:
     fake = await make_fake(version="10.8.13")
     async with http.get(f"{fake.url}/System/Info/Public") as r:
         assert (await r.json())["Version"] == "10.8.13"
@@ -65,7 +72,9 @@ async def test_api_key_is_admin_without_user(fake, http: aiohttp.ClientSession) 
         assert {u["Name"] for u in await r.json()} == {"demo", "guest"}
     # no user -> no UserData on /Items
     async with http.get(
-        f"{fake.url}/Items", headers=h, params={"recursive": "true", "limit": "1", "includeItemTypes": "Audio"}
+        f"{fake.url}/Items",
+        headers=h,
+        params={"recursive": "true", "limit": "1", "includeItemTypes": "Audio"},
     ) as r:
         assert "UserData" not in (await r.json())["Items"][0]
     extra = fake.add_api_key("other")
@@ -84,30 +93,54 @@ async def test_authenticate_and_revocation(fake, http: aiohttp.ClientSession) ->
         assert r.status == 200 and (await r.json())["Name"] == "demo"
     other = await login(http, fake.url, device_id="dev-2")
     tok2 = (await login(http, fake.url))["AccessToken"]  # same DeviceId -> tok1 revoked
-    assert await status(http, f"{fake.url}/Users/Me", headers={"Authorization": mb_header(tok1)}) == 401
-    assert await status(http, f"{fake.url}/Users/Me", headers={"Authorization": mb_header(tok2)}) == 200
+    assert (
+        await status(http, f"{fake.url}/Users/Me", headers={"Authorization": mb_header(tok1)})
+        == 401
+    )
+    assert (
+        await status(http, f"{fake.url}/Users/Me", headers={"Authorization": mb_header(tok2)})
+        == 200
+    )
     tok3 = other["AccessToken"]
-    assert await status(http, f"{fake.url}/Users/Me", headers={"Authorization": mb_header(tok3)}) == 200
+    assert (
+        await status(http, f"{fake.url}/Users/Me", headers={"Authorization": mb_header(tok3)})
+        == 200
+    )
     # guest is not admin
     guest = (await login(http, fake.url, "guest", "guest", "dev-3"))["AccessToken"]
-    assert await status(http, f"{fake.url}/Users", headers={"Authorization": mb_header(guest)}) == 403
-    assert await status(
-        http, f"{fake.url}/Users/{fake.user_id('demo')}", headers={"Authorization": mb_header(guest)}
-    ) == 403
+    assert (
+        await status(http, f"{fake.url}/Users", headers={"Authorization": mb_header(guest)}) == 403
+    )
+    assert (
+        await status(
+            http,
+            f"{fake.url}/Users/{fake.user_id('demo')}",
+            headers={"Authorization": mb_header(guest)},
+        )
+        == 403
+    )
 
 
 async def test_authenticate_errors(fake, http: aiohttp.ClientSession) -> None:  # type: ignore[no-untyped-def]
     url = f"{fake.url}/Users/AuthenticateByName"
-    async with http.post(url, json={"Username": "demo", "Pw": "nope"}, headers={"Authorization": mb_header()}) as r:
+    async with http.post(
+        url, json={"Username": "demo", "Pw": "nope"}, headers={"Authorization": mb_header()}
+    ) as r:
         assert r.status == 401
         assert await r.text() == "Error processing request."
         assert r.content_type == "text/plain"
-    async with http.post(url, json={"Username": "demo", "Pw": "demo"}, headers={"Authorization": 'MediaBrowser Client="x"'}) as r:
+    async with http.post(
+        url,
+        json={"Username": "demo", "Pw": "demo"},
+        headers={"Authorization": 'MediaBrowser Client="x"'},
+    ) as r:
         assert r.status == 400
 
 
 async def test_deleted_and_disabled_users(fake, http: aiohttp.ClientSession) -> None:  # type: ignore[no-untyped-def]
-    async with http.post(f"{fake.url}/__fake__/users", json={"name": "eve", "password": "pw", "admin": False}) as r:
+    async with http.post(
+        f"{fake.url}/__fake__/users", json={"name": "eve", "password": "pw", "admin": False}
+    ) as r:
         uid = (await r.json())["id"]
     assert uid == fake.user_id("eve")
     tok = (await login(http, fake.url, "eve", "pw"))["AccessToken"]

@@ -11,14 +11,18 @@ from companion.testing.jellyfin import FakeJellyfin
 from .conftest import api_headers, get_json, login, mb_header
 
 
-async def test_faults_latency_errors_and_paths(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
+async def test_faults_latency_errors_and_paths(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
     async with http.put(f"{fake.url}/__fake__/faults", json={"latency_ms": 150}) as r:
         assert r.status == 204
     t0 = time.perf_counter()
     async with http.get(f"{fake.url}/System/Info/Public") as r:
         assert r.status == 200
     assert time.perf_counter() - t0 >= 0.14
-    async with http.put(f"{fake.url}/__fake__/faults", json={"error_rate": 1.0, "status": 503, "paths": ["/Items"]}) as r:
+    async with http.put(
+        f"{fake.url}/__fake__/faults", json={"error_rate": 1.0, "status": 503, "paths": ["/Items"]}
+    ) as r:
         assert r.status == 204
     async with http.get(f"{fake.url}/Items", headers=api_headers()) as r:
         assert r.status == 503 and await r.text() == "Error processing request."
@@ -44,9 +48,14 @@ async def test_request_log(fake: FakeJellyfin, http: aiohttp.ClientSession) -> N
 
 async def test_sessions_and_remote_control(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
     t = fake.library.tracks[0]
-    async with http.post(f"{fake.url}/__fake__/users/guest/playback", json={"item_id": t.id, "event": "start", "device": "Kitchen", "client": "Finamp"}) as r:
+    async with http.post(
+        f"{fake.url}/__fake__/users/guest/playback",
+        json={"item_id": t.id, "event": "start", "device": "Kitchen", "client": "Finamp"},
+    ) as r:
         sid = (await r.json())["session_id"]
-    sessions = await get_json(http, f"{fake.url}/Sessions", controllableByUserId=fake.user_id("demo"))
+    sessions = await get_json(
+        http, f"{fake.url}/Sessions", controllableByUserId=fake.user_id("demo")
+    )
     kitchen = next(s for s in sessions if s["Id"] == sid)
     assert kitchen["NowPlayingItem"]["Id"] == t.id and kitchen["Client"] == "Finamp"
     assert kitchen["PlayState"]["PositionTicks"] == 0
@@ -56,11 +65,19 @@ async def test_sessions_and_remote_control(fake: FakeJellyfin, http: aiohttp.Cli
     mine = await get_json(http, f"{fake.url}/Sessions", guest)
     assert mine and all(s["UserId"] == fake.user_id("guest") for s in mine)
     h = {"Authorization": mb_header(demo)}
-    async with http.post(f"{fake.url}/Sessions/{sid}/Playing", headers=h, params={"playCommand": "PlayNow", "itemIds": t.id}) as r:
+    async with http.post(
+        f"{fake.url}/Sessions/{sid}/Playing",
+        headers=h,
+        params={"playCommand": "PlayNow", "itemIds": t.id},
+    ) as r:
         assert r.status == 204
     async with http.post(f"{fake.url}/Sessions/{sid}/Playing/Pause", headers=h) as r:
         assert r.status == 204
-    async with http.post(f"{fake.url}/Sessions/{sid}/Command", headers=h, json={"Name": "SetVolume", "Arguments": {"Volume": "50"}}) as r:
+    async with http.post(
+        f"{fake.url}/Sessions/{sid}/Command",
+        headers=h,
+        json={"Name": "SetVolume", "Arguments": {"Volume": "50"}},
+    ) as r:
         assert r.status == 204
     async with http.post(f"{fake.url}/Sessions/{'0' * 32}/Playing/Pause", headers=h) as r:
         assert r.status == 404

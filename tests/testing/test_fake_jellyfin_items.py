@@ -35,19 +35,27 @@ async def test_no_default_limit_and_paging(fake: FakeJellyfin, http: aiohttp.Cli
 async def test_root_lists_views(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
     views = await get_json(http, f"{fake.url}/Items")
     kinds = {(v["Name"], v["CollectionType"], v["Type"]) for v in views["Items"]}
-    assert ("Music", "music", "CollectionFolder") in kinds and ("Movies", "movies", "CollectionFolder") in kinds
+    assert ("Music", "music", "CollectionFolder") in kinds and (
+        "Movies",
+        "movies",
+        "CollectionFolder",
+    ) in kinds
 
 
 async def test_sorting(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
     url = f"{fake.url}/Items"
-    res = await get_json(http, url, **audio(sortBy="DateCreated", sortOrder="Descending", fields="DateCreated"))
+    res = await get_json(
+        http, url, **audio(sortBy="DateCreated", sortOrder="Descending", fields="DateCreated")
+    )
     dates = [i["DateCreated"] for i in res["Items"]]
     assert dates == sorted(dates, reverse=True)
     assert all(d.endswith("Z") and len(d.split(".")[1]) == 8 for d in dates)
     res = await get_json(http, url, **audio(sortBy="Runtime,SortName", sortOrder="Ascending"))
     ticks = [i["RunTimeTicks"] for i in res["Items"]]
     assert ticks == sorted(ticks)
-    res = await get_json(http, url, recursive="true", includeItemTypes="MusicAlbum", sortBy="ProductionYear,SortName")
+    res = await get_json(
+        http, url, recursive="true", includeItemTypes="MusicAlbum", sortBy="ProductionYear,SortName"
+    )
     years = [i.get("ProductionYear", 0) for i in res["Items"]]
     assert years == sorted(years)
     res = await get_json(http, url, **audio(sortBy="Album,ParentIndexNumber,IndexNumber"))
@@ -60,11 +68,23 @@ async def test_sorting(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
 async def test_fields_only_when_requested(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
     url = f"{fake.url}/Items"
     plain = (await get_json(http, url, **audio(limit="1")))["Items"][0]
-    for f in ("ProviderIds", "DateCreated", "Genres", "Path", "MediaSources", "SortName", "DateLastSaved"):
+    for f in (
+        "ProviderIds",
+        "DateCreated",
+        "Genres",
+        "Path",
+        "MediaSources",
+        "SortName",
+        "DateLastSaved",
+    ):
         assert f not in plain
     assert plain["Type"] == "Audio" and plain["MediaType"] == "Audio" and "ArtistItems" in plain
     full = await get_json(
-        http, url, **audio(fields="ProviderIds,DateCreated,Genres,DateLastSaved,SortName,ParentId,MediaSources,Path")
+        http,
+        url,
+        **audio(
+            fields="ProviderIds,DateCreated,Genres,DateLastSaved,SortName,ParentId,MediaSources,Path"
+        ),
     )
     with_mb = [i for i in full["Items"] if i["ProviderIds"]]
     assert with_mb and "MusicBrainzTrack" in with_mb[0]["ProviderIds"]
@@ -93,7 +113,9 @@ async def test_filters(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
     res3 = await get_json(http, url, parentId=hyph)
     assert res3["TotalRecordCount"] == len(album.track_ids)
     artist = lib.by_id[album.album_artist_ids[0]]
-    res = await get_json(http, url, recursive="true", includeItemTypes="MusicAlbum", albumArtistIds=artist.id)
+    res = await get_json(
+        http, url, recursive="true", includeItemTypes="MusicAlbum", albumArtistIds=artist.id
+    )
     assert album.id in {i["Id"] for i in res["Items"]}
     t = lib.tracks[5]
     res = await get_json(http, url, **audio(searchTerm=t.name.lower()[:6]))
@@ -102,7 +124,7 @@ async def test_filters(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
     assert all(t.genres[0] in i.get("Genres", [t.genres[0]]) for i in res["Items"]) and res["Items"]
     res = await get_json(http, url, **audio(years=str(t.year), fields="Genres"))
     assert all(i["ProductionYear"] == t.year for i in res["Items"]) and res["Items"]
-    res = await get_json(http, url, **audio(ids=f"{t.id},{str(uuid.UUID(lib.tracks[6].id))}"))
+    res = await get_json(http, url, **audio(ids=f"{t.id},{uuid.UUID(lib.tracks[6].id)!s}"))
     assert res["TotalRecordCount"] == 2
     res = await get_json(http, url, **audio(ids=f"{t.id},{lib.tracks[6].id}", excludeItemIds=t.id))
     assert [i["Id"] for i in res["Items"]] == [lib.tracks[6].id]
@@ -116,7 +138,9 @@ async def test_filters(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
         assert len(item["ArtistItems"]) == 2 and "feat." in item["Name"]
 
 
-async def test_favorites_played_and_user_filters(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
+async def test_favorites_played_and_user_filters(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
     tok = (await login(http, fake.url))["AccessToken"]
     h = {"Authorization": mb_header(tok)}
     uid = fake.user_id("demo")
@@ -124,7 +148,9 @@ async def test_favorites_played_and_user_filters(fake: FakeJellyfin, http: aioht
     async with http.post(f"{fake.url}/UserFavoriteItems/{t1.id}", headers=h) as r:
         body = await r.json()
         assert r.status == 200 and body["IsFavorite"] is True and body["ItemId"] == t1.id
-    async with http.post(f"{fake.url}/Users/{str(uuid.UUID(uid))}/FavoriteItems/{t2.id}", headers=h) as r:
+    async with http.post(
+        f"{fake.url}/Users/{uuid.UUID(uid)!s}/FavoriteItems/{t2.id}", headers=h
+    ) as r:
         assert (await r.json())["IsFavorite"] is True
     async with http.post(f"{fake.url}/UserPlayedItems/{t2.id}", headers=h) as r:
         assert (await r.json())["Played"] is True
@@ -140,15 +166,29 @@ async def test_favorites_played_and_user_filters(fake: FakeJellyfin, http: aioht
     async with http.get(f"{fake.url}/UserItems/{t2.id}/UserData", headers=h) as r:
         ud = await r.json()
         assert ud["Played"] and ud["PlayCount"] == 1 and ud["Key"]
-    async with http.post(f"{fake.url}/UserItems/{t2.id}/UserData", headers=h, json={"PlayCount": 7}) as r:
+    async with http.post(
+        f"{fake.url}/UserItems/{t2.id}/UserData", headers=h, json={"PlayCount": 7}
+    ) as r:
         assert (await r.json())["PlayCount"] == 7
-    res = await get_json(http, f"{fake.url}/Items", tok, **audio(sortBy="PlayCount", sortOrder="Descending", limit="1"))
+    res = await get_json(
+        http,
+        f"{fake.url}/Items",
+        tok,
+        **audio(sortBy="PlayCount", sortOrder="Descending", limit="1"),
+    )
     assert res["Items"][0]["Id"] == t2.id
-    res = await get_json(http, f"{fake.url}/Items", tok, **audio(minDateLastSavedForUser="2000-01-01T00:00:00.0000000Z"))
+    res = await get_json(
+        http,
+        f"{fake.url}/Items",
+        tok,
+        **audio(minDateLastSavedForUser="2000-01-01T00:00:00.0000000Z"),
+    )
     assert {i["Id"] for i in res["Items"]} == {t1.id, t2.id}
     # a non-admin may not name another user
     guest = (await login(http, fake.url, "guest", "guest", "g"))["AccessToken"]
-    async with http.get(f"{fake.url}/Items", headers={"Authorization": mb_header(guest)}, params={"userId": uid}) as r:
+    async with http.get(
+        f"{fake.url}/Items", headers={"Authorization": mb_header(guest)}, params={"userId": uid}
+    ) as r:
         assert r.status == 403
     async with http.get(f"{fake.url}/Items/{'f' * 32}", headers=h) as r:
         assert r.status == 404
@@ -182,5 +222,7 @@ async def test_ids_with_hyphens_everywhere(fake: FakeJellyfin, http: aiohttp.Cli
     uid = str(uuid.UUID(fake.user_id("demo")))
     item = await get_json(http, f"{fake.url}/Items/{hy}", userId=uid)
     assert item["Id"] == t.id
-    async with http.post(f"{fake.url}/UserFavoriteItems/{hy}", headers=api_headers(), params={"userId": uid}) as r:
+    async with http.post(
+        f"{fake.url}/UserFavoriteItems/{hy}", headers=api_headers(), params={"userId": uid}
+    ) as r:
         assert r.status == 200

@@ -20,13 +20,17 @@ async def test_stream_full_range_head(fake: FakeJellyfin, http: aiohttp.ClientSe
         assert int(r.headers["Content-Length"]) == len(full)
     with wave.open(io.BytesIO(full)) as w:  # a valid WAV file
         assert w.getnframes() > 0
-    async with http.get(f"{fake.url}/Audio/{t.id}/stream.flac", headers={"Range": "bytes=10-109"}) as r:
+    async with http.get(
+        f"{fake.url}/Audio/{t.id}/stream.flac", headers={"Range": "bytes=10-109"}
+    ) as r:
         assert r.status == 206
         assert r.headers["Content-Range"] == f"bytes 10-109/{len(full)}"
         assert await r.read() == full[10:110]
     async with http.get(f"{fake.url}/Audio/{t.id}/stream", headers={"Range": "bytes=-16"}) as r:
         assert r.status == 206 and await r.read() == full[-16:]
-    async with http.get(f"{fake.url}/Audio/{t.id}/stream", headers={"Range": f"bytes={len(full)}-"}) as r:
+    async with http.get(
+        f"{fake.url}/Audio/{t.id}/stream", headers={"Range": f"bytes={len(full)}-"}
+    ) as r:
         assert r.status == 416
     async with http.head(f"{fake.url}/Audio/{t.id}/stream") as r:
         assert r.status == 200 and int(r.headers["Content-Length"]) == len(full)
@@ -38,14 +42,20 @@ async def test_stream_full_range_head(fake: FakeJellyfin, http: aiohttp.ClientSe
         assert r.status == 200 and await r.read() == full
 
 
-async def test_large_stream_is_generated_lazily(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
+async def test_large_stream_is_generated_lazily(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
     t = fake.library.tracks[1]
     size = 50 * 1024 * 1024
-    async with http.put(f"{fake.url}/__fake__/library/tracks/{t.id}/size", json={"size_bytes": size}) as r:
+    async with http.put(
+        f"{fake.url}/__fake__/library/tracks/{t.id}/size", json={"size_bytes": size}
+    ) as r:
         assert r.status == 204
     async with http.head(f"{fake.url}/Audio/{t.id}/stream") as r:
         assert int(r.headers["Content-Length"]) == size
-    async with http.get(f"{fake.url}/Audio/{t.id}/stream", headers={"Range": f"bytes={size - 10}-"}) as r:
+    async with http.get(
+        f"{fake.url}/Audio/{t.id}/stream", headers={"Range": f"bytes={size - 10}-"}
+    ) as r:
         assert r.status == 206 and len(await r.read()) == 10
     total = 0
     async with http.get(f"{fake.url}/Audio/{t.id}/stream") as r:

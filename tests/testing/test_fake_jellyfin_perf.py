@@ -17,8 +17,14 @@ async def test_100k_library(make_fake: FakeFactory, http: aiohttp.ClientSession)
     gen = time.perf_counter() - t0
     assert len(fake.library.tracks) == 100_000
     url = f"{fake.url}/Items"
-    params = {"recursive": "true", "includeItemTypes": "Audio", "sortBy": "SortName", "limit": "100",
-              "fields": "ProviderIds,DateCreated,Genres", "userId": fake.user_id("demo")}
+    params = {
+        "recursive": "true",
+        "includeItemTypes": "Audio",
+        "sortBy": "SortName",
+        "limit": "100",
+        "fields": "ProviderIds,DateCreated,Genres",
+        "userId": fake.user_id("demo"),
+    }
     await get_json(http, url, **params)  # warm the connection
     timings = []
     for start in range(0, 5000, 500):
@@ -32,7 +38,9 @@ async def test_100k_library(make_fake: FakeFactory, http: aiohttp.ClientSession)
     album_ms = (time.perf_counter() - t) * 1000
     assert res["TotalRecordCount"] == len(album.track_ids)
     t = time.perf_counter()
-    await get_json(http, url, recursive="true", includeItemTypes="Audio", searchTerm="harbor", limit="100")
+    await get_json(
+        http, url, recursive="true", includeItemTypes="Audio", searchTerm="harbor", limit="100"
+    )
     search_ms = (time.perf_counter() - t) * 1000
     print(
         f"\n100k generation+start {gen:.2f}s; 100-item page median {sorted(timings)[len(timings) // 2]:.1f} ms "

@@ -17,7 +17,9 @@ async def create(http: aiohttp.ClientSession, url: str, h: dict[str, str], **bod
         return pid
 
 
-async def entries(http: aiohttp.ClientSession, url: str, pid: str, tok: str) -> list[dict[str, Any]]:
+async def entries(
+    http: aiohttp.ClientSession, url: str, pid: str, tok: str
+) -> list[dict[str, Any]]:
     res = await get_json(http, f"{url}/Playlists/{pid}/Items", tok)
     items: list[dict[str, Any]] = res["Items"]
     assert res["TotalRecordCount"] == len(items)
@@ -25,13 +27,17 @@ async def entries(http: aiohttp.ClientSession, url: str, pid: str, tok: str) -> 
 
 
 @pytest.mark.parametrize("version", ["10.10.7", "10.11.6"])
-async def test_playlists_10x_skip_duplicates(make_fake: FakeFactory, http: aiohttp.ClientSession, version: str) -> None:
+async def test_playlists_10x_skip_duplicates(
+    make_fake: FakeFactory, http: aiohttp.ClientSession, version: str
+) -> None:
     fake = await make_fake(version=version)
     tok = (await login(http, fake.url))["AccessToken"]
     h = {"Authorization": mb_header(tok)}
     a, b, c = (t.id for t in fake.library.tracks[:3])
     pid = await create(http, fake.url, h, Name="Mix", Ids=[a, b], MediaType="Audio")
-    async with http.post(f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"ids": f"{a},{c}"}) as r:
+    async with http.post(
+        f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"ids": f"{a},{c}"}
+    ) as r:
         assert r.status == 204
     items = await entries(http, fake.url, pid, tok)
     assert [i["Id"] for i in items] == [a, b, c]
@@ -39,29 +45,43 @@ async def test_playlists_10x_skip_duplicates(make_fake: FakeFactory, http: aioht
     async with http.post(f"{fake.url}/Playlists/{pid}/Items/{c}/Move/0", headers=h) as r:
         assert r.status == 204
     assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [c, a, b]
-    async with http.delete(f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"entryIds": a}) as r:
+    async with http.delete(
+        f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"entryIds": a}
+    ) as r:
         assert r.status == 204
     assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [c, b]
     info = await get_json(http, f"{fake.url}/Playlists/{pid}", tok)
     assert info["ItemIds"] == [c, b] and info["OpenAccess"] is False
-    listed = await get_json(http, f"{fake.url}/Items", tok, includeItemTypes="Playlist", recursive="true")
+    listed = await get_json(
+        http, f"{fake.url}/Items", tok, includeItemTypes="Playlist", recursive="true"
+    )
     assert [p["Id"] for p in listed["Items"]] == [pid] and listed["Items"][0]["Type"] == "Playlist"
 
 
-async def test_playlists_12_allow_duplicates_and_position(make_fake: FakeFactory, http: aiohttp.ClientSession) -> None:
+async def test_playlists_12_allow_duplicates_and_position(
+    make_fake: FakeFactory, http: aiohttp.ClientSession
+) -> None:
     fake = await make_fake(version="12.0.0")
     tok = (await login(http, fake.url))["AccessToken"]
     h = {"Authorization": mb_header(tok)}
     a, b, c = (t.id for t in fake.library.tracks[:3])
     pid = await create(http, fake.url, h, Name="Mix", Ids=[a, b])
-    async with http.post(f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"ids": f"{a},{c}", "position": "1"}) as r:
+    async with http.post(
+        f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"ids": f"{a},{c}", "position": "1"}
+    ) as r:
         assert r.status == 204
     items = await entries(http, fake.url, pid, tok)
     assert [i["Id"] for i in items] == [a, a, c, b]
     pids = [i["PlaylistItemId"] for i in items]
-    assert len(set(pids)) == 4 and all(len(p) == 32 and p != i["Id"] for p, i in zip(pids, items, strict=True))
-    assert pids == [i["PlaylistItemId"] for i in await entries(http, fake.url, pid, tok)]  # persistent
-    async with http.delete(f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"entryIds": pids[1]}) as r:
+    assert len(set(pids)) == 4 and all(
+        len(p) == 32 and p != i["Id"] for p, i in zip(pids, items, strict=True)
+    )
+    assert pids == [
+        i["PlaylistItemId"] for i in await entries(http, fake.url, pid, tok)
+    ]  # persistent
+    async with http.delete(
+        f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"entryIds": pids[1]}
+    ) as r:
         assert r.status == 204
     assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [a, c, b]
     async with http.post(f"{fake.url}/Playlists/{pid}/Items/{pids[3]}/Move/0", headers=h) as r:
@@ -76,10 +96,16 @@ async def test_playlist_update_permissions_and_delete(fake, http: aiohttp.Client
     gh = {"Authorization": mb_header(guest_tok)}
     a, b = fake.library.tracks[0].id, fake.library.tracks[1].id
     # obsolete query parameters win over the body
-    async with http.post(f"{fake.url}/Playlists", headers=h, params={"name": "FromQuery"}, json={"Name": "FromBody"}) as r:
+    async with http.post(
+        f"{fake.url}/Playlists", headers=h, params={"name": "FromQuery"}, json={"Name": "FromBody"}
+    ) as r:
         pid = (await r.json())["Id"]
     assert fake.state.playlists[pid].name == "FromQuery"
-    async with http.post(f"{fake.url}/Playlists/{pid}", headers=h, json={"Ids": [b], "Name": "Renamed", "IsPublic": True}) as r:
+    async with http.post(
+        f"{fake.url}/Playlists/{pid}",
+        headers=h,
+        json={"Ids": [b], "Name": "Renamed", "IsPublic": True},
+    ) as r:
         assert r.status == 204
     assert (await get_json(http, f"{fake.url}/Playlists/{pid}", tok))["ItemIds"] == [b]
     async with http.post(f"{fake.url}/Playlists/{pid}/Items", headers=gh, params={"ids": a}) as r:
@@ -91,7 +117,11 @@ async def test_playlist_update_permissions_and_delete(fake, http: aiohttp.Client
     async with http.post(f"{fake.url}/Playlists/{'0' * 32}", headers=h, json={}) as r:
         assert r.status == 404
     # API key must pass UserId
-    async with http.post(f"{fake.url}/Playlists", headers=api_headers(), json={"Name": "k", "UserId": fake.user_id("guest")}) as r:
+    async with http.post(
+        f"{fake.url}/Playlists",
+        headers=api_headers(),
+        json={"Name": "k", "UserId": fake.user_id("guest")},
+    ) as r:
         assert r.status == 200
     async with http.delete(f"{fake.url}/Items/{pid}", headers=h) as r:
         assert r.status == 204

@@ -14,7 +14,9 @@ from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
 from .conftest import FakeFactory, login, mb_header
 
 
-async def recv(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 2.0) -> dict[str, Any]:
+async def recv(
+    ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 2.0
+) -> dict[str, Any]:
     """Wait for the next message of a type, skipping others."""
     async with asyncio.timeout(timeout):
         while True:
@@ -35,9 +37,16 @@ async def test_socket_rejects_bad_token(fake: FakeJellyfin, http: aiohttp.Client
         with pytest.raises(aiohttp.WSServerHandshakeError) as exc:
             await http.ws_connect(f"{fake.url}/socket", params=params)
         assert exc.value.status == 403
-    async with http.get(f"{fake.url}/socket", params={"ApiKey": "0" * 32}, headers={
-        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}) as r:
+    async with http.get(
+        f"{fake.url}/socket",
+        params={"ApiKey": "0" * 32},
+        headers={
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+    ) as r:
         assert r.status == 403 and await r.text() == "Error processing request."
 
 
@@ -55,7 +64,9 @@ async def test_api_key_socket_versions(make_fake: FakeFactory, http: aiohttp.Cli
 async def test_keepalive_and_reaping(make_fake: FakeFactory, http: aiohttp.ClientSession) -> None:
     fake = await make_fake(socket_timeout=0.6)
     tok = (await login(http, fake.url))["AccessToken"]
-    async with http.ws_connect(f"{fake.url}/socket", headers={"Authorization": mb_header(tok)}) as ws:
+    async with http.ws_connect(
+        f"{fake.url}/socket", headers={"Authorization": mb_header(tok)}
+    ) as ws:
         first = await recv(ws, "ForceKeepAlive")
         assert len(first["MessageId"]) == 32
         await ws.send_str("{not json")  # ignored
@@ -66,17 +77,25 @@ async def test_keepalive_and_reaping(make_fake: FakeFactory, http: aiohttp.Clien
         async with asyncio.timeout(3):
             while True:
                 msg = await ws.receive()
-                if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                if msg.type in (
+                    aiohttp.WSMsgType.CLOSE,
+                    aiohttp.WSMsgType.CLOSED,
+                    aiohttp.WSMsgType.CLOSING,
+                ):
                     break
 
 
-async def test_user_data_changed_only_to_own_user(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
+async def test_user_data_changed_only_to_own_user(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
     demo = (await login(http, fake.url))["AccessToken"]
     guest = (await login(http, fake.url, "guest", "guest", "g"))["AccessToken"]
     t = fake.library.tracks[0]
     async with (
         http.ws_connect(f"{fake.url}/socket", params={"ApiKey": demo}) as ws_demo,
-        http.ws_connect(f"{fake.url}/socket", headers={"Authorization": mb_header(guest, "g")}) as ws_guest,
+        http.ws_connect(
+            f"{fake.url}/socket", headers={"Authorization": mb_header(guest, "g")}
+        ) as ws_guest,
         http.ws_connect(f"{fake.url}/socket", params={"ApiKey": FAKE_API_KEY}) as ws_key,
     ):
         async with http.post(f"{fake.url}/__fake__/users/demo/favorites/{t.id}") as r:
@@ -97,19 +116,33 @@ async def test_user_data_changed_only_to_own_user(fake: FakeJellyfin, http: aioh
         await nothing(ws_demo, "UserDataChanged", 0.3)
 
 
-async def test_library_changed_after_add_and_remove(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
+async def test_library_changed_after_add_and_remove(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
     tok = (await login(http, fake.url))["AccessToken"]
     async with (
         http.ws_connect(f"{fake.url}/socket", params={"ApiKey": tok}) as ws,
         http.ws_connect(f"{fake.url}/socket", params={"ApiKey": FAKE_API_KEY}) as ws_key,
     ):
-        body = {"artist": "Sigur Rós", "album": "Ágætis byrjun", "title": "Svefn-g-englar", "year": 1999}
+        body = {
+            "artist": "Sigur Rós",
+            "album": "Ágætis byrjun",
+            "title": "Svefn-g-englar",
+            "year": 1999,
+        }
         async with http.post(f"{fake.url}/__fake__/library/tracks", json=body) as r:
             new_id = (await r.json())["id"]
         msg = await recv(ws, "LibraryChanged")
         data = msg["Data"]
         assert new_id in data["ItemsAdded"] and new_id not in data["ItemsUpdated"]
-        assert set(data) == {"FoldersAddedTo", "FoldersRemovedFrom", "ItemsAdded", "ItemsRemoved", "ItemsUpdated", "CollectionFolders"}
+        assert set(data) == {
+            "FoldersAddedTo",
+            "FoldersRemovedFrom",
+            "ItemsAdded",
+            "ItemsRemoved",
+            "ItemsUpdated",
+            "CollectionFolders",
+        }
         await nothing(ws_key, "LibraryChanged", 0.1)
         async with http.delete(f"{fake.url}/__fake__/library/tracks/{new_id}") as r:
             assert r.status == 204
@@ -117,17 +150,25 @@ async def test_library_changed_after_add_and_remove(fake: FakeJellyfin, http: ai
         assert new_id in msg["Data"]["ItemsRemoved"]
 
 
-async def test_sessions_subscription_and_scan(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
+async def test_sessions_subscription_and_scan(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
     tok = (await login(http, fake.url))["AccessToken"]
     t = fake.library.tracks[0]
     async with http.ws_connect(f"{fake.url}/socket", params={"ApiKey": tok}) as ws:
         await ws.send_str(json.dumps({"MessageType": "SessionsStart"}))  # no Data: ignored
-        async with http.post(f"{fake.url}/__fake__/users/demo/playback", json={"item_id": t.id, "event": "start", "device": "Phone"}) as r:
+        async with http.post(
+            f"{fake.url}/__fake__/users/demo/playback",
+            json={"item_id": t.id, "event": "start", "device": "Phone"},
+        ) as r:
             assert r.status == 200
         await nothing(ws, "Sessions", 0.3)
         await ws.send_str(json.dumps({"MessageType": "SessionsStart", "Data": "0,1500"}))
         await asyncio.sleep(0.05)
-        async with http.post(f"{fake.url}/__fake__/users/demo/playback", json={"item_id": t.id, "event": "stop", "device": "Phone"}) as r:
+        async with http.post(
+            f"{fake.url}/__fake__/users/demo/playback",
+            json={"item_id": t.id, "event": "stop", "device": "Phone"},
+        ) as r:
             assert r.status == 200
         sessions = (await recv(ws, "Sessions"))["Data"]
         phone = next(s for s in sessions if s["DeviceName"] == "Phone")
@@ -136,7 +177,9 @@ async def test_sessions_subscription_and_scan(fake: FakeJellyfin, http: aiohttp.
             assert r.status == 204
         ended = (await recv(ws, "ScheduledTaskEnded", 3))["Data"]
         assert ended["Key"] == "RefreshLibrary" and ended["Status"] == "Completed"
-    async with http.get(f"{fake.url}/ScheduledTasks/7738148ffcd07979c7ceb148e06b3aed", params={"ApiKey": tok}) as r:
+    async with http.get(
+        f"{fake.url}/ScheduledTasks/7738148ffcd07979c7ceb148e06b3aed", params={"ApiKey": tok}
+    ) as r:
         task = await r.json()
         assert task["State"] == "Idle" and task["LastExecutionResult"]["Key"] == "RefreshLibrary"
 

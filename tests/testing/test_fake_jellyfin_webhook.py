@@ -28,7 +28,9 @@ class Receiver:
         self.event.set()
         return web.Response(status=204)
 
-    async def wait_for(self, ntype: str, count: int = 1, timeout: float = 3) -> list[dict[str, Any]]:
+    async def wait_for(
+        self, ntype: str, count: int = 1, timeout: float = 3
+    ) -> list[dict[str, Any]]:
         async with asyncio.timeout(timeout):
             while True:
                 found = [c for c in self.calls if c["json"]["NotificationType"] == ntype]
@@ -53,13 +55,22 @@ async def receiver() -> AsyncIterator[Receiver]:
     await runner.cleanup()
 
 
-async def configure(http: aiohttp.ClientSession, fake: FakeJellyfin, rec: Receiver, **extra: Any) -> None:
-    body = {"url": rec.url, "headers": {"X-Webhook-Secret": "s3cret"}, "send_all_properties": True, **extra}
+async def configure(
+    http: aiohttp.ClientSession, fake: FakeJellyfin, rec: Receiver, **extra: Any
+) -> None:
+    body = {
+        "url": rec.url,
+        "headers": {"X-Webhook-Secret": "s3cret"},
+        "send_all_properties": True,
+        **extra,
+    }
     async with http.put(f"{fake.url}/__fake__/webhook", json=body) as r:
         assert r.status == 204
 
 
-async def test_user_data_saved_text_plain_and_escaping(fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver) -> None:
+async def test_user_data_saved_text_plain_and_escaping(
+    fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     await configure(http, fake, receiver)
     quoted = next(t for t in fake.library.tracks if '"' in t.name)
     async with http.post(f"{fake.url}/__fake__/users/demo/favorites/{quoted.id}") as r:
@@ -76,7 +87,9 @@ async def test_user_data_saved_text_plain_and_escaping(fake: FakeJellyfin, http:
     assert keys[-3:] == ["SaveReason", "NotificationUsername", "UserId"]
     assert body["SaveReason"] == "UpdateUserRating" and body["Favorite"] is True
     assert body["ItemType"] == "Audio" and body["ItemId"] == quoted.id
-    assert body["Name"] == quoted.name.replace('"', '\\"')  # literal backslash survives JSON decoding
+    assert body["Name"] == quoted.name.replace(
+        '"', '\\"'
+    )  # literal backslash survives JSON decoding
     assert '\\\\\\"' in call["raw"]
     assert body["Audio_0_Language"] is None and "Audio_0_Codec" in body
     assert body["RunTime"].count(":") == 2 and body["UtcTimestamp"].endswith("Z")
@@ -84,50 +97,85 @@ async def test_user_data_saved_text_plain_and_escaping(fake: FakeJellyfin, http:
     assert body["Rating"] == 0 and body["AudioStreamIndex"] == -1
 
 
-async def test_playback_and_json_content_type(fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver) -> None:
+async def test_playback_and_json_content_type(
+    fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     await configure(http, fake, receiver, headers={"Content-Type": "application/json"})
     t = fake.library.tracks[0]
     tok = (await login(http, fake.url))["AccessToken"]
     h = {"Authorization": mb_header(tok)}
-    async with http.post(f"{fake.url}/Sessions/Playing", headers=h, json={"ItemId": t.id, "PositionTicks": 0}) as r:
+    async with http.post(
+        f"{fake.url}/Sessions/Playing", headers=h, json={"ItemId": t.id, "PositionTicks": 0}
+    ) as r:
         assert r.status == 204
-    async with http.post(f"{fake.url}/Sessions/Playing/Progress", headers=h, json={"ItemId": t.id, "PositionTicks": 10**8}) as r:
+    async with http.post(
+        f"{fake.url}/Sessions/Playing/Progress",
+        headers=h,
+        json={"ItemId": t.id, "PositionTicks": 10**8},
+    ) as r:
         assert r.status == 204
-    async with http.post(f"{fake.url}/Sessions/Playing/Stopped", headers=h, json={"ItemId": t.id, "PositionTicks": t.runtime_ticks}) as r:
+    async with http.post(
+        f"{fake.url}/Sessions/Playing/Stopped",
+        headers=h,
+        json={"ItemId": t.id, "PositionTicks": t.runtime_ticks},
+    ) as r:
         assert r.status == 204
     stop = (await receiver.wait_for("PlaybackStop"))[0]
     assert stop["headers"]["Content-Type"] == "application/json; charset=utf-8"
-    assert stop["json"]["PlayedToCompletion"] is True and stop["json"]["NotificationUsername"] == "demo"
+    assert (
+        stop["json"]["PlayedToCompletion"] is True
+        and stop["json"]["NotificationUsername"] == "demo"
+    )
     start = (await receiver.wait_for("PlaybackStart"))[0]["json"]
     assert start["ClientName"] == "pytest" and start["UserId"] == fake.user_id("demo")
     reasons = [c["json"]["SaveReason"] for c in await receiver.wait_for("UserDataSaved", 3)]
     assert reasons == ["PlaybackStart", "PlaybackProgress", "PlaybackFinished"]
     order = [c["json"]["NotificationType"] for c in receiver.calls]
-    assert order.index("PlaybackStart") < order.index("PlaybackProgress") < order.index("PlaybackStop")
+    assert (
+        order.index("PlaybackStart") < order.index("PlaybackProgress") < order.index("PlaybackStop")
+    )
     ud = await (await http.get(f"{fake.url}/UserItems/{t.id}/UserData", headers=h)).json()
     assert ud["PlayCount"] == 1 and ud["Played"] is True and ud["LastPlayedDate"]
 
 
-async def test_item_added_deleted_gate_and_task(fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver) -> None:
+async def test_item_added_deleted_gate_and_task(
+    fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
     await configure(http, fake, receiver, enable_albums=False)
-    async with http.post(f"{fake.url}/__fake__/library/tracks", json={"artist": "Новый", "album": "Первый", "title": 'Say "Hi"'}) as r:
+    async with http.post(
+        f"{fake.url}/__fake__/library/tracks",
+        json={"artist": "Новый", "album": "Первый", "title": 'Say "Hi"'},
+    ) as r:
         tid = (await r.json())["id"]
     added = await receiver.wait_for("ItemAdded")
     await asyncio.sleep(0.1)
-    assert [c["json"]["ItemType"] for c in receiver.calls if c["json"]["NotificationType"] == "ItemAdded"] == ["Audio"]
+    assert [
+        c["json"]["ItemType"]
+        for c in receiver.calls
+        if c["json"]["NotificationType"] == "ItemAdded"
+    ] == ["Audio"]
     assert added[0]["json"]["ItemId"] == tid and added[0]["json"]["Artist"] == "Новый"
     async with http.delete(f"{fake.url}/__fake__/library/tracks/{tid}") as r:
         assert r.status == 204
     deleted = (await receiver.wait_for("ItemDeleted"))[0]["json"]
     assert deleted["ItemId"] == tid and deleted["Album"] == "Первый"
-    async with http.post(f"{fake.url}/Library/Refresh", params={"ApiKey": fake.add_api_key("x")}) as r:
+    async with http.post(
+        f"{fake.url}/Library/Refresh", params={"ApiKey": fake.add_api_key("x")}
+    ) as r:
         assert r.status == 204
     task = (await receiver.wait_for("TaskCompleted"))[0]["json"]
-    assert task["ResultKey"] == "RefreshLibrary" and task["TaskId"] == "7738148ffcd07979c7ceb148e06b3aed"
+    assert (
+        task["ResultKey"] == "RefreshLibrary"
+        and task["TaskId"] == "7738148ffcd07979c7ceb148e06b3aed"
+    )
 
 
-async def test_failed_delivery_is_not_retried(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
-    async with http.put(f"{fake.url}/__fake__/webhook", json={"url": "http://127.0.0.1:9/nothing"}) as r:
+async def test_failed_delivery_is_not_retried(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
+    async with http.put(
+        f"{fake.url}/__fake__/webhook", json={"url": "http://127.0.0.1:9/nothing"}
+    ) as r:
         assert r.status == 204
     t = fake.library.tracks[0]
     async with http.post(f"{fake.url}/__fake__/users/demo/favorites/{t.id}") as r:

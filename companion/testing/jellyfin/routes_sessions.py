@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from .auth import require
-from .dto import session_dto
+from .dto_users import session_dto
 from .library import Item, Track
 from .routes_users import read_json
 from .services import Services, services

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from .auth import header_fields, path_id, require
-from .dto import session_dto, user_dto
+from .dto_users import session_dto, user_dto
 from .services import services
 from .wire import error_text, json_response, now_utc, problem
 

@@ -24,6 +24,7 @@ from .auth import AUTH_KEY, resolve
 from .events import Events, Timing
 from .library import Library
 from .routes_system import all_tasks
+from .routing import SEGMENTS, collect_segments, retry_case_insensitive
 from .services import SERVICES, Services
 from .socket import SocketHub
 from .state import SUPPORTED_VERSIONS, State
@@ -41,6 +42,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request log, fault injection, auth resolution and websocket upgrades on any path."""
+    retried = await retry_case_insensitive(request)
+    if retried is not None:
+        request, handler = retried
     svc = request.app[SERVICES]
     st = svc.state
     path = request.path
@@ -133,6 +137,7 @@ class FakeJellyfin:
         ):
             app.add_routes(mod.routes)
         app.router.add_get("/socket", self.hub.handle)
+        app[SEGMENTS] = collect_segments(app)
         return app
 
     @property

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .auth import AUTH_KEY, AuthContext
-from .dto import session_dto
+from .dto_users import session_dto
 from .state import State
 from .wire import dumps, new_id
 
