@@ -16,14 +16,17 @@ from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
 from companion.metrics import Metrics, gauge
+from companion.providers import Providers
+from companion.ratelimit import FailureLimiter
 from companion.services.auth import AuthService
+from companion.services.signin import SignInService
 from companion.settings import Settings
 from web import middlewares
+from web import ws as ws_api
 from web.api import auth as auth_api
 from web.api import integrations as integrations_api
 from web.api import setup as setup_api
 from web.api import system as system_api
-from web import ws as ws_api
 from web.routing import ApiRouter
 
 _LOGGER = logging.getLogger(__name__)
@@ -65,6 +68,7 @@ async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     auth = AuthService(app[keys.SECRET_BOX])
     app[keys.AUTH] = auth
+    app[keys.SIGNIN] = SignInService(app[keys.PROVIDERS], auth, app[keys.SECRET_BOX])
     token = await auth.ensure_setup_token()
     if token is not None:
         settings = app[keys.SETTINGS]
@@ -85,6 +89,7 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
         session=app[keys.HTTP_SESSION],
         bus=app[keys.BUS],
         secret_box=app[keys.SECRET_BOX],
+        providers=app[keys.PROVIDERS],
     )
     entries = ConfigEntries(ctx, discover())
     app[keys.ENTRIES] = entries
@@ -152,6 +157,8 @@ def create_app(settings: Settings) -> web.Application:
         ],
     )
     app[keys.SETTINGS] = settings
+    app[keys.PROVIDERS] = Providers()
+    app[keys.LOGIN_LIMITER] = FailureLimiter()
     metrics = Metrics()
     metrics.add_collector(lambda: _collectors(app))
     app[keys.METRICS] = metrics

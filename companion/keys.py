@@ -12,7 +12,10 @@ from companion.db.database import Database
 from companion.events import EventBus
 from companion.integration.entries import ConfigEntries
 from companion.metrics import Metrics
+from companion.providers import Providers
+from companion.ratelimit import FailureLimiter
 from companion.services.auth import AuthService
+from companion.services.signin import SignInService
 from companion.settings import Settings
 
 if TYPE_CHECKING:
@@ -24,6 +27,9 @@ DATABASE = web.AppKey("database", Database)
 BUS = web.AppKey("bus", EventBus)
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
 AUTH = web.AppKey("auth", AuthService)
+SIGNIN = web.AppKey("signin", SignInService)
+PROVIDERS = web.AppKey("providers", Providers)
+LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
 ENTRIES = web.AppKey("entries", ConfigEntries)
 METRICS = web.AppKey("metrics", Metrics)
 ROUTERS = web.AppKey("routers", list["ApiRouter"])

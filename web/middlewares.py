@@ -155,6 +155,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Forbidden("Only administrators can do that.")
     if level == "user" and principal.kind == "setup":
         raise Forbidden("The setup token only allows setting up the companion; sign in first.")
+    await request.app[keys.SIGNIN].ensure_still_valid(principal)
     request[keys.PRINCIPAL] = principal
     return await handler(request)
 

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from companion.events import EventBus
     from companion.settings import Settings
 
+from companion.providers import Providers
+
 FieldType = Literal["string", "url", "password", "integer", "boolean", "select"]
 ErrorKey = Literal["cannot_connect", "invalid_auth", "unknown"]
 
@@ -149,3 +151,4 @@ class IntegrationContext:
     session: aiohttp.ClientSession
     bus: EventBus
     secret_box: SecretBox
+    providers: Providers = field(default_factory=Providers)

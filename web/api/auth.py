@@ -5,13 +5,59 @@ from __future__ import annotations
 from aiohttp import web
 
 from companion import const, keys
-from companion.errors import Forbidden, NotFound
+from companion.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
-from web.session import clear_session_cookie
+from web.session import clear_session_cookie, set_session_cookie
 
 router = ApiRouter("auth")
+
+_LOGIN_BODY = {
+    "type": "object",
+    "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+    "required": ["username", "password"],
+}
+
+
+@router.post(
+    "/api/auth/login",
+    summary="Sign in with your Jellyfin username and password",
+    auth="public",
+    body=_LOGIN_BODY,
+    responses={
+        "200": "Signed in; the session cookie is set",
+        "401": "Wrong credentials",
+        "429": "Too many attempts",
+    },
+)
+async def login(request: web.Request) -> web.Response:
+    """Authenticate against Jellyfin, then set the session cookie."""
+    limiter = request.app[keys.LOGIN_LIMITER]
+    client = request.remote or "unknown"
+    limiter.check(client)
+    body = await read_json(request)
+    username = (get_str(body, "username", max_len=255) or "").strip()
+    password = get_str(body, "password", max_len=1024) or ""
+    if not username:
+        raise InvalidInput("'username' is required.", details={"field": "username"})
+    try:
+        user, cookie = await request.app[keys.SIGNIN].sign_in(
+            username, password, request.headers.get("User-Agent", "")
+        )
+    except Unauthorized:
+        limiter.failed(client)
+        raise
+    response = json_response(
+        {
+            "id": user.id,
+            "name": user.name,
+            "jellyfin_id": user.jellyfin_id,
+            "is_admin": user.is_admin,
+        }
+    )
+    set_session_cookie(request, response, cookie)
+    return response
 
 
 @router.get("/api/auth/me", summary="Who is signed in")

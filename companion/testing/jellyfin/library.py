@@ -4,88 +4,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
+from .items import STATIC_SORTS as STATIC_SORTS
+from .items import Album as Album
+from .items import Artist as Artist
+from .items import Item as Item
+from .items import SortSpec as SortSpec
+from .items import Track as Track
+from .items import sort_name_of as sort_name_of
 from .names import ADJ, FIRST, GENRES, LAST, LIVE_VENUES, NOUN, SPECIAL_ARTISTS, VARIOUS
 from .wire import TICKS_PER_SECOND, md5_id, now_utc
 
 EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
-
-
-def sort_name_of(name: str) -> str:
-    """Jellyfin-style sort name: lowercased with a leading article removed."""
-    low = name.strip().lower()
-    for art in ("the ", "a ", "an "):
-        if low.startswith(art) and len(low) > len(art):
-            return low[len(art) :]
-    return low
-
-
-@dataclass(slots=True, eq=False)
-class Item:
-    """Common fields of every library item (used by sorting and filtering)."""
-
-    id: str
-    name: str
-    sort_name: str
-    date_created: datetime
-    year: int | None
-    genres: list[str]
-    image_tag: str | None
-    date_last_saved: datetime
-    KIND: ClassVar[str] = ""
-
-
-@dataclass(slots=True, eq=False)
-class Artist(Item):
-    """A MusicArtist."""
-
-    KIND: ClassVar[str] = "MusicArtist"
-
-
-@dataclass(slots=True, eq=False)
-class Album(Item):
-    """A MusicAlbum with its album artists and ordered tracks."""
-
-    album_artist_ids: list[str] = field(default_factory=list)
-    track_ids: list[str] = field(default_factory=list)
-    KIND: ClassVar[str] = "MusicAlbum"
-
-
-@dataclass(slots=True, eq=False)
-class Track(Item):
-    """An Audio item."""
-
-    album_id: str = ""
-    artist_ids: list[str] = field(default_factory=list)
-    album_artist_ids: list[str] = field(default_factory=list)
-    index_number: int | None = None
-    disc_number: int | None = None
-    runtime_ticks: int = 0
-    container: str = "flac"
-    bitrate: int = 900_000
-    size_bytes: int | None = None  # None: serve the small generated WAV
-    KIND: ClassVar[str] = "Audio"
-
-
-SortSpec = tuple[tuple[str, bool], ...]  # ((SortBy, descending), ...)
-STATIC_SORTS = {
-    "SortName",
-    "Name",
-    "DateCreated",
-    "ProductionYear",
-    "Album",
-    "AlbumArtist",
-    "Artist",
-    "IndexNumber",
-    "ParentIndexNumber",
-    "Runtime",
-    "Default",
-    "PremiereDate",
-    "IsFolder",
-}
 
 
 class Library:

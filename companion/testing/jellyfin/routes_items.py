@@ -58,6 +58,9 @@ async def items(request: web.Request) -> web.Response:
     q = Query(request)
     user = _effective_user(request, ctx)
     iq = qe.parse(q, user)
+    views_ids = (st.library.music_view_id, st.library.movies_view_id)
+    if st.vt >= (12,) and iq.parent_id in views_ids and iq.include and not q.has("recursive"):
+        iq.recursive = True  # 12.0: a library parentId plus includeItemTypes implies recursion
     if qe.is_root_views(iq):
         views = view_dtos(st)
         if iq.include and "CollectionFolder" not in iq.include:

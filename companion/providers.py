@@ -1,0 +1,46 @@
+"""Capabilities integrations provide to the core (e.g. identity), without the core importing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class ProviderUnavailable(Exception):
+    """The service behind a provider is down or too slow; the message is for users."""
+
+
+class CredentialsRejected(Exception):
+    """The service rejected the credentials; the message is for users."""
+
+
+@dataclass(frozen=True)
+class ExternalIdentity:
+    """A user as the identity service knows them, with a token bound to our device id."""
+
+    user_id: str
+    name: str
+    is_admin: bool
+    token: str
+    server_id: str
+
+
+class IdentityProvider(Protocol):
+    """Signs users in against the media server (Jellyfin) and checks their tokens."""
+
+    name: str
+
+    async def authenticate(self, username: str, password: str, device_id: str) -> ExternalIdentity:
+        """Exchange a username and password for an identity; raise CredentialsRejected."""
+        ...
+
+    async def token_valid(self, token: str, user_id: str, device_id: str) -> bool:
+        """Tell whether a stored user token still works (False once disabled or deleted)."""
+        ...
+
+
+class Providers:
+    """The registry integrations fill in at setup and empty at unload."""
+
+    def __init__(self) -> None:
+        self.identity: IdentityProvider | None = None
