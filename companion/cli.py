@@ -53,6 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
         "integration's connection; one line per check; non-zero exit if any fails.",
     )
     _add_common(check)
+
+    demo = sub.add_parser(
+        "demo",
+        help="run a fake Jellyfin with a generated library and the companion wired to it",
+        description="Start a fake Jellyfin (users demo/demo, an administrator, and guest/guest) "
+        "and the companion configured to use it. Data goes to a temporary directory unless "
+        "--data-dir is given.",
+    )
+    demo.add_argument("--host", help="companion address (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, help="companion port (default 8097)")
+    demo.add_argument(
+        "--jellyfin-port", type=int, default=8096, help="fake Jellyfin port (default 8096)"
+    )
+    demo.add_argument(
+        "--tracks", type=int, default=2000, help="size of the generated library (default 2000)"
+    )
+    _add_common(demo)
     return parser
 
 
@@ -121,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings)
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command == "demo":
+            from companion.demo import run_demo
+
+            asyncio.run(run_demo(settings, jellyfin_port=args.jellyfin_port, tracks=args.tracks))
+            return 0
         if args.command == "check":
             from companion.check import run_checks
 

@@ -112,3 +112,33 @@ async def fake_ollama() -> AsyncIterator[Any]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+async def fake_jellyfin() -> AsyncIterator[Any]:
+    """A fake Jellyfin (users demo/demo admin, guest/guest) with a small library."""
+    from companion.testing.jellyfin import FakeJellyfin
+
+    fake = FakeJellyfin(tracks=200)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def jellyfin_app_client(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    fake_jellyfin: Any,
+) -> TestClient[Any, Any]:
+    """A started app whose Jellyfin integration points at the fake (API key from the env)."""
+    from dataclasses import replace
+
+    from companion.testing.jellyfin import FAKE_API_KEY
+
+    env = {**settings.environ, "JELLYFIN_URL": fake_jellyfin.url, "JELLYFIN_API_KEY": FAKE_API_KEY}
+    client = await aiohttp_client(create_app(replace(settings, environ=env)))
+    entries = client.app[keys.ENTRIES]
+    (entry,) = entries.entries("jellyfin")
+    await entries.wait_setup(entry.entry_id)
+    return client

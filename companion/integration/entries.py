@@ -84,7 +84,7 @@ class ConfigEntries:
         integration = self.integration(entry.domain)
         data: dict[str, Any] = {}
         for field in integration.schema:
-            if field.name not in entry.data:
+            if field.hidden or entry.data.get(field.name) is None:
                 continue
             data[field.name] = REDACTED if field.is_secret else entry.data[field.name]
         labels = {f.name: f.label for f in integration.schema}
@@ -216,7 +216,7 @@ class ConfigEntries:
         result = await self.run_test(integration, {**data, **env})
         if not result.ok:
             raise CompanionError(result.message, code=result.error or "unknown", status=400)
-        data.update(result.data_updates)
+        _apply_updates(data, result.data_updates)
         plain, secret = self._split(integration, data)
         row = await ConfigEntryRow.create(
             entry_id=uuid.uuid4().hex,
@@ -231,9 +231,23 @@ class ConfigEntries:
         return entry, result
 
     async def test(self, entry_id: str) -> FlowResult:
-        """Test the connection of a stored entry with its effective data."""
+        """Test a stored entry's connection; credentials the test renewed are saved and reloaded."""
         entry = self.get(entry_id)
-        return await self.run_test(self.integration(entry.domain), dict(entry.data))
+        integration = self.integration(entry.domain)
+        result = await self.run_test(integration, dict(entry.data))
+        if result.ok and result.data_updates:
+            # A renewed token may have revoked the one in use (Jellyfin does per device).
+            row = await ConfigEntryRow.get(entry_id=entry_id)
+            stored = dict(row.data)
+            if row.secrets:
+                stored.update(self._ctx.secret_box.decrypt_json(row.secrets))
+            updated = dict(stored)
+            _apply_updates(updated, result.data_updates)
+            if updated != stored:
+                row.data, row.secrets = self._split(integration, updated)
+                await row.save()
+                await self.reload(entry_id)
+        return result
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -383,6 +397,15 @@ class ConfigEntries:
         """Unload every entry (at shutdown)."""
         for entry in list(self._entries.values()):
             await self._unload(entry)
+
+
+def _apply_updates(data: dict[str, Any], updates: dict[str, Any]) -> None:
+    # None means "drop this key" (e.g. a password used once to obtain a token).
+    for key, value in updates.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
 
 
 def _scrub_values(value: Any, secrets: list[str]) -> Any:

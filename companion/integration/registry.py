@@ -124,7 +124,7 @@ class Integration:
             "documentation": m.documentation,
             "single_config_entry": m.single_config_entry,
             "env": dict(m.env),
-            "schema": [f.as_dict() for f in self.schema],
+            "schema": [f.as_dict() for f in self.schema if not f.hidden],
         }
 
 

@@ -56,7 +56,7 @@ def validate(
     schema: Iterable[Field], data: Mapping[str, Any], *, present: Iterable[str] = ()
 ) -> dict[str, Any]:
     """Coerce data to the schema; names in `present` (from the environment) count as given."""
-    fields = list(schema)
+    fields = [f for f in schema if not f.hidden]
     known = {f.name for f in fields}
     unknown = sorted(set(data) - known)
     if unknown:

@@ -34,6 +34,8 @@ class Field:
     options: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    # Set by the flow itself (e.g. a token obtained from a password), never asked of users.
+    hidden: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON description used to render a form."""

@@ -66,14 +66,8 @@ SCHEMA: tuple[Field, ...] = (
         "if it differs from the URL above.",
     ),
     # Filled in by a successful sign-in (data_updates), not by people; the token is a secret.
-    Field(
-        CONF_ACCESS_TOKEN,
-        "Access token",
-        type="password",
-        required=False,
-        help="Set automatically when you sign in; leave empty.",
-    ),
-    Field(CONF_USER_ID, "User id", required=False, help="Set automatically when you sign in."),
+    Field(CONF_ACCESS_TOKEN, "Access token", type="password", required=False, hidden=True),
+    Field(CONF_USER_ID, "User id", required=False, hidden=True),
 )
 
 UNREACHABLE = "Could not reach Jellyfin. Check the URL and that Jellyfin is running."

@@ -27,6 +27,7 @@ from integrations.jellyfin.exceptions import (
     JellyfinResponseError,
     JellyfinUnsupportedVersionError,
 )
+from integrations.jellyfin.identity import JellyfinIdentity
 from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     except JellyfinResponseError as err:
         # Jellyfin answers 5xx while it starts up.
         raise ConfigEntryNotReady(str(err)) from err
+    # Users sign in to the companion with their Jellyfin account through this provider.
+    ctx.providers.identity = JellyfinIdentity(service)
     return JellyfinRuntime(
         client=service,
         server_info=info,
@@ -76,7 +79,9 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
 
 
 async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
-    """Nothing to release: the clients share the app's HTTP session."""
+    """Withdraw the identity provider; the clients share the app's session, nothing to close."""
+    if isinstance(ctx.providers.identity, JellyfinIdentity):
+        ctx.providers.identity = None
 
 
 async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> tuple[str, str] | None:

@@ -227,7 +227,7 @@ async def test_setup_retry_until_the_service_is_back(
     ).json()
     assert test["test"]["error"]["code"] == "cannot_connect"
     await fake_ollama.start(port=port)
-    for _ in range(200):
+    for _ in range(500):
         if entry.state == EntryState.LOADED:
             break
         await asyncio.sleep(0.02)

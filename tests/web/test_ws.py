@@ -32,15 +32,22 @@ async def test_auth_invalid_closes(client: TestClient[Any, Any]) -> None:
     async with websockets.connect(_url(client)) as conn:
         assert json.loads(await conn.recv())["type"] == "auth_required"
         await conn.send(json.dumps({"type": "auth", "access_token": "jfc_bad"}))
-        assert json.loads(await conn.recv()) == {"type": "auth_invalid", "message": "Invalid access token or session."}
+        assert json.loads(await conn.recv()) == {
+            "type": "auth_invalid",
+            "message": "Invalid access token or session.",
+        }
         with pytest.raises(websockets.ConnectionClosed):
             await conn.recv()
 
 
-async def test_session_cookie_authenticates_directly(client: TestClient[Any, Any], make_user: Any) -> None:
+async def test_session_cookie_authenticates_directly(
+    client: TestClient[Any, Any], make_user: Any
+) -> None:
     user, _ = await make_user("dana")
     cookie = await client.app[keys.AUTH].create_session(user)
-    async with websockets.connect(_url(client), additional_headers={"Cookie": f"companion_session={cookie}"}) as conn:
+    async with websockets.connect(
+        _url(client), additional_headers={"Cookie": f"companion_session={cookie}"}
+    ) as conn:
         assert json.loads(await conn.recv())["type"] == "auth_required"
         assert json.loads(await conn.recv())["type"] == "auth_ok"
 
@@ -57,8 +64,15 @@ async def test_commands_events_and_errors(client: TestClient[Any, Any], make_use
         await conn.send(json.dumps({"id": 2, "type": "teleport"}))
         reply = json.loads(await conn.recv())
         assert reply["success"] is False and reply["error"]["code"] == "unknown_command"
-        await conn.send(json.dumps({"id": 3, "type": "subscribe_events", "event_type": "favorite.changed"}))
-        assert json.loads(await conn.recv()) == {"id": 3, "type": "result", "success": True, "result": None}
+        await conn.send(
+            json.dumps({"id": 3, "type": "subscribe_events", "event_type": "favorite.changed"})
+        )
+        assert json.loads(await conn.recv()) == {
+            "id": 3,
+            "type": "result",
+            "success": True,
+            "result": None,
+        }
         bus = client.app[keys.BUS]
         bus.publish(Event("playback.started", {"x": 1}, user_id=user.jellyfin_id))
         bus.publish(Event("favorite.changed", {"ref": "someone else"}, user_id="other-user"))

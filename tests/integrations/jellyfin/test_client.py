@@ -226,3 +226,22 @@ async def test_injected_503_is_retried(fake: FakeJellyfin, session: aiohttp.Clie
     assert info.value.status == 503
     seen = [r for r in await requests_seen(session, fake) if r["path"] == "/System/Info"]
     assert len(seen) == 3
+
+
+@pytest.mark.parametrize("versioned", ["10.8.13"], indirect=True)
+async def test_legacy_routes_follow_the_version(
+    versioned: FakeJellyfin, session: aiohttp.ClientSession
+) -> None:
+    demo = versioned.user_id("demo")
+    client = make(versioned.url, session, token=FAKE_API_KEY, user_id=demo)
+    await client.public_info()
+    track = (await client.items(include_item_types=["Audio"], limit=1)).items[0]
+    assert (await client.item(track.id)).id == track.id
+    assert (await client.set_favorite(track.id, favorite=True)).is_favorite
+    assert (await client.user_data(track.id)).is_favorite
+    paths = [str(r["path"]) for r in await requests_seen(session, versioned)]
+    assert f"/Users/{demo}/Items" in paths
+    assert f"/Users/{demo}/Items/{track.id}" in paths
+    assert f"/Users/{demo}/FavoriteItems/{track.id}" in paths
+    assert f"/Users/{demo}/Items/{track.id}/UserData" in paths
+    assert not any(p.startswith("/UserFavoriteItems") for p in paths)

@@ -79,7 +79,7 @@ async def test_connection_refused(session: aiohttp.ClientSession) -> None:
 
 
 async def test_dns_failure(mock: aioresponses, client: JellyfinClient) -> None:
-    key = SimpleNamespace(host="jf.test", port=8096, ssl=True)
+    key: Any = SimpleNamespace(host="jf.test", port=8096, ssl=True)
     mock.get(
         f"{BASE}/System/Info/Public",
         exception=aiohttp.ClientConnectorDNSError(key, OSError(-2, "Name or service not known")),
@@ -89,7 +89,7 @@ async def test_dns_failure(mock: aioresponses, client: JellyfinClient) -> None:
 
 
 async def test_tls_certificate_error(mock: aioresponses, client: JellyfinClient) -> None:
-    key = SimpleNamespace(host="jf.test", port=8920, ssl=True)
+    key: Any = SimpleNamespace(host="jf.test", port=8920, ssl=True)
     cert_error = ssl.SSLCertVerificationError(1, "certificate verify failed")
     cert_error.verify_message = "self-signed certificate"
     mock.get(
@@ -104,7 +104,7 @@ async def test_tls_certificate_error(mock: aioresponses, client: JellyfinClient)
 
 
 async def test_tls_protocol_error(mock: aioresponses, client: JellyfinClient) -> None:
-    key = SimpleNamespace(host="jf.test", port=8096, ssl=True)
+    key: Any = SimpleNamespace(host="jf.test", port=8096, ssl=True)
     err = ssl.SSLError(1, "wrong version number")
     err.reason = "WRONG_VERSION_NUMBER"
     mock.get(f"{BASE}/System/Info/Public", exception=aiohttp.ClientConnectorSSLError(key, err))

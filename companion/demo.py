@@ -1,0 +1,73 @@
+"""`companion demo`: a fake Jellyfin with a generated library, and the companion wired to it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+
+from companion import __version__
+from companion.settings import Settings
+
+_LOGGER = logging.getLogger(__name__)
+
+DEMO_USERS = {"demo": ("demo", True), "guest": ("guest", False)}
+
+
+def demo_environment(jellyfin_url: str) -> dict[str, str]:
+    """The environment that configures the Jellyfin integration for the demo."""
+    # An administrator *user* login (not an API key), so live library events work too.
+    return {"JELLYFIN_URL": jellyfin_url, "JELLYFIN_USERNAME": "demo", "JELLYFIN_PASSWORD": "demo"}
+
+
+async def run_demo(
+    settings: Settings, *, jellyfin_port: int, tracks: int, ready: asyncio.Event | None = None
+) -> None:
+    """Start both servers and run until interrupted."""
+    from companion.app import create_app
+    from companion.testing.jellyfin import FakeJellyfin
+
+    fake = FakeJellyfin(tracks=tracks, users=DEMO_USERS)
+    jellyfin_url = await fake.start(host="127.0.0.1", port=jellyfin_port)
+    with contextlib.ExitStack() as stack:
+        data_dir = settings.data_dir
+        if settings.data_dir == Path("data"):
+            # A throwaway data dir by default, so the demo never touches a real install.
+            data_dir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="companion-demo-"))
+            )
+        environ = {**settings.environ, **demo_environment(jellyfin_url)}
+        demo_settings = replace(settings, data_dir=data_dir, environ=environ)
+        app = create_app(demo_settings)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, demo_settings.host, demo_settings.port)
+        await site.start()
+        companion_url = f"http://{demo_settings.host}:{demo_settings.port}"
+        print(
+            f"\nJellyfin Companion {__version__} demo\n"
+            f"  Companion:       {companion_url}/\n"
+            f"  Fake Jellyfin:   {jellyfin_url}  ({tracks} tracks)\n"
+            f"  Sign in as:      demo / demo (administrator) or guest / guest\n"
+            f"  Data directory:  {data_dir}\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        if ready is not None:
+            ready.set()
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            await fake.stop()

@@ -1,0 +1,128 @@
+"""Signing in with Jellyfin credentials against the fake Jellyfin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+from companion import const, keys
+from companion.db.models import User
+from companion.services import signin
+
+
+async def _login(client: TestClient[Any, Any], username: str, password: str) -> Any:
+    return await client.post("/api/auth/login", json={"username": username, "password": password})
+
+
+async def test_admin_signs_in_and_setup_token_closes(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any
+) -> None:
+    client = jellyfin_app_client
+    token = await client.app[keys.AUTH].ensure_setup_token()
+    assert token
+    resp = await _login(client, "demo", "demo")
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert body["is_admin"] is True and body["jellyfin_id"] == fake_jellyfin.user_id("demo")
+    assert resp.cookies[const.SESSION_COOKIE]["httponly"]
+    me = await (await client.get("/api/auth/me")).json()
+    assert me == {
+        "kind": "session",
+        "id": body["id"],
+        "name": "demo",
+        "jellyfin_id": body["jellyfin_id"],
+        "is_admin": True,
+    }
+    # The first administrator's sign-in retires the setup token.
+    assert await client.app[keys.AUTH].ensure_setup_token() is None
+    resp = await client.post("/api/setup/login", json={"token": token})
+    assert resp.status == 409
+    # The Jellyfin token is stored encrypted; no password anywhere.
+    user = await User.get(name="demo")
+    assert user.jellyfin_token and user.device_id
+    assert "demo" not in user.jellyfin_token
+
+
+async def test_non_admin_user(jellyfin_app_client: TestClient[Any, Any]) -> None:
+    resp = await _login(jellyfin_app_client, "guest", "guest")
+    assert resp.status == 200
+    assert (await resp.json())["is_admin"] is False
+    assert (await jellyfin_app_client.get("/api/integrations")).status == 403
+
+
+async def test_wrong_password_then_rate_limited(jellyfin_app_client: TestClient[Any, Any]) -> None:
+    resp = await _login(jellyfin_app_client, "demo", "nope")
+    assert resp.status == 401
+    assert (await resp.json())["error"] == {
+        "code": "invalid_credentials",
+        "message": "Wrong username or password.",
+    }
+    for _ in range(9):
+        await _login(jellyfin_app_client, "demo", "nope")
+    resp = await _login(jellyfin_app_client, "demo", "demo")
+    assert resp.status == 429
+
+
+async def test_bad_login_bodies(jellyfin_app_client: TestClient[Any, Any]) -> None:
+    for body in (
+        {},
+        {"username": "demo"},
+        {"username": 1, "password": "x"},
+        {"username": " ", "password": "x"},
+    ):
+        resp = await jellyfin_app_client.post("/api/auth/login", json=body)
+        assert resp.status == 400, body
+
+
+async def test_same_device_id_on_every_sign_in(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any
+) -> None:
+    assert (await _login(jellyfin_app_client, "guest", "guest")).status == 200
+    first = await User.get(name="guest")
+    assert (await _login(jellyfin_app_client, "guest", "guest")).status == 200
+    second = await User.get(name="guest")
+    assert first.device_id == second.device_id and first.id == second.id
+    assert await User.filter(name="guest").count() == 1
+
+
+async def test_user_deleted_in_jellyfin_is_signed_out(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any, monkeypatch: Any
+) -> None:
+    client = jellyfin_app_client
+    assert (await _login(client, "guest", "guest")).status == 200
+    created = await (await client.post("/api/tokens", json={"name": "script"})).json()
+    monkeypatch.setattr(signin, "TOKEN_CHECK_SECONDS", 0.0)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.delete(f"{fake_jellyfin.url}/__fake__/users/guest") as resp,
+    ):
+        assert resp.status in (200, 204)
+    resp = await client.get("/api/auth/me")
+    assert resp.status == 401
+    assert (await resp.json())["error"] == {
+        "code": "signed_out",
+        "message": signin.SIGNED_OUT_MESSAGE,
+    }
+    # Every credential of that user stops working, API tokens included.
+    resp = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {created['token']}"})
+    assert resp.status == 401
+
+
+async def test_jellyfin_not_configured(client: TestClient[Any, Any]) -> None:
+    resp = await _login(client, "demo", "demo")
+    assert resp.status == 409
+    assert (await resp.json())["error"]["code"] == "jellyfin_not_configured"
+
+
+async def test_jellyfin_down_during_sign_in(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any
+) -> None:
+    await fake_jellyfin.stop()
+    resp = await _login(jellyfin_app_client, "demo", "demo")
+    assert resp.status == 503
+    assert (await resp.json())["error"] == {
+        "code": "jellyfin_unreachable",
+        "message": "Jellyfin is slow or unreachable. Check your Jellyfin instance.",
+    }
