@@ -1,6 +1,6 @@
 """The fake Jellyfin's speed on a big library, and the Jellyfin client's overhead per call.
 
-    python -m bench.jellyfin_client [--tracks 100000] [--calls 200]
+python -m bench.jellyfin_client [--tracks 100000] [--calls 200]
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import aiohttp
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
 from integrations.jellyfin.client import JellyfinClient
 
-AUTH = {"Authorization": f'MediaBrowser Client="bench", Device="bench", DeviceId="bench", Version="1", Token="{FAKE_API_KEY}"'}
+AUTH = {
+    "Authorization": f'MediaBrowser Client="bench", Device="bench", DeviceId="bench", Version="1", Token="{FAKE_API_KEY}"'
+}
 
 
 async def _median_ms(call: Callable[[], Awaitable[object]], calls: int) -> float:

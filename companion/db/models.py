@@ -85,7 +85,9 @@ class ConfigEntry(Model):
     data: dict[str, Any] = fields.JSONField(
         default=dict, description="Non-secret configuration values"
     )
-    secrets: str | None = fields.TextField(null=True, description="Fernet-encrypted JSON of secret values")
+    secrets: str | None = fields.TextField(
+        null=True, description="Fernet-encrypted JSON of secret values"
+    )
     options: dict[str, Any] = fields.JSONField(default=dict, description="User options")
     source = fields.CharField(max_length=16, default="user", description="user | environment")
     created_at = fields.DatetimeField(auto_now_add=True)
