@@ -24,9 +24,14 @@ from companion.settings import Settings
 from web import middlewares
 from web import ws as ws_api
 from web.api import auth as auth_api
+from web.api import favorites as favorites_api
 from web.api import integrations as integrations_api
+from web.api import items as items_api
+from web.api import library as library_api
+from web.api import preferences as preferences_api
 from web.api import setup as setup_api
 from web.api import system as system_api
+from web.api import tracks as tracks_api
 from web.routing import ApiRouter
 
 _LOGGER = logging.getLogger(__name__)
@@ -141,6 +146,11 @@ def api_routers() -> list[ApiRouter]:
         auth_api.router,
         integrations_api.router,
         ws_api.router,
+        library_api.router,
+        items_api.router,
+        favorites_api.router,
+        tracks_api.router,
+        preferences_api.router,
     ]
 
 

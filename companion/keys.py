@@ -15,6 +15,7 @@ from companion.metrics import Metrics
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
 from companion.services.auth import AuthService
+from companion.services.music import MusicServices
 from companion.services.signin import SignInService
 from companion.settings import Settings
 
@@ -34,6 +35,7 @@ ENTRIES = web.AppKey("entries", ConfigEntries)
 METRICS = web.AppKey("metrics", Metrics)
 ROUTERS = web.AppKey("routers", list["ApiRouter"])
 WEBSOCKETS = web.AppKey("websockets", set[web.WebSocketResponse])
+MUSIC = web.AppKey("music", MusicServices)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

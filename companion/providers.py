@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from companion.media import MediaServer
 
 
 class ProviderUnavailable(Exception):
@@ -44,3 +47,4 @@ class Providers:
 
     def __init__(self) -> None:
         self.identity: IdentityProvider | None = None
+        self.media: MediaServer | None = None

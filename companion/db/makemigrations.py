@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,8 @@ async def _worker(url: str, location: str, name: str) -> dict[str, Any]:
     else:
         await command.init()
         await command.upgrade(run_in_transaction=True)
+        # aerich reads the last applied state at init; re-init now that the scratch DB has it.
+        await command.init()
         await command.migrate(name=name, no_input=True)
     await command.aclose()
     new = sorted(p for p in migration_dir.glob("*.py") if p.name not in existing)
@@ -118,8 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         url, location, name = args.worker
-        print(json.dumps(asyncio.run(_worker(url, location, name))))
-        return 0
+        try:
+            print(json.dumps(asyncio.run(_worker(url, location, name))), flush=True)
+        except Exception:
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            os._exit(1)
+        # aerich can leave an aiosqlite worker thread behind that blocks interpreter exit.
+        os._exit(0)
 
     source = migrations_dir()
     results: dict[str, dict[str, Any]] = {}

@@ -28,6 +28,7 @@ from integrations.jellyfin.exceptions import (
     JellyfinUnsupportedVersionError,
 )
 from integrations.jellyfin.identity import JellyfinIdentity
+from integrations.jellyfin.media import JellyfinMedia
 from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -67,10 +68,13 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
         raise ConfigEntryNotReady(str(err)) from err
     # Users sign in to the companion with their Jellyfin account through this provider.
     ctx.providers.identity = JellyfinIdentity(service)
+    public_url = data.get(CONF_PUBLIC_URL) or service.base_url
+    # The music library, queried with each signed-in user's own token.
+    ctx.providers.media = JellyfinMedia(service, public_url)
     return JellyfinRuntime(
         client=service,
         server_info=info,
-        public_url=data.get(CONF_PUBLIC_URL) or service.base_url,
+        public_url=public_url,
         device_id=device_id,
         has_user_login=user_client is not None,
         user_client=user_client,
@@ -79,9 +83,11 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
 
 
 async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
-    """Withdraw the identity provider; the clients share the app's session, nothing to close."""
+    """Withdraw the identity and media providers; the clients share the app's session."""
     if isinstance(ctx.providers.identity, JellyfinIdentity):
         ctx.providers.identity = None
+    if isinstance(ctx.providers.media, JellyfinMedia):
+        ctx.providers.media = None
 
 
 async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> tuple[str, str] | None:

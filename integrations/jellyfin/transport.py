@@ -7,7 +7,8 @@ import errno
 import json as jsonlib
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import quote
@@ -188,6 +189,58 @@ class JellyfinTransport:
                 )
             await asyncio.sleep(self.retry_backoff * (2**attempt))
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    @asynccontextmanager
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Open a raw response (audio, images) for the caller to read; errors map like _request.
+
+        Statuses below 500 other than 401/403/404 (206, 304, 416) are handed to the caller.
+        """
+        session = self._ensure_session()
+        sent = {"Authorization": self.authorization_header(), **(headers or {})}
+        try:
+            resp = await session.request(
+                method,
+                self.url(path),
+                params=_clean_params(params),
+                headers=sent,
+                timeout=timeout or self._timeout,
+            )
+        except (aiohttp.ClientSSLError, ssl.SSLError) as err:
+            raise JellyfinTLSError(_tls_message(self.host, err)) from err
+        except TimeoutError as err:
+            raise JellyfinTimeoutError(
+                f"Jellyfin at {self.host} did not answer within {self.request_timeout:g} s."
+            ) from err
+        except aiohttp.ClientError as err:
+            raise JellyfinConnectionError(_connection_message(self.host, err)) from err
+        try:
+            if resp.status in (401, 403, 404) or resp.status >= 500:
+                await self._read(resp, method, path, "none")
+            yield resp
+        except TimeoutError as err:
+            raise JellyfinTimeoutError(
+                f"Jellyfin at {self.host} stopped sending for {self.request_timeout:g} s."
+            ) from err
+        except aiohttp.ClientPayloadError as err:
+            raise JellyfinConnectionError(
+                f"Jellyfin at {self.host} cut the response short."
+            ) from err
+        finally:
+            # A body read to the end lets the connection be reused; anything else (a client that
+            # went away mid-stream) must drop it so Jellyfin stops sending.
+            if resp.content.at_eof():
+                resp.release()
+            else:
+                resp.close()
 
     async def _read(
         self, resp: aiohttp.ClientResponse, method: str, path: str, expect: Expect

@@ -80,7 +80,7 @@ def test_migrate_then_check(tmp_path: Path) -> None:
         pytest.skip("uses a private SQLite file")
     first = run_cli(["migrate"], env)
     assert first.returncode == 0, first.stderr
-    assert "Applied 1 migration(s): 0_" in first.stdout
+    assert "Applied 2 migration(s): 0_" in first.stdout
     again = run_cli(["migrate"], env)
     assert "up to date" in again.stdout
     check = run_cli(["check"], env)

@@ -1,0 +1,82 @@
+"""A fake Jellyfin plus the companion app in-process (AppRunner), with demo signed in."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from cryptography.fernet import Fernet
+
+from companion import keys
+from companion.app import create_app
+from companion.settings import Settings
+from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
+
+
+@dataclass
+class Harness:
+    """Everything a music benchmark needs."""
+
+    fake: FakeJellyfin
+    app: web.Application
+    runner: web.AppRunner
+    url: str
+    http: aiohttp.ClientSession
+    tmp: tempfile.TemporaryDirectory[str]
+
+    async def upstream_calls(self) -> int:
+        """Requests the fake received since the last clear (from its request log)."""
+        async with self.http.get(f"{self.fake.url}/__fake__/requests") as resp:
+            return len(await resp.json())
+
+    async def clear_log(self) -> None:
+        """Clear the fake's request log."""
+        async with self.http.delete(f"{self.fake.url}/__fake__/requests"):
+            pass
+
+    def clear_caches(self) -> None:
+        """Forget every cached item and album page (a cold start)."""
+        music = self.app[keys.MUSIC]
+        music.resolver.clear()
+        music.library._album_tracks.clear()
+
+    async def close(self) -> None:
+        """Stop everything."""
+        await self.http.close()
+        await self.runner.cleanup()
+        await self.fake.stop()
+        self.tmp.cleanup()
+
+
+async def start(tracks: int, **fake_kw: Any) -> Harness:
+    """Start the fake and the companion, configure Jellyfin from the env, sign demo in."""
+    fake = FakeJellyfin(tracks=tracks, **fake_kw)
+    await fake.start()
+    tmp = tempfile.TemporaryDirectory()
+    data = Path(tmp.name)
+    settings = Settings(
+        data_dir=data / "data",
+        database_url=f"sqlite://{data / 'companion.sqlite3'}",
+        secret_key=Fernet.generate_key().decode(),
+        environ={"JELLYFIN_URL": fake.url, "JELLYFIN_API_KEY": FAKE_API_KEY},
+    )
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    entries = app[keys.ENTRIES]
+    (entry,) = entries.entries("jellyfin")
+    await entries.wait_setup(entry.entry_id)
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    url = f"http://127.0.0.1:{port}"
+    async with http.post(
+        f"{url}/api/auth/login", json={"username": "demo", "password": "demo"}
+    ) as resp:
+        assert resp.status == 200, await resp.text()
+    return Harness(fake, app, runner, url, http, tmp)

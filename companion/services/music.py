@@ -1,0 +1,63 @@
+"""The music services of the app, built once at startup, and the user credential they run as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from companion.crypto import SecretBox
+from companion.db.models import User
+from companion.errors import Forbidden
+from companion.events import EventBus, Unsubscribe
+from companion.media import UserCredential
+from companion.providers import Providers
+from companion.services.favorites import FavoritesService
+from companion.services.library import LibraryService
+from companion.services.resolver import Resolver
+from companion.services.streams import StreamService
+
+NOT_LINKED = "Sign in with your Jellyfin account to use the music library."
+
+
+@dataclass
+class MusicServices:
+    """Resolver, library, favorites and streams, sharing one item cache."""
+
+    resolver: Resolver
+    library: LibraryService
+    favorites: FavoritesService
+    streams: StreamService
+    _box: SecretBox
+    _unsubscribe: list[Unsubscribe] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, providers: Providers, bus: EventBus, box: SecretBox) -> MusicServices:
+        """Build the services and subscribe them to the events that invalidate their caches."""
+        resolver = Resolver(providers)
+        library = LibraryService(providers, resolver)
+        services = cls(
+            resolver=resolver,
+            library=library,
+            favorites=FavoritesService(providers, resolver, bus),
+            streams=StreamService(providers, resolver),
+            _box=box,
+        )
+        services._unsubscribe = [resolver.subscribe(bus), library.subscribe(bus)]
+        return services
+
+    async def credential(self, user_id: int | None) -> UserCredential:
+        """The signed-in user's own Jellyfin credential (403 when they have none)."""
+        user = await User.get_or_none(id=user_id) if user_id is not None else None
+        if user is None or not user.jellyfin_id or not user.jellyfin_token:
+            raise Forbidden(NOT_LINKED, code="jellyfin_sign_in_required")
+        try:
+            token = self._box.decrypt(user.jellyfin_token)
+        except ValueError:
+            raise Forbidden(NOT_LINKED, code="jellyfin_sign_in_required") from None
+        return UserCredential(user_id=user.jellyfin_id, token=token, device_id=user.device_id or "")
+
+    async def close(self) -> None:
+        """Stop listening and cancel fetches in flight."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        await self.resolver.close()

@@ -1,0 +1,45 @@
+"""Shared plumbing of the music routes: the services, the caller's credential, path refs."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from companion import keys
+from companion.errors import InvalidInput
+from companion.media import UserCredential, parse_ref
+from companion.services.music import MusicServices
+from web.middlewares import principal_of
+
+
+async def start_music(app: web.Application) -> None:
+    """Build the music services once the database, bus and providers exist."""
+    app[keys.MUSIC] = MusicServices.create(app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX])
+
+
+async def stop_music(app: web.Application) -> None:
+    """Unsubscribe and cancel fetches in flight before the bus closes."""
+    services = app.get(keys.MUSIC)
+    if services is not None:
+        await services.close()
+
+
+def music(request: web.Request) -> MusicServices:
+    """The app's music services."""
+    return request.app[keys.MUSIC]
+
+
+async def credential(request: web.Request) -> UserCredential:
+    """The caller's own Jellyfin credential."""
+    return await music(request).credential(principal_of(request).user_id)
+
+
+def path_ref(request: web.Request, name: str = "ref") -> str:
+    """The item id of a ref in the path; 400 naming the ref when it is malformed."""
+    raw = request.match_info[name]
+    iid = parse_ref(raw)
+    if iid is None:
+        raise InvalidInput(
+            f"Not a valid ref: {raw[:80]!r} (expected jellyfin:<32 hex>).",
+            details={"ref": raw[:80]},
+        )
+    return iid
