@@ -1,6 +1,10 @@
-"""An album page of 100 tracks through the companion vs the same page straight from the fake.
+"""An album page of 100 tracks through the companion vs the same page straight from Jellyfin.
 
-python -m bench.album_page [--rounds 50]
+Both servers run as their own processes, as they do for users: a fake Jellyfin
+(`python -m companion.testing.jellyfin`) and `companion serve`. Every cold request asks for an
+album the companion has never seen; the repeat asks for the same album again within the TTL.
+
+    python -m bench.album_page [--albums 40]
 """
 
 from __future__ import annotations
@@ -8,100 +12,163 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
-from bench.music_harness import start
-from companion import keys
+import aiohttp
 
-
-async def _median_ms(call: Callable[[], Awaitable[None]], rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        await call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+from companion.testing.jellyfin import FAKE_API_KEY
+from tests.e2e.procs import ServerProcess, free_port
 
 
-async def run(rounds: int) -> None:
+async def _timed(call: Callable[[], Awaitable[None]]) -> float:
+    started = time.perf_counter()
+    await call()
+    return (time.perf_counter() - started) * 1000
+
+
+async def _wait_up(http: aiohttp.ClientSession, url: str) -> None:
+    for _ in range(300):
+        try:
+            async with http.get(f"{url}/System/Info/Public") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.05)
+    raise TimeoutError("fake Jellyfin did not start")
+
+
+async def run(albums: int) -> None:
     """Print the figures."""
-    h = await start(tracks=2000)
+    port = free_port()
+    fake = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "companion.testing.jellyfin",
+            "--port",
+            str(port),
+            "--tracks",
+            "2000",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    jf = f"http://127.0.0.1:{port}"
+    tmp = tempfile.TemporaryDirectory()
+    server = ServerProcess(
+        Path(tmp.name) / "data", extra_env={"JELLYFIN_URL": jf, "JELLYFIN_API_KEY": FAKE_API_KEY}
+    )
+    server.env.pop("COMPANION_DATABASE_URL", None)
     try:
-        album_id = ""
-        for n in range(100):
-            body = {"artist": "Bench Artist", "album": "Hundred", "title": f"Song {n:03d}"}
-            async with h.http.post(f"{h.fake.url}/__fake__/library/tracks", json=body) as resp:
-                album_id = album_id or str(h.fake.library.get((await resp.json())["id"]).album_id)
-        music = h.app[keys.MUSIC]
-        cred = await music.credential(1)
-        # The page a client would fetch from Jellyfin itself, as the same user with its token.
-        direct_headers = {
-            "Authorization": f'MediaBrowser Client="bench", Device="bench", DeviceId="{cred.device_id}", Version="1", Token="{cred.token}"'
-        }
-        direct_params = {
-            "userId": cred.user_id,
-            "albumIds": album_id,
-            "includeItemTypes": "Audio",
-            "recursive": "true",
-            "sortBy": "ParentIndexNumber,IndexNumber,SortName",
-            "fields": "Genres",
-        }
-
-        async def direct() -> None:
-            async with h.http.get(
-                f"{h.fake.url}/Items", params=direct_params, headers=direct_headers
-            ) as resp:
-                assert len((await resp.json())["Items"]) == 100
-
-        async def direct_page() -> None:
-            # The whole page: the album's own item and its tracks, fetched concurrently.
-            album_params = {"userId": cred.user_id, "ids": album_id, "fields": "Genres"}
-
-            async def album() -> None:
-                async with h.http.get(
-                    f"{h.fake.url}/Items", params=album_params, headers=direct_headers
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            await _wait_up(http, jf)
+            album_ids: list[str] = []
+            for a in range(albums):
+                first = ""
+                for n in range(100):
+                    body = {
+                        "artist": "Bench Artist",
+                        "album": f"Hundred {a}",
+                        "title": f"Song {n:03d}",
+                    }
+                    async with http.post(f"{jf}/__fake__/library/tracks", json=body) as resp:
+                        first = first or (await resp.json())["id"]
+                async with http.get(
+                    f"{jf}/Items/{first}", params={"userId": "", "api_key": FAKE_API_KEY}
                 ) as resp:
-                    assert len((await resp.json())["Items"]) == 1
+                    pass
+                album_ids.append(first)
+            server.start()
+            async with http.post(
+                f"{server.url}/api/auth/login", json={"username": "demo", "password": "demo"}
+            ) as resp:
+                me = await resp.json()
+            user_id = me["jellyfin_id"]
+            auth = {
+                "Authorization": f'MediaBrowser Client="bench", Device="bench", DeviceId="bench-direct", Version="1", Token="{FAKE_API_KEY}"'
+            }
+            # Resolve each track id to its album id through the fake itself.
+            resolved: list[str] = []
+            for track_id in album_ids:
+                async with http.get(
+                    f"{jf}/Items", params={"ids": track_id, "userId": user_id}, headers=auth
+                ) as resp:
+                    resolved.append((await resp.json())["Items"][0]["AlbumId"])
 
-            await asyncio.gather(album(), direct())
+            def direct(album_id: str) -> Callable[[], Awaitable[None]]:
+                async def page() -> None:
+                    tracks = {
+                        "userId": user_id,
+                        "albumIds": album_id,
+                        "includeItemTypes": "Audio",
+                        "recursive": "true",
+                        "sortBy": "ParentIndexNumber,IndexNumber,SortName",
+                        "fields": "Genres,DateCreated,ProviderIds",
+                    }
+                    album = {
+                        "userId": user_id,
+                        "ids": album_id,
+                        "fields": "Genres,DateCreated,ProviderIds",
+                    }
 
-        async def companion() -> None:
-            async with h.http.get(f"{h.url}/api/library/albums/jellyfin:{album_id}") as resp:
-                assert len((await resp.json())["tracks"]) == 100
+                    async def get(params: dict[str, str]) -> None:
+                        async with http.get(f"{jf}/Items", params=params, headers=auth) as resp:
+                            await resp.json()
 
-        async def companion_cold() -> None:
-            h.clear_caches()
-            await companion()
+                    await asyncio.gather(get(album), get(tracks))
 
-        for call in (direct, direct_page, companion_cold):
-            for _ in range(5):
-                await call()
-        direct_ms = await _median_ms(direct, rounds)
-        page_ms = await _median_ms(direct_page, rounds)
-        cold_ms = await _median_ms(companion_cold, rounds)
-        await companion()
-        await h.clear_log()
-        warm_ms = await _median_ms(companion, rounds)
-        warm_calls = await h.upstream_calls()
-        print(f"album_100_direct_tracks_only_median_ms: {direct_ms:.2f}")
-        print(f"album_100_direct_album_plus_tracks_median_ms: {page_ms:.2f}")
-        print(f"album_100_companion_cold_median_ms: {cold_ms:.2f}")
-        print(f"album_100_companion_repeat_median_ms: {warm_ms:.2f}")
-        print(f"album_100_ratio_cold_vs_album_plus_tracks: {cold_ms / page_ms:.2f}")
-        print(f"album_100_ratio_cold_vs_tracks_only: {cold_ms / direct_ms:.2f}")
-        print(f"album_100_ratio_repeat_vs_album_plus_tracks: {warm_ms / page_ms:.2f}")
-        print(f"album_100_repeat_upstream_calls_in_{rounds}_requests: {warm_calls}")
+                return page
+
+            def via_companion(album_id: str) -> Callable[[], Awaitable[None]]:
+                async def page() -> None:
+                    async with http.get(
+                        f"{server.url}/api/library/albums/jellyfin:{album_id}"
+                    ) as resp:
+                        body = await resp.json()
+                        assert len(body["tracks"]) == 100, body
+
+                return page
+
+            # Warm up connections and code paths on the first album, then measure the rest cold.
+            await direct(resolved[0])()
+            await via_companion(resolved[0])()
+            direct_ms = [await _timed(direct(a)) for a in resolved[1:]]
+            cold_ms = [await _timed(via_companion(a)) for a in resolved[1:]]
+            async with http.delete(f"{jf}/__fake__/requests"):
+                pass
+            repeat_ms = [await _timed(via_companion(resolved[1])) for _ in range(50)]
+            async with http.get(f"{jf}/__fake__/requests") as resp:
+                repeat_calls = len(await resp.json())
+        d, c, r = (
+            statistics.median(direct_ms),
+            statistics.median(cold_ms),
+            statistics.median(repeat_ms),
+        )
+        print(f"album_100_direct_from_jellyfin_median_ms: {d:.2f}")
+        print(f"album_100_companion_cold_median_ms: {c:.2f}")
+        print(f"album_100_companion_repeat_median_ms: {r:.2f}")
+        print(f"album_100_ratio_cold: {c / d:.2f}")
+        print(f"album_100_ratio_repeat: {r / d:.2f}")
+        print(f"album_100_repeat_upstream_calls_in_50_requests: {repeat_calls}")
     finally:
-        await h.close()
+        server.stop()
+        fake.terminate()
+        fake.wait()
+        tmp.cleanup()
 
 
 def main() -> None:
     """Parse arguments and run."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=50)
+    parser.add_argument("--albums", type=int, default=40)
     args = parser.parse_args()
-    asyncio.run(run(args.rounds))
+    asyncio.run(run(args.albums))
 
 
 if __name__ == "__main__":

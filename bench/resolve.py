@@ -12,6 +12,8 @@ import time
 
 from bench.music_harness import start
 from companion import keys
+from companion.db.models import User
+from companion.services.auth import principal_for
 
 
 async def run(n_refs: int, rounds: int) -> None:
@@ -28,7 +30,7 @@ async def run(n_refs: int, rounds: int) -> None:
         refs = refs[:n_refs]
         ids = [r[9:] for r in refs]
         music = h.app[keys.MUSIC]
-        cred = await music.credential(1)
+        cred = await music.credential(principal_for(await User.get(id=1)))
 
         async def resolve_http() -> None:
             async with h.http.post(f"{h.url}/api/items/resolve", json={"refs": refs}) as resp:

@@ -19,6 +19,7 @@ from companion.metrics import Metrics, gauge
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
 from companion.services.auth import AuthService
+from companion.services.music import MusicServices
 from companion.services.signin import SignInService
 from companion.settings import Settings
 from web import middlewares
@@ -103,6 +104,14 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
     await entries.unload_all()
 
 
+async def _music_ctx(app: web.Application) -> AsyncIterator[None]:
+    music = MusicServices.create(app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX])
+    app[keys.MUSIC] = music
+    yield
+    # Before the bus closes: unsubscribe and cancel fetches in flight.
+    await music.close()
+
+
 def _collectors(app: web.Application) -> Iterable[str]:
     bus = app.get(keys.BUS)
     lines: list[str] = []
@@ -179,5 +188,7 @@ def create_app(settings: Settings) -> web.Application:
     # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
     app[keys.WEBSOCKETS] = set()
     app.on_shutdown.append(ws_api.close_all)
-    app.cleanup_ctx.extend([_storage_ctx, _bus_ctx, _http_ctx, _auth_ctx, _integrations_ctx])
+    app.cleanup_ctx.extend(
+        [_storage_ctx, _bus_ctx, _http_ctx, _auth_ctx, _integrations_ctx, _music_ctx]
+    )
     return app

@@ -10,7 +10,6 @@ from typing import Any, Literal
 from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Hook = Callable[[web.Application], Awaitable[None]]
 AuthLevel = Literal["public", "user", "admin"]
 
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
@@ -42,9 +41,6 @@ class ApiRouter:
     def __init__(self, tag: str) -> None:
         self.tag = tag
         self.routes: list[tuple[RouteMeta, Handler]] = []
-        # Run after the app's cleanup contexts have started, and at shutdown before they stop.
-        self.on_startup: list[Hook] = []
-        self.on_shutdown: list[Hook] = []
 
     def route(
         self,
@@ -91,10 +87,6 @@ class ApiRouter:
         """Add every route to the app's router."""
         for meta, handler in self.routes:
             app.router.add_route(meta.method, meta.path, handler)
-        # aiohttp runs cleanup_ctx startups first (they are added in Application.__init__), so
-        # these hooks see the database, bus and providers in place.
-        app.on_startup.extend(self.on_startup)
-        app.on_shutdown.extend(self.on_shutdown)
 
 
 _ERROR_SCHEMA = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -20,6 +20,9 @@ SETUP_TOKEN_KEY = "setup_token"
 SETUP_COOKIE_PREFIX = "setup."
 # Refresh a token's last_used_at at most this often, so a busy script does not write per call.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
+# Resolved cookies and tokens are remembered this long; sign-outs and revocations clear it.
+PRINCIPAL_CACHE_SECONDS = 10.0
+_PRINCIPAL_CACHE_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,10 @@ class Principal:
     is_admin: bool
     jellyfin_id: str | None = None
     token_id: int | None = None
+    # The user's Jellyfin token as stored (Fernet ciphertext) and DeviceId, so a request that
+    # talks to Jellyfin as the user needs no second database read.
+    jellyfin_token: str | None = field(default=None, repr=False)
+    device_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the API shape of the principal."""
@@ -44,9 +51,10 @@ class Principal:
         }
 
 
-def _principal(
-    user: User, kind: Literal["session", "token"], token_id: int | None = None
+def principal_for(
+    user: User, kind: Literal["session", "token"] = "session", token_id: int | None = None
 ) -> Principal:
+    """Build the principal of a user row."""
     return Principal(
         kind=kind,
         user_id=user.id,
@@ -54,6 +62,8 @@ def _principal(
         is_admin=user.is_admin,
         jellyfin_id=user.jellyfin_id,
         token_id=token_id,
+        jellyfin_token=user.jellyfin_token,
+        device_id=user.device_id,
     )
 
 
@@ -63,6 +73,26 @@ class AuthService:
     def __init__(self, secret_box: SecretBox) -> None:
         self._box = secret_box
         self._admin_exists: bool | None = None
+        self._principals: dict[str, tuple[float, Principal]] = {}
+
+    def _cached(self, credential: str) -> Principal | None:
+        hit = self._principals.get(credential)
+        if hit is None:
+            return None
+        if hit[0] < time.monotonic():
+            del self._principals[credential]
+            return None
+        return hit[1]
+
+    def _remember(self, credential: str, principal: Principal) -> Principal:
+        if len(self._principals) >= _PRINCIPAL_CACHE_MAX:
+            self._principals.clear()
+        self._principals[credential] = (time.monotonic() + PRINCIPAL_CACHE_SECONDS, principal)
+        return principal
+
+    def forget_principals(self) -> None:
+        """Drop every remembered cookie and token (after a sign-out or revocation)."""
+        self._principals.clear()
 
     # -- setup token -------------------------------------------------------------------------
 
@@ -144,16 +174,18 @@ class AuthService:
         )
         if session is None or session.expires_at < datetime.now(UTC) or not session.user.is_active:
             return None
-        return _principal(session.user, "session")
+        return principal_for(session.user, "session")
 
     async def end_session(self, value: str) -> None:
         """Delete the session behind a cookie value (logout)."""
+        self.forget_principals()
         session_id, _, _ = value.rpartition(".")
         if session_id:
             await UserSession.filter(token_hash=hash_token(session_id)).delete()
 
     async def end_user_sessions(self, user_id: int) -> None:
         """Sign a user out everywhere."""
+        self.forget_principals()
         await UserSession.filter(user_id=user_id).delete()
 
     # -- API tokens --------------------------------------------------------------------------
@@ -182,6 +214,7 @@ class AuthService:
         if not is_admin:
             query = query.filter(user_id=user_id)
         updated = await query.update(revoked_at=datetime.now(UTC))
+        self.forget_principals()
         if not updated:
             raise NotFound("No such API token.")
 
@@ -199,4 +232,4 @@ class AuthService:
         now = datetime.now(UTC)
         if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
             await ApiToken.filter(id=token.id).update(last_used_at=now)
-        return _principal(token.user, "token", token.id)
+        return self._remember(plaintext, principal_for(token.user, "token", token.id))

@@ -10,6 +10,7 @@ from companion.errors import Forbidden
 from companion.events import EventBus, Unsubscribe
 from companion.media import UserCredential
 from companion.providers import Providers
+from companion.services.auth import Principal
 from companion.services.favorites import FavoritesService
 from companion.services.library import LibraryService
 from companion.services.resolver import Resolver
@@ -44,16 +45,29 @@ class MusicServices:
         services._unsubscribe = [resolver.subscribe(bus), library.subscribe(bus)]
         return services
 
-    async def credential(self, user_id: int | None) -> UserCredential:
+    async def credential(self, principal: Principal) -> UserCredential:
         """The signed-in user's own Jellyfin credential (403 when they have none)."""
-        user = await User.get_or_none(id=user_id) if user_id is not None else None
-        if user is None or not user.jellyfin_id or not user.jellyfin_token:
+        jellyfin_id, stored, device_id = (
+            principal.jellyfin_id,
+            principal.jellyfin_token,
+            principal.device_id,
+        )
+        if stored is None and principal.user_id is not None:
+            # Principals built without the user row (none today) fall back to the database.
+            user = await User.get_or_none(id=principal.user_id)
+            if user is not None:
+                jellyfin_id, stored, device_id = (
+                    user.jellyfin_id,
+                    user.jellyfin_token,
+                    user.device_id,
+                )
+        if not jellyfin_id or not stored:
             raise Forbidden(NOT_LINKED, code="jellyfin_sign_in_required")
         try:
-            token = self._box.decrypt(user.jellyfin_token)
+            token = self._box.decrypt(stored)
         except ValueError:
             raise Forbidden(NOT_LINKED, code="jellyfin_sign_in_required") from None
-        return UserCredential(user_id=user.jellyfin_id, token=token, device_id=user.device_id or "")
+        return UserCredential(user_id=jellyfin_id, token=token, device_id=device_id or "")
 
     async def close(self) -> None:
         """Stop listening and cancel fetches in flight."""

@@ -16,8 +16,14 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _VERSION = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 
 
+_HEX_CHARS = frozenset("0123456789abcdef")
+
+
 def normalize_id(value: Any) -> str:
     """Return a Jellyfin GUID as 32 lowercase hex characters (input may carry hyphens)."""
+    # Fast path: Jellyfin writes ids this way already, and a page holds hundreds of them.
+    if type(value) is str and len(value) == 32 and _HEX_CHARS.issuperset(value):
+        return value
     text = str(value).strip().lower()
     compact = text.replace("-", "")
     return compact if _HEX32.fullmatch(compact) else text
@@ -34,6 +40,12 @@ def parse_datetime(value: Any) -> datetime | None:
     """Parse a Jellyfin timestamp; None when absent or unreadable."""
     if not isinstance(value, str) or not value:
         return None
+    if len(value) == 28 and value[19] == "." and value[27] == "Z":
+        # Jellyfin's usual "2024-05-11T12:34:56.1234567Z": cut to microseconds without a regex.
+        try:
+            return datetime.fromisoformat(value[:26] + "+00:00")
+        except ValueError:
+            return None
     text = _FRACTION.sub(r"\1", value.strip())
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"

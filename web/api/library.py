@@ -7,13 +7,11 @@ from aiohttp import web
 from companion.errors import InvalidInput, NotFound
 from companion.media import ItemKind
 from companion.services.library import MAX_QUERY_LENGTH, SEARCH_LIMIT, browse_query
-from web.api.music_support import credential, music, path_ref, start_music, stop_music
+from web.api.music_support import credential, music, path_ref
 from web.json import json_response
 from web.routing import ApiRouter
 
 router = ApiRouter("library")
-router.on_startup.append(start_music)
-router.on_shutdown.append(stop_music)
 
 _PAGING = (
     ("offset", "integer", "Items to skip (default 0)."),

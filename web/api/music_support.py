@@ -11,18 +11,6 @@ from companion.services.music import MusicServices
 from web.middlewares import principal_of
 
 
-async def start_music(app: web.Application) -> None:
-    """Build the music services once the database, bus and providers exist."""
-    app[keys.MUSIC] = MusicServices.create(app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX])
-
-
-async def stop_music(app: web.Application) -> None:
-    """Unsubscribe and cancel fetches in flight before the bus closes."""
-    services = app.get(keys.MUSIC)
-    if services is not None:
-        await services.close()
-
-
 def music(request: web.Request) -> MusicServices:
     """The app's music services."""
     return request.app[keys.MUSIC]
@@ -30,7 +18,7 @@ def music(request: web.Request) -> MusicServices:
 
 async def credential(request: web.Request) -> UserCredential:
     """The caller's own Jellyfin credential."""
-    return await music(request).credential(principal_of(request).user_id)
+    return await music(request).credential(principal_of(request))
 
 
 def path_ref(request: web.Request, name: str = "ref") -> str:
