@@ -15,6 +15,7 @@ from companion.events import EventBus
 from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
+from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
@@ -33,7 +34,10 @@ from web.api import preferences as preferences_api
 from web.api import setup as setup_api
 from web.api import system as system_api
 from web.api import tracks as tracks_api
+from web.api import webhook_settings as webhook_settings_api
 from web.routing import ApiRouter
+from webhooks import jellyfin as jellyfin_webhook
+from webhooks.routes import router as webhooks_router
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -104,6 +108,16 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
     await entries.unload_all()
 
 
+async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
+    live = LiveRuntime.create(
+        app[keys.BUS], app[keys.SECRET_BOX], {"jellyfin": jellyfin_webhook.parse_stored}
+    )
+    app[keys.LIVE] = live
+    live.start()
+    yield
+    await live.stop()
+
+
 async def _music_ctx(app: web.Application) -> AsyncIterator[None]:
     music = MusicServices.create(app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX])
     app[keys.MUSIC] = music
@@ -160,6 +174,8 @@ def api_routers() -> list[ApiRouter]:
         favorites_api.router,
         tracks_api.router,
         preferences_api.router,
+        webhook_settings_api.router,
+        webhooks_router,
     ]
 
 
@@ -189,6 +205,6 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.WEBSOCKETS] = set()
     app.on_shutdown.append(ws_api.close_all)
     app.cleanup_ctx.extend(
-        [_storage_ctx, _bus_ctx, _http_ctx, _auth_ctx, _integrations_ctx, _music_ctx]
+        [_storage_ctx, _bus_ctx, _http_ctx, _auth_ctx, _live_ctx, _integrations_ctx, _music_ctx]
     )
     return app

@@ -11,6 +11,7 @@ from companion.crypto import SecretBox
 from companion.db.database import Database
 from companion.events import EventBus
 from companion.integration.entries import ConfigEntries
+from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
@@ -33,6 +34,7 @@ PROVIDERS = web.AppKey("providers", Providers)
 LOGIN_LIMITER = web.AppKey("login_limiter", FailureLimiter)
 ENTRIES = web.AppKey("entries", ConfigEntries)
 METRICS = web.AppKey("metrics", Metrics)
+LIVE = web.AppKey("live", LiveRuntime)
 ROUTERS = web.AppKey("routers", list["ApiRouter"])
 WEBSOCKETS = web.AppKey("websockets", set[web.WebSocketResponse])
 MUSIC = web.AppKey("music", MusicServices)

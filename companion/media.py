@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol
 
 REF_SCHEME = "jellyfin"
@@ -256,6 +257,28 @@ class ImageData:
     content_type: str
 
 
+@dataclass(frozen=True, slots=True)
+class IndexTrack:
+    """A track as the light library index keeps it (for matching, never served as truth)."""
+
+    item_id: str
+    title: str
+    artists: tuple[str, ...] = ()
+    artist_ids: tuple[str, ...] = ()
+    album: str | None = None
+    album_id: str | None = None
+    album_artist: str | None = None
+    duration_s: float = 0.0
+    track_number: int | None = None
+    disc_number: int | None = None
+    year: int | None = None
+    isrc: str | None = None
+    mbid_recording: str | None = None
+    mbid_track: str | None = None
+    date_created: datetime | None = None
+    date_last_saved: datetime | None = None
+
+
 class UpstreamStream(Protocol):
     """An open audio response from the media server, read chunk by chunk."""
 
@@ -311,6 +334,19 @@ class MediaServer(Protocol):
 
     async def fetch_image(self, source: ImageSource, size: int | None) -> ImageData | None:
         """The art of source scaled to fit size pixels; None when the server has none."""
+        ...
+
+    async def index_page(
+        self, start: int, limit: int, since: datetime | None
+    ) -> tuple[list[IndexTrack], int]:
+        """One page of every track (service credential, stable order) and the total.
+
+        With `since`, only tracks saved at or after it (the server's DateLastSaved).
+        """
+        ...
+
+    async def index_items(self, ids: Sequence[str]) -> list[IndexTrack]:
+        """The tracks among ids (service credential; keep ids ≤ 200); other ids are skipped."""
         ...
 
     def stream_url(self, cred: UserCredential, item_id: str, quality: StreamQuality) -> str:

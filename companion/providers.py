@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from companion.live.facts import LiveSource
     from companion.media import MediaServer
 
 
@@ -48,3 +49,4 @@ class Providers:
     def __init__(self) -> None:
         self.identity: IdentityProvider | None = None
         self.media: MediaServer | None = None
+        self.live: LiveSource | None = None

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
@@ -15,6 +16,7 @@ from companion.media import (
     BrowseQuery,
     ImageData,
     ImageSource,
+    IndexTrack,
     ItemKind,
     MediaItem,
     MediaNotFound,
@@ -25,7 +27,7 @@ from companion.media import (
 )
 from companion.providers import CredentialsRejected, ProviderUnavailable
 from integrations.jellyfin.client import ItemFilters, JellyfinClient
-from integrations.jellyfin.const import MAX_CONNECT_TIMEOUT
+from integrations.jellyfin.const import MAX_CONNECT_TIMEOUT, TICKS_PER_SECOND
 from integrations.jellyfin.exceptions import (
     JellyfinAuthenticationError,
     JellyfinConnectionError,
@@ -34,7 +36,7 @@ from integrations.jellyfin.exceptions import (
     JellyfinResponseError,
 )
 from integrations.jellyfin.mapping import ITEM_FIELDS, disc_order, to_album, to_media, to_track
-from integrations.jellyfin.models import ItemPage
+from integrations.jellyfin.models import Item, ItemPage
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -54,6 +56,14 @@ _SORTS: dict[str, tuple[str, ...]] = {
 }
 # Jellyfin's transcoding containers for the codecs a user may pick.
 _CONTAINERS = {"mp3": "mp3", "aac": "aac", "opus": "ogg"}
+# The light pages of the library index: no images, no user data, only the fields it keeps.
+_INDEX_FIELDS = ("ProviderIds", "DateCreated", "DateLastSaved")
+_INDEX_FILTERS: ItemFilters = {
+    "include_item_types": ["Audio"],
+    "fields": _INDEX_FIELDS,
+    "enable_images": False,
+    "enable_user_data": False,
+}
 # Proxied headers: what a player needs to seek and to know the size and type.
 _PASSED_HEADERS = (
     "Content-Type",
@@ -224,6 +234,33 @@ class JellyfinMedia:
             page = await self._call(client.items(**filters))
         return _page(page, offset, limit)
 
+    # -- library index (service credential) --------------------------------------------------
+
+    async def index_page(
+        self, start: int, limit: int, since: datetime | None
+    ) -> tuple[list[IndexTrack], int]:
+        """One light page of every Audio item in SortName order, and TotalRecordCount."""
+        filters: ItemFilters = {
+            **_INDEX_FILTERS,
+            "start_index": start,
+            "limit": limit,
+            # A stable order, so that offset paging neither repeats nor skips (reference §10).
+            "sort_by": ("SortName",),
+            "sort_order": "Ascending",
+        }
+        if since is not None:
+            filters["min_date_last_saved"] = since
+        page = await self._call(self._client.items(**filters))
+        return [to_index_track(i) for i in page.items if i.type == "Audio"], page.total
+
+    async def index_items(self, ids: Sequence[str]) -> list[IndexTrack]:
+        """The Audio items among ids, in one light /Items?ids= call."""
+        if not ids:
+            return []
+        filters: ItemFilters = {**_INDEX_FILTERS, "ids": ids}
+        page = await self._call(self._client.items(**filters))
+        return [to_index_track(i) for i in page.items if i.type == "Audio"]
+
     # -- media -------------------------------------------------------------------------------
 
     async def fetch_image(self, source: ImageSource, size: int | None) -> ImageData | None:
@@ -290,6 +327,30 @@ class JellyfinMedia:
             raise CredentialsRejected(TOKEN_REJECTED) from err
         except JellyfinError as err:
             raise ProviderUnavailable(UNREACHABLE) from err
+
+
+def to_index_track(item: Item) -> IndexTrack:
+    """Map an Audio item to the library index's row shape."""
+    ids = item.provider_ids
+    ticks = item.run_time_ticks
+    return IndexTrack(
+        item_id=item.id,
+        title=item.name,
+        artists=tuple(a.name for a in item.artists),
+        artist_ids=tuple(a.id for a in item.artists if a.id),
+        album=item.album,
+        album_id=item.album_id,
+        album_artist=item.album_artist,
+        duration_s=round(ticks / TICKS_PER_SECOND, 3) if ticks else 0.0,
+        track_number=item.index_number,
+        disc_number=item.parent_index_number,
+        year=item.production_year,
+        isrc=ids.get("ISRC") or ids.get("Isrc"),
+        mbid_recording=ids.get("MusicBrainzRecording"),
+        mbid_track=ids.get("MusicBrainzTrack"),
+        date_created=item.date_created,
+        date_last_saved=item.date_last_saved,
+    )
 
 
 def _page(page: ItemPage, offset: int, limit: int) -> Page:

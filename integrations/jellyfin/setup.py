@@ -28,6 +28,7 @@ from integrations.jellyfin.exceptions import (
     JellyfinUnsupportedVersionError,
 )
 from integrations.jellyfin.identity import JellyfinIdentity
+from integrations.jellyfin.live import JellyfinLive
 from integrations.jellyfin.media import JellyfinMedia
 from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
 
@@ -71,6 +72,10 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     public_url = data.get(CONF_PUBLIC_URL) or service.base_url
     # The music library, queried with each signed-in user's own token.
     ctx.providers.media = JellyfinMedia(service, public_url)
+    # Live sockets, each with the credential (token and DeviceId) the core hands it.
+    ctx.providers.live = JellyfinLive(
+        lambda cred: service.with_token(cred.token, cred.user_id, device_id=cred.device_id)
+    )
     return JellyfinRuntime(
         client=service,
         server_info=info,
@@ -83,11 +88,14 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
 
 
 async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
-    """Withdraw the identity and media providers; the clients share the app's session."""
+    """Withdraw the providers and close the live sockets; the clients share the app's session."""
     if isinstance(ctx.providers.identity, JellyfinIdentity):
         ctx.providers.identity = None
     if isinstance(ctx.providers.media, JellyfinMedia):
         ctx.providers.media = None
+    if isinstance(ctx.providers.live, JellyfinLive):
+        live, ctx.providers.live = ctx.providers.live, None
+        await live.close()
 
 
 async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> tuple[str, str] | None:

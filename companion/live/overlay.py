@@ -1,0 +1,339 @@
+"""Applies facts to the overlay tables idempotently; only real changes become events."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from tortoise.exceptions import IntegrityError
+
+from companion.db.models import Favorite, LibraryTrack, Play, PlaybackState
+from companion.events import Event, EventBus
+from companion.live.facts import (
+    Fact,
+    FavoriteFact,
+    LibraryFact,
+    PlaybackFact,
+    ScanFinishedFact,
+    SessionsSnapshot,
+    Source,
+    UserDataFact,
+)
+from companion.media import make_ref
+
+_LOGGER = logging.getLogger(__name__)
+
+TICKS_PER_SECOND = 10_000_000
+# A listen counts when it reached half the track or four minutes (the Last.fm rule).
+COUNT_MIN_SECONDS = 240
+# Progress is pushed when it moved this much (two sources report the same playback).
+PROGRESS_STEP_TICKS = 2 * TICKS_PER_SECOND
+LIBRARY_DEDUPE_SECONDS = 600.0
+_MEMORY = 50_000
+
+
+class LibraryIndexLike(Protocol):
+    """What the overlay needs of the library index."""
+
+    async def apply(self, fact: LibraryFact) -> None:
+        """Keep the index current for added, updated and removed items."""
+        ...
+
+
+def _seconds(ticks: int) -> float:
+    return round(ticks / TICKS_PER_SECOND, 3)
+
+
+def is_counted(position_ticks: int, runtime_ticks: int, completed: bool) -> bool:
+    """A listen counts when played to completion, past half the track, or past four minutes."""
+    if completed:
+        return True
+    if position_ticks >= COUNT_MIN_SECONDS * TICKS_PER_SECOND:
+        return True
+    return runtime_ticks > 0 and position_ticks * 2 >= runtime_ticks
+
+
+class OverlayWriter:
+    """The only writer of Favorite, PlaybackState and Play; publishes what changed."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self.library_index: LibraryIndexLike | None = None
+        # (user, item) -> time of the newest favorite fact applied, to drop late duplicates.
+        self._favorite_times: OrderedDict[tuple[str, str], datetime] = OrderedDict()
+        self._library_seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def _publish(
+        self, kind: str, data: dict[str, Any], user_id: str | None, source: Source
+    ) -> Event:
+        event = Event(kind, data, user_id=user_id, source=source)
+        self._bus.publish(event)
+        return event
+
+    async def apply(self, fact: Fact) -> list[Event]:
+        """Apply one fact; return the events it caused (none for a duplicate)."""
+        if isinstance(fact, FavoriteFact):
+            return await self._favorite(
+                fact.user_id, fact.item_id, fact.favorite, fact.at, fact.source, fact.item_type
+            )
+        if isinstance(fact, UserDataFact):
+            return await self._favorite(
+                fact.user_id, fact.item_id, fact.is_favorite, fact.at, fact.source, None
+            )
+        if isinstance(fact, PlaybackFact):
+            return await self._playback(fact)
+        if isinstance(fact, SessionsSnapshot):
+            return await self._snapshot(fact)
+        if isinstance(fact, LibraryFact):
+            return await self._library(fact)
+        if isinstance(fact, ScanFinishedFact):
+            return [
+                self._publish("library.scan_finished", {"status": fact.status}, None, fact.source)
+            ]
+        return []
+
+    # -- favorites ---------------------------------------------------------------------------
+
+    async def _favorite(
+        self,
+        user_id: str,
+        item_id: str,
+        favorite: bool,
+        at: datetime,
+        source: Source,
+        item_type: str | None,
+    ) -> list[Event]:
+        key = (user_id, item_id)
+        newest = self._favorite_times.get(key)
+        if newest is not None and at < newest:
+            # A late copy from the slower source (webhooks lag sockets); the newer fact stands.
+            return []
+        self._favorite_times[key] = at
+        self._favorite_times.move_to_end(key)
+        if len(self._favorite_times) > _MEMORY:
+            self._favorite_times.popitem(last=False)
+        row = await Favorite.get_or_none(user_id=user_id, item_id=item_id)
+        if favorite == (row is not None):
+            return []
+        if favorite:
+            kind = item_type or (
+                "Audio" if await LibraryTrack.exists(item_id=item_id) else "Unknown"
+            )
+            try:
+                await Favorite.create(
+                    user_id=user_id, item_id=item_id, item_type=kind, source=source, favorited_at=at
+                )
+            except IntegrityError:
+                return []
+        else:
+            kind = row.item_type if row is not None else (item_type or "Unknown")
+            await Favorite.filter(user_id=user_id, item_id=item_id).delete()
+        data = {
+            "item_id": item_id,
+            "ref": make_ref(item_id),
+            "favorite": favorite,
+            "item_type": kind,
+        }
+        return [self._publish("favorite.changed", data, user_id, source)]
+
+    # -- playback ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _state_data(state: PlaybackState) -> dict[str, Any]:
+        return {
+            "session_id": state.session_id,
+            "item_id": state.item_id,
+            "ref": make_ref(state.item_id) if state.item_id else None,
+            "device_name": state.device_name,
+            "client": state.client,
+            "position": _seconds(state.position_ticks),
+            "duration": _seconds(state.runtime_ticks),
+            "is_paused": state.is_paused,
+            "state": state.state,
+        }
+
+    async def _playback(self, fact: PlaybackFact) -> list[Event]:
+        state = await PlaybackState.get_or_none(user_id=fact.user_id, session_id=fact.session_id)
+        active = state is not None and state.state != "stopped"
+        same_item = state is not None and active and state.item_id == fact.item_id
+        events: list[Event] = []
+        if fact.event == "stop":
+            if state is None or not same_item:
+                # Either a repeat of a stop we applied, or a stop of something we never saw start.
+                if state is not None and state.item_id == fact.item_id and state.state == "stopped":
+                    return []
+                return await self._record_play(fact, None)
+            return await self._stop(state, fact)
+        if active and not same_item and state is not None:
+            # The session moved on without a stop we heard of: close the previous item first.
+            events += await self._stop(state, None)
+        if state is None:
+            state = PlaybackState(user_id=fact.user_id, session_id=fact.session_id)
+        started = not same_item
+        moved = abs(fact.position_ticks - state.position_ticks) >= PROGRESS_STEP_TICKS
+        paused_changed = state.is_paused != fact.is_paused
+        state.item_id = fact.item_id
+        state.device_id = fact.device_id or state.device_id
+        state.device_name = fact.device_name or state.device_name
+        state.client = fact.client or state.client
+        state.runtime_ticks = fact.runtime_ticks or state.runtime_ticks
+        state.position_ticks = fact.position_ticks
+        state.is_paused = fact.is_paused
+        state.state = "paused" if fact.is_paused else "playing"
+        state.updated_at = fact.at
+        state.source = fact.source
+        if started:
+            state.started_at = fact.at - timedelta(seconds=fact.position_ticks / TICKS_PER_SECOND)
+        await state.save()
+        if started:
+            events.append(
+                self._publish(
+                    "playback.started", self._state_data(state), fact.user_id, fact.source
+                )
+            )
+        elif moved or paused_changed:
+            events.append(
+                self._publish(
+                    "playback.progress", self._state_data(state), fact.user_id, fact.source
+                )
+            )
+        return events
+
+    async def _stop(self, state: PlaybackState, fact: PlaybackFact | None) -> list[Event]:
+        position = (
+            fact.position_ticks
+            if fact is not None and fact.position_ticks
+            else state.position_ticks
+        )
+        runtime = (fact.runtime_ticks if fact is not None else 0) or state.runtime_ticks
+        at = fact.at if fact is not None else datetime.now(UTC)
+        completed = (
+            bool(fact.played_to_completion)
+            if fact is not None and fact.played_to_completion is not None
+            else False
+        )
+        play_fact = PlaybackFact(
+            user_id=state.user_id,
+            session_id=state.session_id,
+            item_id=state.item_id or "",
+            event="stop",
+            position_ticks=position,
+            runtime_ticks=runtime,
+            at=at,
+            source=fact.source if fact is not None else state.source or "socket",  # type: ignore[arg-type]
+            device_name=state.device_name,
+            client=state.client,
+            played_to_completion=completed,
+        )
+        state.state = "stopped"
+        state.position_ticks = position
+        state.is_paused = False
+        state.updated_at = at
+        await state.save()
+        events = [
+            self._publish(
+                "playback.stopped",
+                self._state_data(state) | {"completed": completed},
+                state.user_id,
+                play_fact.source,
+            )
+        ]
+        return events + await self._record_play(play_fact, state.started_at)
+
+    async def _record_play(self, fact: PlaybackFact, started_at: datetime | None) -> list[Event]:
+        if not fact.item_id:
+            return []
+        start = started_at or (fact.at - timedelta(seconds=fact.position_ticks / TICKS_PER_SECOND))
+        bucket = int(start.timestamp() // 60)
+        # The same listen reported by two sources starts within a minute: one row only.
+        if await Play.filter(
+            user_id=fact.user_id, item_id=fact.item_id, bucket__in=[bucket - 1, bucket, bucket + 1]
+        ).exists():
+            return []
+        completed = bool(fact.played_to_completion)
+        counted = is_counted(fact.position_ticks, fact.runtime_ticks, completed)
+        try:
+            play = await Play.create(
+                user_id=fact.user_id,
+                item_id=fact.item_id,
+                started_at=start,
+                bucket=bucket,
+                ended_at=fact.at,
+                position_ticks=fact.position_ticks,
+                runtime_ticks=fact.runtime_ticks,
+                counted=counted,
+                completed=completed,
+                device_name=fact.device_name,
+                client=fact.client,
+                source=fact.source,
+            )
+        except IntegrityError:
+            return []
+        data = {
+            "play_id": play.id,
+            "item_id": fact.item_id,
+            "ref": make_ref(fact.item_id),
+            "counted": counted,
+            "skipped": not counted,
+            "started_at": start.isoformat(),
+            "position": _seconds(fact.position_ticks),
+            "duration": _seconds(fact.runtime_ticks),
+        }
+        return [self._publish("play.recorded", data, fact.user_id, fact.source)]
+
+    async def _snapshot(self, snap: SessionsSnapshot) -> list[Event]:
+        events: list[Event] = []
+        seen: set[tuple[str, str]] = set()
+        for fact in snap.playing:
+            seen.add((fact.user_id, fact.session_id))
+            events += await self._playback(fact)
+        query = PlaybackState.exclude(state="stopped")
+        if snap.users is not None:
+            query = query.filter(user_id__in=list(snap.users))
+        for state in await query:
+            if (state.user_id, state.session_id) not in seen:
+                events += await self._stop(state, None)
+        return events
+
+    # -- library -----------------------------------------------------------------------------
+
+    def _fresh(self, kind: str, ids: tuple[str, ...]) -> tuple[str, ...]:
+        now = time.monotonic()
+        fresh = []
+        for item_id in ids:
+            key = (kind, item_id)
+            seen = self._library_seen.get(key)
+            if seen is not None and now - seen < LIBRARY_DEDUPE_SECONDS:
+                continue
+            self._library_seen[key] = now
+            self._library_seen.move_to_end(key)
+            fresh.append(item_id)
+        while len(self._library_seen) > _MEMORY:
+            self._library_seen.popitem(last=False)
+        return tuple(fresh)
+
+    async def _library(self, fact: LibraryFact) -> list[Event]:
+        # ItemAdded (webhook) and LibraryChanged (socket) name the same items: push them once.
+        fresh = LibraryFact(
+            added=self._fresh("added", fact.added),
+            updated=fact.updated,
+            removed=self._fresh("removed", fact.removed),
+            at=fact.at,
+            source=fact.source,
+        )
+        if not (fresh.added or fresh.updated or fresh.removed):
+            return []
+        if self.library_index is not None:
+            try:
+                await self.library_index.apply(fresh)
+            except Exception:
+                _LOGGER.exception("Updating the library index failed; the next sync catches up")
+        data = {
+            "added": list(fresh.added),
+            "updated": list(fresh.updated),
+            "removed": list(fresh.removed),
+        }
+        return [self._publish("library.changed", data, None, fact.source)]
