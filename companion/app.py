@@ -78,7 +78,7 @@ async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     auth = AuthService(app[keys.SECRET_BOX])
     app[keys.AUTH] = auth
-    app[keys.SIGNIN] = SignInService(app[keys.PROVIDERS], auth, app[keys.SECRET_BOX])
+    app[keys.SIGNIN] = SignInService(app[keys.PROVIDERS], auth, app[keys.SECRET_BOX], app[keys.BUS])
     token = await auth.ensure_setup_token()
     if token is not None:
         settings = app[keys.SETTINGS]
@@ -104,13 +104,19 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
     entries = ConfigEntries(ctx, discover())
     app[keys.ENTRIES] = entries
     await entries.load()
+    # Sockets follow integration.state events from here on; open what is configured already.
+    await app[keys.LIVE].start_sockets()
     yield
+    await app[keys.LIVE].sockets.stop()
     await entries.unload_all()
 
 
 async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
     live = LiveRuntime.create(
-        app[keys.BUS], app[keys.SECRET_BOX], {"jellyfin": jellyfin_webhook.parse_stored}
+        app[keys.PROVIDERS],
+        app[keys.BUS],
+        app[keys.SECRET_BOX],
+        {"jellyfin": jellyfin_webhook.parse_stored},
     )
     app[keys.LIVE] = live
     live.start()

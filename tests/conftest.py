@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -141,4 +142,7 @@ async def jellyfin_app_client(
     entries = client.app[keys.ENTRIES]
     (entry,) = entries.entries("jellyfin")
     await entries.wait_setup(entry.entry_id)
+    # Let the first library index sync finish, so tests start from a settled state.
+    await asyncio.sleep(0.05)
+    await client.app[keys.LIVE].sockets.wait_idle()
     return client

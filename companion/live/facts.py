@@ -133,6 +133,14 @@ class LiveSource(Protocol):
     may have missed while disconnected.
     """
 
+    def service_credential(self) -> SocketCredential | None:
+        """The install's own user login for the service socket; None with only an API key."""
+        ...
+
+    async def sessions(self) -> SessionsSnapshot:
+        """Every session playing now, read over REST (the reconcile's snapshot)."""
+        ...
+
     async def open(
         self,
         credential: SocketCredential,

@@ -9,6 +9,9 @@ from companion.events import EventBus
 from companion.live.inbox import InboxWorker, Parser
 from companion.live.overlay import OverlayWriter
 from companion.live.pipeline import LivePipeline
+from companion.live.service import LiveService
+from companion.providers import Providers
+from companion.services.library_index import LibraryIndexService
 from companion.services.webhook_secrets import WebhookSecrets
 
 
@@ -20,20 +23,31 @@ class LiveRuntime:
     pipeline: LivePipeline
     inbox: InboxWorker
     secrets: WebhookSecrets
+    sockets: LiveService
 
     @classmethod
-    def create(cls, bus: EventBus, box: SecretBox, parsers: dict[str, Parser]) -> LiveRuntime:
+    def create(
+        cls, providers: Providers, bus: EventBus, box: SecretBox, parsers: dict[str, Parser]
+    ) -> LiveRuntime:
         """Build the parts, not yet started."""
         writer = OverlayWriter(bus)
+        index = LibraryIndexService(providers, bus)
+        writer.library_index = index
         pipeline = LivePipeline(writer)
-        return cls(writer, pipeline, InboxWorker(pipeline, parsers), WebhookSecrets(box))
+        sockets = LiveService(providers, pipeline, bus, box, index)
+        return cls(writer, pipeline, InboxWorker(pipeline, parsers), WebhookSecrets(box), sockets)
 
     def start(self) -> None:
         """Start applying facts and draining the inbox."""
         self.pipeline.start()
         self.inbox.start()
 
+    async def start_sockets(self) -> None:
+        """Open the live sockets (once integrations are loading)."""
+        await self.sockets.start()
+
     async def stop(self) -> None:
-        """Stop the inbox first (its rows persist), then finish queued facts."""
+        """Close sockets, stop the inbox (its rows persist), then finish queued facts."""
+        await self.sockets.stop()
         await self.inbox.stop()
         await self.pipeline.stop()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from companion.crypto import SecretBox
 from companion.db.models import User
 from companion.errors import CompanionError, ServiceUnavailable, Unauthorized
+from companion.events import Event, EventBus
 from companion.providers import (
     CredentialsRejected,
     IdentityProvider,
@@ -29,7 +30,14 @@ SIGNED_OUT_MESSAGE = (
 class SignInService:
     """Turns Jellyfin credentials into a companion session; never stores a password."""
 
-    def __init__(self, providers: Providers, auth: AuthService, secret_box: SecretBox) -> None:
+    def __init__(
+        self,
+        providers: Providers,
+        auth: AuthService,
+        secret_box: SecretBox,
+        bus: EventBus | None = None,
+    ) -> None:
+        self._bus = bus
         self._providers = providers
         self._auth = auth
         self._box = secret_box
@@ -77,6 +85,11 @@ class SignInService:
             await self._auth.ensure_setup_token()
         self._checked[user.id] = time.monotonic()
         cookie = await self._auth.create_session(user, user_agent)
+        if self._bus is not None:
+            # The live service opens this user's socket for their favorites.
+            self._bus.publish(
+                Event("user.signed_in", {"name": user.name}, user_id=identity.user_id)
+            )
         _LOGGER.info(
             "%s signed in%s", identity.name, " (administrator)" if identity.is_admin else ""
         )

@@ -9,6 +9,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -16,8 +17,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from yarl import URL
 
-from companion.live.facts import FactSink, SocketCredential, SocketStatus
-from integrations.jellyfin.live_messages import Envelope, decode, facts_for, keepalive_timeout
+from companion.live.facts import FactSink, SessionsSnapshot, SocketCredential, SocketStatus
+from companion.providers import ProviderUnavailable
+from integrations.jellyfin.client import JellyfinClient
+from integrations.jellyfin.exceptions import JellyfinError
+from integrations.jellyfin.live_messages import (
+    Envelope,
+    decode,
+    facts_for,
+    keepalive_timeout,
+    sessions_snapshot,
+)
 from integrations.jellyfin.transport import JellyfinTransport
 
 _LOGGER = logging.getLogger(__name__)
@@ -134,18 +144,21 @@ class JellyfinLiveSocket:
         self.closed = True
         current = asyncio.current_task()
         tasks = [t for t in (self._task, *self._callbacks) if t is not None and t is not current]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # A cancel can be swallowed when it lands as an open timeout expires (asyncio.timeout
+        # turns it into TimeoutError on 3.11), so keep cancelling until the tasks are done;
+        # the loop also checks `closed` before every attempt and every backoff sleep.
+        pending = set(tasks)
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         self.status.connected = False
 
     # -- connection loop ---------------------------------------------------------------------
 
     async def _run(self) -> None:
         delay = self.backoff_initial
-        while True:
+        while not self.closed:
             self.attempts += 1
             try:
                 ws = await connect(
@@ -180,6 +193,8 @@ class JellyfinLiveSocket:
                 if time.monotonic() - started >= self.stable_after:
                     delay = self.backoff_initial
                 self._went_down(reason, expected=self._expected_close is not None)
+            if self.closed:
+                return
             # Jitter spreads the reconnects of many sockets after a Jellyfin restart.
             await asyncio.sleep(random.uniform(delay / 2, delay))
             delay = min(delay * 2, self.backoff_max)
@@ -323,9 +338,36 @@ class JellyfinLiveSocket:
 class JellyfinLive:
     """Jellyfin as the companion's `LiveSource`: one `JellyfinLiveSocket` per `open`."""
 
-    def __init__(self, client_factory: ClientFactory) -> None:
+    def __init__(
+        self,
+        client_factory: ClientFactory,
+        service: JellyfinClient | None = None,
+        service_credential: SocketCredential | None = None,
+    ) -> None:
         self._client_factory = client_factory
+        self._service = service
+        self._service_credential = service_credential
         self._sockets: set[JellyfinLiveSocket] = set()
+
+    def service_credential(self) -> SocketCredential | None:
+        """The administrator login configured for the install (None with only an API key)."""
+        return self._service_credential
+
+    async def sessions(self) -> SessionsSnapshot:
+        """GET /Sessions with the service credential, as one snapshot (it sees everyone)."""
+        if self._service is None:
+            return SessionsSnapshot(
+                playing=(), at=datetime.now(UTC), source="reconcile", users=frozenset()
+            )
+        try:
+            data = await self._service._request("GET", "/Sessions")
+        except JellyfinError as err:
+            raise ProviderUnavailable(
+                "Jellyfin is slow or unreachable. Check your Jellyfin instance."
+            ) from err
+        admin = SocketCredential(user_id=None, token="", device_id="", is_admin=True)
+        facts = sessions_snapshot(data, admin, datetime.now(UTC))
+        return replace(facts, source="reconcile")
 
     async def open(
         self,

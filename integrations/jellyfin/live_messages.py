@@ -146,6 +146,14 @@ def _sessions(data: Any, credential: SocketCredential, at: datetime) -> list[Fac
     return [SessionsSnapshot(playing=tuple(playing), at=at, source="socket", users=users)]
 
 
+def sessions_snapshot(data: Any, credential: SocketCredential, at: datetime) -> SessionsSnapshot:
+    """A SessionInfoDto list (from the socket or GET /Sessions) as one snapshot."""
+    facts = _sessions(data if isinstance(data, list) else [], credential, at)
+    snapshot = facts[0]
+    assert isinstance(snapshot, SessionsSnapshot)
+    return snapshot
+
+
 def _playing(raw: Mapping[str, Any], at: datetime) -> PlaybackFact | None:
     session = Session.from_dict(raw)
     item = session.now_playing

@@ -10,6 +10,7 @@ from companion.integration.types import (
     ConfigEntryNotReady,
     IntegrationContext,
 )
+from companion.live.facts import SocketCredential
 from integrations.jellyfin.client import JellyfinClient, check_version
 from integrations.jellyfin.const import (
     CONF_ACCESS_TOKEN,
@@ -47,6 +48,7 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     api_key = data.get(CONF_API_KEY)
     try:
         login = await _user_login(base, entry)
+        login_is_admin = await _is_admin(base, login)
         if api_key:
             service = base.with_token(api_key, None)
         elif login is not None:
@@ -73,8 +75,17 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     # The music library, queried with each signed-in user's own token.
     ctx.providers.media = JellyfinMedia(service, public_url)
     # Live sockets, each with the credential (token and DeviceId) the core hands it.
+    admin_login = (
+        SocketCredential(
+            user_id=login[1], token=login[0], device_id=device_id, is_admin=login_is_admin
+        )
+        if login is not None
+        else None
+    )
     ctx.providers.live = JellyfinLive(
-        lambda cred: service.with_token(cred.token, cred.user_id, device_id=cred.device_id)
+        lambda cred: service.with_token(cred.token, cred.user_id, device_id=cred.device_id),
+        service,
+        admin_login,
     )
     return JellyfinRuntime(
         client=service,
@@ -119,6 +130,16 @@ async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> tuple[str, st
             "Jellyfin user %s is not an administrator; live events are limited", username
         )
     return auth.access_token, auth.user.id
+
+
+async def _is_admin(base: JellyfinClient, login: tuple[str, str] | None) -> bool:
+    # Only an administrator *user* socket receives LibraryChanged and everyone's sessions.
+    if login is None:
+        return False
+    try:
+        return (await base.with_token(login[0], login[1]).me()).is_admin
+    except JellyfinAuthenticationError:
+        return False
 
 
 async def _checked(client: JellyfinClient) -> JellyfinClient | None:

@@ -41,9 +41,12 @@ async def fake_jellyfin() -> AsyncIterator[FakeJellyfin]:
 
 
 @pytest.fixture
-def index(jellyfin_app_client: Client) -> LibraryIndexService:
-    """The service as the lead wires it, with small pages so that 200 tracks take four."""
+async def index(jellyfin_app_client: Client) -> LibraryIndexService:
+    """A service with small pages (200 tracks take four), starting from an empty index."""
     app = jellyfin_app_client.app
+    # The app indexed the library at startup; these tests start from nothing.
+    await LibraryTrack.all().delete()
+    await EventCursor.filter(source="library_index").delete()
     return LibraryIndexService(app[keys.PROVIDERS], app[keys.BUS], page_size=PAGE)
 
 
