@@ -27,6 +27,7 @@ from web import middlewares
 from web import ws as ws_api
 from web.api import auth as auth_api
 from web.api import favorites as favorites_api
+from web.api import history as history_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
@@ -181,6 +182,7 @@ def api_routers() -> list[ApiRouter]:
         tracks_api.router,
         preferences_api.router,
         webhook_settings_api.router,
+        history_api.router,
         webhooks_router,
     ]
 

@@ -15,6 +15,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from companion import __version__, keys
 from companion.events import Event, EventStream, SubscriberDropped
 from companion.services.auth import Principal
+from companion.services.history import playback_states
 from web.middlewares import resolve_principal
 from web.routing import ApiRouter
 
@@ -145,6 +146,12 @@ async def _unsubscribe(conn: Connection, msg: dict[str, Any]) -> Any:
         raise CommandError("not_found", "Subscription not found.")
     del conn.subscriptions[sub_id]
     return None
+
+
+@command("get_states")
+async def _get_states(conn: Connection, msg: dict[str, Any]) -> Any:
+    user = None if conn.principal.is_admin else (conn.principal.jellyfin_id or "")
+    return await playback_states(user)
 
 
 async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Principal | None:

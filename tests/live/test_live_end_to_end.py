@@ -1,0 +1,185 @@
+"""Jellyfin's socket and webhook feed the overlay once, and clients hear about it live."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import websockets
+from aiohttp.test_utils import TestClient
+
+from companion import keys
+from companion.db.models import Favorite, Play, PlaybackState
+
+TICKS = 10_000_000
+
+
+async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not await check():
+            await asyncio.sleep(0.02)
+
+
+async def _control(fake: Any, method: str, path: str, body: Any = None) -> Any:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.request(method, f"{fake.url}/__fake__{path}", json=body) as resp,
+    ):
+        assert resp.status < 300, await resp.text()
+        return await resp.json() if resp.content_type == "application/json" else None
+
+
+async def _signed_in(client: TestClient[Any, Any], name: str) -> str:
+    resp = await client.post("/api/auth/login", json={"username": name, "password": name})
+    assert resp.status == 200
+    created = await (await client.post("/api/tokens", json={"name": "ws"})).json()
+    await asyncio.sleep(0.05)
+    await client.app[keys.LIVE].sockets.wait_idle()
+    return str(created["token"])
+
+
+async def _ws(client: TestClient[Any, Any], token: str) -> Any:
+    url = str(client.make_url("/api/ws")).replace("http://", "ws://")
+    conn = await websockets.connect(url)
+    await conn.recv()
+    await conn.send(json.dumps({"type": "auth", "access_token": token}))
+    assert json.loads(await conn.recv())["type"] == "auth_ok"
+    await conn.send(json.dumps({"id": 1, "type": "subscribe_events"}))
+    assert json.loads(await conn.recv())["success"] is True
+    return conn
+
+
+async def _events(conn: Any, seconds: float) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                got.append(json.loads(await conn.recv())["event"])
+    except TimeoutError:
+        return got
+
+
+async def _point_webhook(client: TestClient[Any, Any], fake: Any) -> None:
+    secret = await client.app[keys.LIVE].secrets.get("jellyfin")
+    await _control(
+        fake,
+        "PUT",
+        "/webhook",
+        {
+            "url": str(client.make_url("/webhooks/jellyfin")),
+            "headers": {secret.header: secret.secret},
+        },
+    )
+
+
+async def test_favorite_from_another_app_arrives_once_over_both_paths(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any
+) -> None:
+    client = jellyfin_app_client
+    token = await _signed_in(client, "guest")
+    await _point_webhook(client, fake_jellyfin)
+    guest = fake_jellyfin.user_id("guest")
+    conn = await _ws(client, token)
+    try:
+        track = fake_jellyfin.library.tracks[3]
+        await _control(fake_jellyfin, "POST", f"/users/guest/favorites/{track.id}")
+        await _until(lambda: Favorite.filter(user_id=guest, item_id=track.id).exists())
+        # Both the socket's UserDataChanged and the webhook's UserDataSaved arrive; one event.
+        events = [e for e in await _events(conn, 1.0) if e["type"] == "favorite.changed"]
+        assert len(events) == 1
+        assert (
+            events[0]["data"]["ref"] == f"jellyfin:{track.id}"
+            and events[0]["data"]["favorite"] is True
+        )
+        assert await Favorite.filter(user_id=guest).count() == 1
+        await _control(fake_jellyfin, "DELETE", f"/users/guest/favorites/{track.id}")
+        await _until(lambda: _not(Favorite.filter(user_id=guest).exists()))
+        events = [e for e in await _events(conn, 1.0) if e["type"] == "favorite.changed"]
+        assert [e["data"]["favorite"] for e in events] == [False]
+    finally:
+        await conn.close()
+
+
+async def _not(value: Awaitable[bool]) -> bool:
+    return not await value
+
+
+async def test_playback_state_history_and_get_states(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any
+) -> None:
+    client = jellyfin_app_client
+    token = await _signed_in(client, "guest")
+    await _point_webhook(client, fake_jellyfin)
+    guest = fake_jellyfin.user_id("guest")
+    track = fake_jellyfin.library.tracks[5]
+    runtime = track.runtime_ticks
+    conn = await _ws(client, token)
+    try:
+        await _control(
+            fake_jellyfin,
+            "POST",
+            "/users/guest/playback",
+            {
+                "item_id": track.id,
+                "event": "start",
+                "position_ticks": 0,
+                "device": "Kitchen",
+                "client": "Finamp",
+            },
+        )
+        await _until(lambda: PlaybackState.filter(user_id=guest, state="playing").exists())
+        await conn.send(json.dumps({"id": 7, "type": "get_states"}))
+        while True:
+            message = json.loads(await asyncio.wait_for(conn.recv(), 2))
+            if message.get("id") == 7 and message["type"] == "result":
+                break
+        (state,) = message["result"]
+        assert state["ref"] == f"jellyfin:{track.id}" and state["device_name"] == "Kitchen"
+        playing = await (await client.get("/api/playback")).json()
+        assert playing["sessions"][0]["state"] == "playing"
+        await _control(
+            fake_jellyfin,
+            "POST",
+            "/users/guest/playback",
+            {
+                "item_id": track.id,
+                "event": "stop",
+                "position_ticks": runtime,
+                "device": "Kitchen",
+                "client": "Finamp",
+            },
+        )
+        await _until(lambda: Play.filter(user_id=guest).exists())
+        await asyncio.sleep(0.3)
+        assert await Play.filter(user_id=guest).count() == 1
+        plays = await (await client.get("/api/history")).json()
+        assert plays["total"] == 1 and plays["items"][0]["counted"] is True
+        assert plays["items"][0]["title"] == track.name
+        top = await (await client.get("/api/history/top?period=week")).json()
+        assert top["tracks"][0]["plays"] == 1
+        assert (await client.get("/api/history/top?period=decade")).status == 400
+        assert (await (await client.get("/api/playback")).json())["sessions"] == []
+    finally:
+        await conn.close()
+
+
+async def test_reconcile_after_an_outage(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any
+) -> None:
+    client = jellyfin_app_client
+    await _signed_in(client, "guest")
+    guest = fake_jellyfin.user_id("guest")
+    track = fake_jellyfin.library.tracks[9]
+    # The socket is cut and no webhook is configured: the change can only come from reconcile.
+    await _control(fake_jellyfin, "PUT", "/faults", {"drop_sockets": True})
+    await asyncio.sleep(0.2)
+    await _control(fake_jellyfin, "POST", f"/users/guest/favorites/{track.id}")
+    await asyncio.sleep(0.2)
+    assert not await Favorite.filter(user_id=guest, item_id=track.id).exists()
+    await _control(fake_jellyfin, "DELETE", "/faults")
+    await _until(lambda: Favorite.filter(user_id=guest, item_id=track.id).exists(), timeout=10)
+    row = await Favorite.get(user_id=guest, item_id=track.id)
+    assert row.source == "reconcile"
