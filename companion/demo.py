@@ -10,9 +10,10 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 from aiohttp import web
 
-from companion import __version__
+from companion import __version__, keys
 from companion.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
@@ -50,11 +51,25 @@ async def run_demo(
         site = web.TCPSite(runner, demo_settings.host, demo_settings.port)
         await site.start()
         companion_url = f"http://{demo_settings.host}:{demo_settings.port}"
+        # Point the fake's Webhook plugin at the companion, secret header included.
+        secret = await app[keys.LIVE].secrets.get("jellyfin")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.put(
+                f"{jellyfin_url}/__fake__/webhook",
+                json={
+                    "url": f"{companion_url}/webhooks/jellyfin",
+                    "headers": {secret.header: secret.secret},
+                },
+            ) as resp,
+        ):
+            resp.raise_for_status()
         print(
             f"\nJellyfin Companion {__version__} demo\n"
             f"  Companion:       {companion_url}/\n"
             f"  Fake Jellyfin:   {jellyfin_url}  ({tracks} tracks)\n"
             f"  Sign in as:      demo / demo (administrator) or guest / guest\n"
+            f"  Webhook plugin:  the fake posts to {companion_url}/webhooks/jellyfin\n"
             f"  Data directory:  {data_dir}\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
