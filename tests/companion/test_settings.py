@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from companion.integration.registry import discover
 from companion.settings import ENV_VARS, SettingsError, load_settings
 
 
@@ -101,11 +102,7 @@ def test_missing_toml(tmp_path: Path) -> None:
 
 def test_every_variable_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    for var in (
-        *ENV_VARS,
-        "COMPANION_CONFIG",
-        "COMPANION_TEST_DATABASE_URL",
-        "OLLAMA_URL",
-        "OLLAMA_API_KEY",
-    ):
+    integration_vars = [var for i in discover().values() for var in i.manifest.env.values()]
+    assert "JELLYFIN_API_KEY" in integration_vars
+    for var in (*ENV_VARS, "COMPANION_CONFIG", "COMPANION_TEST_DATABASE_URL", *integration_vars):
         assert f"`{var}`" in readme, var

@@ -19,7 +19,7 @@ async def test_demo_signs_in_browses_and_goes_live(tmp_path: Path) -> None:
     env.pop("COMPANION_DATA_DIR")
     env.pop("COMPANION_DATABASE_URL", None)
     log = (tmp_path / "demo.log").open("wb")
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
