@@ -15,6 +15,7 @@ from companion.events import EventBus
 from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
+from companion.live.facts import FavoriteFact
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
 from companion.providers import Providers
@@ -126,7 +127,14 @@ async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _music_ctx(app: web.Application) -> AsyncIterator[None]:
-    music = MusicServices.create(app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX])
+    pipeline = app[keys.LIVE].pipeline
+
+    async def record_favorite(fact: FavoriteFact) -> None:
+        await pipeline.apply([fact])
+
+    music = MusicServices.create(
+        app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX], record_favorite
+    )
     app[keys.MUSIC] = music
     yield
     # Before the bus closes: unsubscribe and cancel fetches in flight.

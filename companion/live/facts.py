@@ -20,7 +20,7 @@ class FavoriteFact:
     favorite: bool
     at: datetime
     source: Source
-    item_type: str = "Audio"
+    item_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from companion.db.models import Favorite, LibraryTrack, Play, PlaybackState
 from companion.events import Event, EventBus
@@ -32,6 +33,8 @@ COUNT_MIN_SECONDS = 240
 # Progress is pushed when it moved this much (two sources report the same playback).
 PROGRESS_STEP_TICKS = 2 * TICKS_PER_SECOND
 LIBRARY_DEDUPE_SECONDS = 600.0
+# Two reports of one listen's end (socket snapshot, webhook) arrive within this of each other.
+SAME_STOP_SECONDS = 180
 _MEMORY = 50_000
 
 
@@ -162,11 +165,18 @@ class OverlayWriter:
         events: list[Event] = []
         if fact.event == "stop":
             if state is None or not same_item:
-                # Either a repeat of a stop we applied, or a stop of something we never saw start.
-                if state is not None and state.item_id == fact.item_id and state.state == "stopped":
-                    return []
-                return await self._record_play(fact, None)
+                # A repeat of a stop already applied (the other source may know the position
+                # better), or a stop of something we never saw start: record or improve the play.
+                known_start = (
+                    state.started_at
+                    if state is not None and state.item_id == fact.item_id
+                    else None
+                )
+                return await self._record_play(fact, known_start)
             return await self._stop(state, fact)
+        if state is not None and fact.at < state.updated_at and not same_item:
+            # A late start or progress of an item the session has already left behind.
+            return []
         if active and not same_item and state is not None:
             # The session moved on without a stop we heard of: close the previous item first.
             events += await self._stop(state, None)
@@ -248,11 +258,17 @@ class OverlayWriter:
             return []
         start = started_at or (fact.at - timedelta(seconds=fact.position_ticks / TICKS_PER_SECOND))
         bucket = int(start.timestamp() // 60)
-        # The same listen reported by two sources starts within a minute: one row only.
-        if await Play.filter(
-            user_id=fact.user_id, item_id=fact.item_id, bucket__in=[bucket - 1, bucket, bucket + 1]
-        ).exists():
-            return []
+        # The same listen reported by two sources starts within a minute or ends within a few:
+        # one row only, improved when the later report knows more (position, completion).
+        window = timedelta(seconds=SAME_STOP_SECONDS)
+        existing = await Play.filter(
+            Q(bucket__in=[bucket - 1, bucket, bucket + 1])
+            | Q(ended_at__gte=fact.at - window, ended_at__lte=fact.at + window),
+            user_id=fact.user_id,
+            item_id=fact.item_id,
+        ).first()
+        if existing is not None:
+            return await self._improve_play(existing, fact)
         completed = bool(fact.played_to_completion)
         counted = is_counted(fact.position_ticks, fact.runtime_ticks, completed)
         try:
@@ -272,17 +288,39 @@ class OverlayWriter:
             )
         except IntegrityError:
             return []
-        data = {
+        return [self._publish("play.recorded", self._play_data(play), fact.user_id, fact.source)]
+
+    @staticmethod
+    def _play_data(play: Play) -> dict[str, Any]:
+        return {
             "play_id": play.id,
-            "item_id": fact.item_id,
-            "ref": make_ref(fact.item_id),
-            "counted": counted,
-            "skipped": not counted,
-            "started_at": start.isoformat(),
-            "position": _seconds(fact.position_ticks),
-            "duration": _seconds(fact.runtime_ticks),
+            "item_id": play.item_id,
+            "ref": make_ref(play.item_id),
+            "counted": play.counted,
+            "skipped": not play.counted,
+            "started_at": play.started_at.isoformat(),
+            "position": _seconds(play.position_ticks),
+            "duration": _seconds(play.runtime_ticks),
         }
-        return [self._publish("play.recorded", data, fact.user_id, fact.source)]
+
+    async def _improve_play(self, play: Play, fact: PlaybackFact) -> list[Event]:
+        completed = play.completed or bool(fact.played_to_completion)
+        position = max(play.position_ticks, fact.position_ticks)
+        runtime = max(play.runtime_ticks, fact.runtime_ticks)
+        if (completed, position, runtime) == (
+            play.completed,
+            play.position_ticks,
+            play.runtime_ticks,
+        ):
+            return []
+        was_counted = play.counted
+        play.completed, play.position_ticks, play.runtime_ticks = completed, position, runtime
+        play.counted = is_counted(position, runtime, completed)
+        await play.save(update_fields=["completed", "position_ticks", "runtime_ticks", "counted"])
+        if play.counted == was_counted:
+            return []
+        # Clients key plays by play_id: this updates the row they already have.
+        return [self._publish("play.recorded", self._play_data(play), fact.user_id, fact.source)]
 
     async def _snapshot(self, snap: SessionsSnapshot) -> list[Event]:
         events: list[Event] = []

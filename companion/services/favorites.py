@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
 from companion.errors import NotFound
-from companion.events import Event, EventBus
+from companion.live.facts import FavoriteFact
 from companion.media import ItemKind, Page, UserCredential
 from companion.providers import Providers
 from companion.services.resolver import Resolver
 from companion.services.upstream import media_of, upstream_errors
 
+RecordFavorite = Callable[[FavoriteFact], Awaitable[None]]
+
 
 class FavoritesService:
     """Jellyfin holds each user's favorites; the companion never keeps its own copy as truth."""
 
-    def __init__(self, providers: Providers, resolver: Resolver, bus: EventBus) -> None:
+    def __init__(
+        self, providers: Providers, resolver: Resolver, record: RecordFavorite | None = None
+    ) -> None:
         self._providers = providers
         self._resolver = resolver
-        self._bus = bus
+        # The live overlay applies the change and publishes `favorite.changed` once; the echo
+        # Jellyfin sends back over its socket and webhook then changes nothing.
+        self._record = record
 
     async def set(self, cred: UserCredential, item_id: str, favorite: bool) -> bool:
         """Favorite or unfavorite (idempotent); returns the state Jellyfin saved."""
@@ -26,15 +35,10 @@ class FavoritesService:
             raise NotFound("No such item in Jellyfin.", code="item_not_found")
         # Dropped right away, not when the event arrives: the next read must show the change.
         self._resolver.invalidate_user(cred.user_id, [item_id])
-        # Published every time: overlay writers are idempotent, so a repeat changes nothing.
-        self._bus.publish(
-            Event(
-                "favorite.changed",
-                {"item_id": item_id, "favorite": state},
-                user_id=cred.user_id,
-                source="companion",
+        if self._record is not None:
+            await self._record(
+                FavoriteFact(cred.user_id, item_id, state, datetime.now(UTC), "companion")
             )
-        )
         return state
 
     async def list(self, cred: UserCredential, kind: ItemKind, offset: int, limit: int) -> Page:

@@ -11,7 +11,7 @@ from companion.events import EventBus, Unsubscribe
 from companion.media import UserCredential
 from companion.providers import Providers
 from companion.services.auth import Principal
-from companion.services.favorites import FavoritesService
+from companion.services.favorites import FavoritesService, RecordFavorite
 from companion.services.library import LibraryService
 from companion.services.resolver import Resolver
 from companion.services.streams import StreamService
@@ -31,14 +31,20 @@ class MusicServices:
     _unsubscribe: list[Unsubscribe] = field(default_factory=list)
 
     @classmethod
-    def create(cls, providers: Providers, bus: EventBus, box: SecretBox) -> MusicServices:
+    def create(
+        cls,
+        providers: Providers,
+        bus: EventBus,
+        box: SecretBox,
+        record_favorite: RecordFavorite | None = None,
+    ) -> MusicServices:
         """Build the services and subscribe them to the events that invalidate their caches."""
         resolver = Resolver(providers)
         library = LibraryService(providers, resolver)
         services = cls(
             resolver=resolver,
             library=library,
-            favorites=FavoritesService(providers, resolver, bus),
+            favorites=FavoritesService(providers, resolver, record_favorite),
             streams=StreamService(providers, resolver),
             _box=box,
         )

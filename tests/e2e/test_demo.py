@@ -39,12 +39,10 @@ async def test_demo_signs_in_browses_and_goes_live(tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            # Ready once the banner is printed (after the webhook is pointed at the companion).
             for _ in range(300):
-                try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
+                if "Press Ctrl-C" in (tmp_path / "demo.log").read_text():
+                    break
                 await asyncio.sleep(0.05)
             output = (tmp_path / "demo.log").read_text()
             assert (
@@ -62,7 +60,7 @@ async def test_demo_signs_in_browses_and_goes_live(tmp_path: Path) -> None:
                 await fake.post(
                     f"http://127.0.0.1:{jf_port}/__fake__/users/demo/favorites/{item_id}"
                 )
-            for _ in range(100):
+            for _ in range(200):
                 live = (await http.get("/api/live/status")).json()
                 if live["facts_applied"]:
                     break
