@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from companion import keys
-from companion.db.models import WebhookInbox
 from companion.errors import BadRequest, CompanionError, Unauthorized
 from companion.live.facts import Fact
 from web.json import json_response
@@ -53,6 +52,6 @@ async def receive(request: web.Request) -> web.Response:
     kind = payload["NotificationType"]
     if kind not in HANDLED:
         return json_response({"ok": True, "ignored": kind})
-    row = await WebhookInbox.create(source=SOURCE, payload=body.decode("utf-8-sig"))
+    await live.store.store(SOURCE, body.decode("utf-8-sig"))
     live.inbox.notify()
-    return json_response({"ok": True, "id": row.id})
+    return json_response({"ok": True})

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from companion.crypto import SecretBox
 from companion.events import EventBus
 from companion.live.inbox import InboxWorker, Parser
+from companion.live.inbox_writer import InboxWriter
 from companion.live.overlay import OverlayWriter
 from companion.live.pipeline import LivePipeline
 from companion.live.service import LiveService
@@ -24,6 +25,7 @@ class LiveRuntime:
     inbox: InboxWorker
     secrets: WebhookSecrets
     sockets: LiveService
+    store: InboxWriter
 
     @classmethod
     def create(
@@ -35,7 +37,8 @@ class LiveRuntime:
         writer.library_index = index
         pipeline = LivePipeline(writer)
         sockets = LiveService(providers, pipeline, bus, box, index)
-        return cls(writer, pipeline, InboxWorker(pipeline, parsers), WebhookSecrets(box), sockets)
+        inbox = InboxWorker(pipeline, parsers)
+        return cls(writer, pipeline, inbox, WebhookSecrets(box), sockets, InboxWriter())
 
     def start(self) -> None:
         """Start applying facts and draining the inbox."""
