@@ -258,6 +258,16 @@ class ImageData:
 
 
 @dataclass(frozen=True, slots=True)
+class UserDataChange:
+    """A user's data for one item, as saved since some time (favorite flag, plays)."""
+
+    item_id: str
+    item_type: str
+    is_favorite: bool
+    play_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class IndexTrack:
     """A track as the light library index keeps it (for matching, never served as truth)."""
 
@@ -347,6 +357,10 @@ class MediaServer(Protocol):
 
     async def index_items(self, ids: Sequence[str]) -> list[IndexTrack]:
         """The tracks among ids (service credential; keep ids ≤ 200); other ids are skipped."""
+        ...
+
+    async def user_data_since(self, cred: UserCredential, since: datetime) -> list[UserDataChange]:
+        """The user's data of music items saved since `since` (their favorites, play counts)."""
         ...
 
     def stream_url(self, cred: UserCredential, item_id: str, quality: StreamQuality) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from companion.crypto import SecretBox
-from companion.db.models import Favorite, User
+from companion.db.models import EventCursor, Favorite, User
 from companion.events import Event, EventBus, Unsubscribe
 from companion.live.facts import FavoriteFact, LiveHandle, LiveSource, SocketCredential
 from companion.live.pipeline import LivePipeline
@@ -20,6 +20,7 @@ from companion.services.library_index import LibraryIndexService
 _LOGGER = logging.getLogger(__name__)
 
 SERVICE = "service"
+CURSOR_OVERLAP = timedelta(minutes=5)
 _ITEM_TYPES = {"track": "Audio", "album": "MusicAlbum", "artist": "MusicArtist"}
 API_KEY_NOTICE = (
     "Jellyfin is configured with an API key only. Signed-in users' favorites still arrive live "
@@ -181,11 +182,43 @@ class LiveService:
             if key == SERVICE:
                 self._spawn(self._sync_index(), "library-index-sync")
             if cred.user_id is not None:
-                await self.reconcile_favorites(
-                    UserCredential(cred.user_id, cred.token, cred.device_id)
-                )
+                await self.reconcile_user(UserCredential(cred.user_id, cred.token, cred.device_id))
         except ProviderUnavailable as err:
             _LOGGER.warning("Reconcile after reconnect postponed: %s", err)
+
+    async def reconcile_user(self, cred: UserCredential) -> int:
+        """Catch one user up: what they saved since the cursor, or a full diff without one."""
+        media = self._providers.media
+        if media is None:
+            return 0
+        source = f"userdata:{cred.user_id}"
+        cursor = await EventCursor.get_or_none(source=source)
+        # Taken before asking, with an overlap, so a save racing the query is read again later.
+        next_cursor = datetime.now(UTC) - CURSOR_OVERLAP
+        if cursor is None:
+            applied = await self.reconcile_favorites(cred)
+        else:
+            since = datetime.fromisoformat(cursor.position)
+            changes = await media.user_data_since(cred, since)
+            local = {
+                f.item_id
+                for f in await Favorite.filter(
+                    user_id=cred.user_id, item_id__in=[c.item_id for c in changes]
+                ).only("item_id")
+            }
+            now = datetime.now(UTC)
+            facts = [
+                FavoriteFact(cred.user_id, c.item_id, c.is_favorite, now, "reconcile", c.item_type)
+                for c in changes
+                if c.is_favorite != (c.item_id in local)
+            ]
+            if facts:
+                await self._pipeline.apply(facts)
+            applied = len(facts)
+        await EventCursor.update_or_create(
+            source=source, defaults={"position": next_cursor.isoformat()}
+        )
+        return applied
 
     async def reconcile_favorites(self, cred: UserCredential) -> int:
         """Diff the user's favorites in Jellyfin against the mirror; apply the differences."""

@@ -24,6 +24,7 @@ from companion.media import (
     StreamQuality,
     Track,
     UserCredential,
+    UserDataChange,
 )
 from companion.providers import CredentialsRejected, ProviderUnavailable
 from integrations.jellyfin.client import ItemFilters, JellyfinClient
@@ -45,6 +46,7 @@ UNREACHABLE = "Jellyfin is slow or unreachable. Check your Jellyfin instance."
 TOKEN_REJECTED = "Jellyfin no longer accepts your sign-in. Sign in again."
 # Cover art is small; anything bigger is not an image we want to hold in memory.
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+USER_DATA_PAGE = 500
 
 _KIND_TYPES = {"track": "Audio", "album": "MusicAlbum", "artist": "MusicArtist"}
 _SORTS: dict[str, tuple[str, ...]] = {
@@ -260,6 +262,30 @@ class JellyfinMedia:
         filters: ItemFilters = {**_INDEX_FILTERS, "ids": ids}
         page = await self._call(self._client.items(**filters))
         return [to_index_track(i) for i in page.items if i.type == "Audio"]
+
+    async def user_data_since(self, cred: UserCredential, since: datetime) -> list[UserDataChange]:
+        """Music items whose user data this user saved since `since` (minDateLastSavedForUser)."""
+        changes: list[UserDataChange] = []
+        start = 0
+        while True:
+            page = await self._call(
+                self._as(cred).items(
+                    include_item_types=["Audio", "MusicAlbum", "MusicArtist"],
+                    min_date_last_saved_for_user=since,
+                    enable_images=False,
+                    start_index=start,
+                    limit=USER_DATA_PAGE,
+                )
+            )
+            for item in page.items:
+                data = item.user_data
+                if data is not None:
+                    changes.append(
+                        UserDataChange(item.id, item.type, data.is_favorite, data.play_count)
+                    )
+            start += len(page.items)
+            if not page.items or start >= page.total:
+                return changes
 
     # -- media -------------------------------------------------------------------------------
 

@@ -172,14 +172,27 @@ async def test_reconcile_after_an_outage(
     client = jellyfin_app_client
     await _signed_in(client, "guest")
     guest = fake_jellyfin.user_id("guest")
-    track = fake_jellyfin.library.tracks[9]
-    # The socket is cut and no webhook is configured: the change can only come from reconcile.
+    track, old = fake_jellyfin.library.tracks[9], fake_jellyfin.library.tracks[10]
+    await _control(fake_jellyfin, "POST", f"/users/guest/favorites/{old.id}")
+    await _until(lambda: Favorite.filter(user_id=guest, item_id=old.id).exists())
+    # The socket is cut and no webhook is configured: the changes can only come from the
+    # reconcile after reconnecting, which reads what the user saved since its cursor.
     await _control(fake_jellyfin, "PUT", "/faults", {"drop_sockets": True})
     await asyncio.sleep(0.2)
     await _control(fake_jellyfin, "POST", f"/users/guest/favorites/{track.id}")
+    await _control(fake_jellyfin, "DELETE", f"/users/guest/favorites/{old.id}")
     await asyncio.sleep(0.2)
     assert not await Favorite.filter(user_id=guest, item_id=track.id).exists()
+    async with aiohttp.ClientSession() as http:
+        await http.delete(f"{fake_jellyfin.url}/__fake__/requests")
     await _control(fake_jellyfin, "DELETE", "/faults")
     await _until(lambda: Favorite.filter(user_id=guest, item_id=track.id).exists(), timeout=10)
+    await _until(lambda: _not(Favorite.filter(user_id=guest, item_id=old.id).exists()))
     row = await Favorite.get(user_id=guest, item_id=track.id)
     assert row.source == "reconcile"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{fake_jellyfin.url}/__fake__/requests") as resp,
+    ):
+        queries = [r["query"] for r in await resp.json() if r["path"] == "/Items"]
+    assert any("minDateLastSavedForUser" in q for q in queries), queries
