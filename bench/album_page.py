@@ -90,6 +90,12 @@ async def run(albums: int) -> None:
             ) as resp:
                 me = await resp.json()
             user_id = me["jellyfin_id"]
+            # A fresh install indexes the whole library first; measure pages once it is idle.
+            for _ in range(600):
+                async with http.get(f"{server.url}/api/live/status") as resp:
+                    if not (await resp.json())["background"]:
+                        break
+                await asyncio.sleep(0.1)
             auth = {
                 "Authorization": f'MediaBrowser Client="bench", Device="bench", DeviceId="bench-direct", Version="1", Token="{FAKE_API_KEY}"'
             }

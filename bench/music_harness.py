@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +55,8 @@ class Harness:
 
 async def start(tracks: int, **fake_kw: Any) -> Harness:
     """Start the fake and the companion, configure Jellyfin from the env, sign demo in."""
+    # Figures only on stdout: the app's startup warnings stay out of the benchmark's output.
+    logging.basicConfig(level=logging.ERROR)
     fake = FakeJellyfin(tracks=tracks, **fake_kw)
     await fake.start()
     tmp = tempfile.TemporaryDirectory()

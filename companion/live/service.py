@@ -82,6 +82,7 @@ class LiveService:
         """What the sockets report (for the API and diagnostics)."""
         return {
             "notice": self.notice,
+            "background": sorted(t.get_name() for t in self._tasks),
             "sockets": {
                 key: {
                     "connected": h.status.connected,
