@@ -58,17 +58,11 @@ async def run_checks(settings: Settings) -> int:
                 settings=settings, session=session, bus=EventBus(), secret_box=box
             )
             entries = ConfigEntries(ctx, discover())
-            from companion.db.models import ConfigEntry as Row
-
-            for row in await Row.all().order_by("id"):
-                integration = entries.integrations.get(row.domain)
-                if integration is None:
-                    results.append(_line(False, f"integration {row.domain}", "not installed"))
-                    continue
-                entry = entries._effective(integration, row)
-                result = await entries.run_test(integration, dict(entry.data))
-                label = f"integration {integration.manifest.name} ({entry.title})"
-                if result.ok:
+            for name, result in await entries.test_stored():
+                label = f"integration {name}"
+                if result is None:
+                    results.append(_line(False, label, "not installed"))
+                elif result.ok:
                     detail = "connection OK" + "".join(f"; warning: {w}" for w in result.warnings)
                     results.append(_line(True, label, detail))
                 else:

@@ -230,6 +230,19 @@ class ConfigEntries:
         self._start_setup(entry)
         return entry, result
 
+    async def test_stored(self) -> list[tuple[str, FlowResult | None]]:
+        """Test every stored entry without setting it up: (label, result or None if not installed)."""
+        results: list[tuple[str, FlowResult | None]] = []
+        for row in await ConfigEntryRow.all().order_by("id"):
+            integration = self.integrations.get(row.domain)
+            if integration is None:
+                results.append((row.domain, None))
+                continue
+            entry = self._effective(integration, row)
+            label = f"{integration.manifest.name} ({entry.title})"
+            results.append((label, await self.run_test(integration, dict(entry.data))))
+        return results
+
     async def test(self, entry_id: str) -> FlowResult:
         """Test a stored entry's connection; credentials the test renewed are saved and reloaded."""
         entry = self.get(entry_id)
