@@ -7,7 +7,13 @@ from typing import Any
 
 from companion.settings import load_settings
 
-MODEL_MODULES = ["companion.db.models", "aerich.models"]
+MODEL_MODULES = [
+    "companion.db.models",
+    "companion.db.models_playlists",
+    "companion.db.models_vibe",
+    "companion.db.models_automation",
+    "aerich.models",
+]
 APP_LABEL = "models"
 
 
