@@ -10,12 +10,28 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from cryptography.fernet import Fernet
 
 from companion import keys
 from companion.app import create_app
 from companion.settings import Settings
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
+
+
+class ServerTimes(AbstractAccessLogger):
+    """Records how long the server took per request path (from the first byte to the answer)."""
+
+    times: dict[str, list[float]] = {}
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        """Keep the duration in milliseconds."""
+        self.times.setdefault(request.path, []).append(time * 1000)
+
+    @property
+    def enabled(self) -> bool:
+        """Always on: this logger only measures."""
+        return True
 
 
 @dataclass
@@ -68,7 +84,10 @@ async def start(tracks: int, **fake_kw: Any) -> Harness:
         environ={"JELLYFIN_URL": fake.url, "JELLYFIN_API_KEY": FAKE_API_KEY},
     )
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    logger = logging.getLogger("bench.access")
+    runner = web.AppRunner(
+        app, access_log=logger, access_log_class=ServerTimes, handle_signals=False
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -76,10 +95,14 @@ async def start(tracks: int, **fake_kw: Any) -> Harness:
     entries = app[keys.ENTRIES]
     (entry,) = entries.entries("jellyfin")
     await entries.wait_setup(entry.entry_id)
-    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    jar = aiohttp.CookieJar(unsafe=True)
     url = f"http://127.0.0.1:{port}"
-    async with http.post(
-        f"{url}/api/auth/login", json={"username": "demo", "password": "demo"}
-    ) as resp:
+    async with (
+        aiohttp.ClientSession(cookie_jar=jar) as login,
+        login.post(f"{url}/api/auth/login", json={"username": "demo", "password": "demo"}) as resp,
+    ):
         assert resp.status == 200, await resp.text()
+    # A cookie-signed-in client echoes the session's CSRF cookie on writes, as the dashboard does.
+    csrf = next(c.value for c in jar if c.key == "companion_csrf")
+    http = aiohttp.ClientSession(cookie_jar=jar, headers={"X-CSRF-Token": csrf})
     return Harness(fake, app, runner, url, http, tmp)

@@ -11,6 +11,9 @@ from typing import Any, ClassVar, Literal, Protocol
 
 REF_SCHEME = "jellyfin"
 _REF = re.compile(r"jellyfin:([0-9a-fA-F]{32})")
+_REF_PREFIX = f"{REF_SCHEME}:"
+_REF_LENGTH = len(_REF_PREFIX) + 32
+_LOWER_ID = re.compile(r"[0-9a-f]{32}")
 
 ItemKind = Literal["track", "album", "artist"]
 SortKey = Literal["name", "date_added", "year", "play_count", "random"]
@@ -31,6 +34,13 @@ def parse_ref(ref: object) -> str | None:
     """Return the 32-hex item id of a well-formed ref, else None."""
     if not isinstance(ref, str):
         return None
+    # Fast path for the usual lower-case form: a 1,000-ref request parses every one of them.
+    if (
+        len(ref) == _REF_LENGTH
+        and ref.startswith(_REF_PREFIX)
+        and _LOWER_ID.fullmatch(ref, len(_REF_PREFIX))
+    ):
+        return ref[len(_REF_PREFIX) :]
     match = _REF.fullmatch(ref)
     return match.group(1).lower() if match else None
 

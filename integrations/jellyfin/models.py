@@ -161,7 +161,7 @@ class AuthResult:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class UserData:
     """One user's state for one item: favorite, plays, position."""
 
@@ -188,7 +188,7 @@ class UserData:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ArtistRef:
     """An artist named on an item, with its id when Jellyfin gives one."""
 
@@ -207,9 +207,13 @@ class ArtistRef:
         return tuple(cls(id="", name=n) for n in _strings(names))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Item:
     """A BaseItemDto, reduced to what a music companion uses."""
+
+    # Not frozen, like UserData and ArtistRef: a page builds hundreds of these and a frozen
+    # dataclass spends ~3 µs per instance in object.__setattr__. They are parsed once and
+    # never changed afterwards; the cached, shared DTOs (companion.media) stay frozen.
 
     id: str
     name: str
