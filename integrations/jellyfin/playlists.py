@@ -70,6 +70,8 @@ class PlaylistsMixin(JellyfinBase):
         start_index: int | None = None,
         limit: int | None = None,
         fields: Sequence[str] | None = None,
+        enable_images: bool | None = None,
+        enable_user_data: bool | None = None,
     ) -> ItemPage:
         """The entries of a playlist in order, each with its playlist_item_id."""
         params: dict[str, ParamValue] = {
@@ -77,6 +79,8 @@ class PlaylistsMixin(JellyfinBase):
             "startIndex": start_index,
             "limit": limit,
             "fields": ",".join(fields) if fields else None,
+            "enableImages": enable_images,
+            "enableUserData": enable_user_data,
         }
         return await self._page(f"/Playlists/{normalize_id(playlist_id)}/Items", params)
 

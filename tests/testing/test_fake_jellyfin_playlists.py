@@ -72,21 +72,21 @@ async def test_playlists_12_allow_duplicates_and_position(
         assert r.status == 204
     items = await entries(http, fake.url, pid, tok)
     assert [i["Id"] for i in items] == [a, a, c, b]
-    pids = [i["PlaylistItemId"] for i in items]
-    assert len(set(pids)) == 4 and all(
-        len(p) == 32 and p != i["Id"] for p, i in zip(pids, items, strict=True)
-    )
-    assert pids == [
-        i["PlaylistItemId"] for i in await entries(http, fake.url, pid, tok)
-    ]  # persistent
+    # 10.10.2 and later (12.0 too): PlaylistItemId is the item's own id, copies included.
+    assert all(i["PlaylistItemId"] == i["Id"] for i in items)
+    async with http.post(f"{fake.url}/Playlists/{pid}/Items/{b}/Move/0", headers=h) as r:
+        assert r.status == 204
+    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [b, a, a, c]
+    # Moving a duplicated item moves its first copy.
+    async with http.post(f"{fake.url}/Playlists/{pid}/Items/{a}/Move/3", headers=h) as r:
+        assert r.status == 204
+    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [b, a, c, a]
+    # Removing by that id removes every copy.
     async with http.delete(
-        f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"entryIds": pids[1]}
+        f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"entryIds": a}
     ) as r:
         assert r.status == 204
-    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [a, c, b]
-    async with http.post(f"{fake.url}/Playlists/{pid}/Items/{pids[3]}/Move/0", headers=h) as r:
-        assert r.status == 204
-    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [b, a, c]
+    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [b, c]
 
 
 async def test_playlist_update_permissions_and_delete(fake, http: aiohttp.ClientSession) -> None:  # type: ignore[no-untyped-def]
@@ -126,3 +126,22 @@ async def test_playlist_update_permissions_and_delete(fake, http: aiohttp.Client
     async with http.delete(f"{fake.url}/Items/{pid}", headers=h) as r:
         assert r.status == 204
     assert pid not in fake.state.playlists
+
+
+async def test_playlists_before_10_10_2_have_random_entry_ids(
+    make_fake: FakeFactory, http: aiohttp.ClientSession
+) -> None:
+    fake = await make_fake(version="10.8.13")
+    tok = (await login(http, fake.url))["AccessToken"]
+    h = {"Authorization": mb_header(tok)}
+    a, b = (t.id for t in fake.library.tracks[:2])
+    pid = await create(http, fake.url, h, Name="Old", Ids=[a, b])
+    items = await entries(http, fake.url, pid, tok)
+    pids = [i["PlaylistItemId"] for i in items]
+    assert [i["Id"] for i in items] == [a, b] and all(p not in (a, b) for p in pids)
+    async with http.post(f"{fake.url}/Playlists/{pid}/Items/{pids[1]}/Move/0", headers=h) as r:
+        assert r.status == 204
+    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [b, a]
+    # The update route arrived in 10.9.
+    async with http.post(f"{fake.url}/Playlists/{pid}", headers=h, json={"Name": "x"}) as r:
+        assert r.status == 404

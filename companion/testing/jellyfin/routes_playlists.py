@@ -32,10 +32,12 @@ def add_entries(state: State, pl: Playlist, ids: list[str], position: int | None
         if state.library.get(iid) is None:
             continue
         if allows_duplicates(state):
-            new.append((new_id(), iid))  # a distinct, persistent entry id
+            # 10.10.2+ (12.0 included): the entry id is the item's own id, even for copies.
+            new.append((iid, iid))
         elif iid not in present:
             present.add(iid)
-            new.append((iid, iid))  # PlaylistItemId == the item's own id
+            # 10.10.2+: PlaylistItemId is the item's own id; before, a random per-entry GUID.
+            new.append((iid if state.vt >= (10, 10, 2) else new_id(), iid))
     if position is not None and allows_duplicates(state):
         pos = max(0, min(position, len(pl.entries)))
         pl.entries[pos:pos] = new
@@ -103,7 +105,9 @@ async def create(request: web.Request) -> web.Response:
 
 @routes.post("/Playlists/{id}")
 async def update(request: web.Request) -> web.Response:
-    """Update name/ids (replace)/users/public flag; 403 unless owner or editor."""
+    """Update name/ids (replace)/users/public flag; 403 unless owner or editor (10.9+)."""
+    if services(request).state.vt < (10, 9):
+        raise error_text(404)
     svc, ctx, pl = _load(request)
     if not _can_edit(ctx, pl):
         raise error_text(403)
@@ -122,7 +126,9 @@ async def update(request: web.Request) -> web.Response:
 
 @routes.get("/Playlists/{id}")
 async def get(request: web.Request) -> web.Response:
-    """Playlist access info and item ids."""
+    """Playlist access info and item ids (10.10+)."""
+    if services(request).state.vt < (10, 10):
+        raise error_text(404)
     _, _, pl = _load(request)
     return json_response(
         {"OpenAccess": pl.is_public, "Shares": pl.shares, "ItemIds": [i for _, i in pl.entries]}
@@ -169,7 +175,7 @@ async def add(request: web.Request) -> web.Response:
 
 @routes.delete("/Playlists/{id}/Items")
 async def remove(request: web.Request) -> web.Response:
-    """Remove entries by PlaylistItemId (string comparison: lowercase hyphenless)."""
+    """Remove entries by PlaylistItemId (string comparison); an item id drops every copy."""
     _, ctx, pl = _load(request)
     if not _can_edit(ctx, pl):
         raise error_text(403)
@@ -180,7 +186,7 @@ async def remove(request: web.Request) -> web.Response:
 
 @routes.post("/Playlists/{id}/Items/{entryId}/Move/{newIndex}")
 async def move(request: web.Request) -> web.Response:
-    """Move an entry to a new 0-based index."""
+    """Move the first entry with that id: taken out, then inserted at the 0-based index."""
     _, ctx, pl = _load(request)
     if not _can_edit(ctx, pl):
         raise error_text(403)

@@ -228,7 +228,7 @@ async def playstate(request: web.Request) -> web.Response:
 @routes.post("/Sessions/{sessionId}/Command")
 async def general(request: web.Request) -> web.Response:
     """Remote general command (body GeneralCommand)."""
-    body = await request.json() if request.can_read_body else {}
+    body = await request.json() if request.body_exists else {}
     low = {str(k).lower(): v for k, v in (body or {}).items()}
     data = {"Name": low.get("name"), "Arguments": low.get("arguments") or {}}
     return await _command(request, "GeneralCommand", data)

@@ -16,7 +16,8 @@ routes = web.RouteTableDef()
 
 async def read_json(request: web.Request) -> dict[str, Any]:
     """Read a JSON object body with case-insensitive keys (lowercased); {} when absent."""
-    if not request.can_read_body:
+    # body_exists, not can_read_body: a body read ahead (slow-server faults) is still there.
+    if not request.body_exists:
         return {}
     try:
         body = await request.json()

@@ -71,6 +71,10 @@ async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamR
     faults = st.faults
     if faults.applies(path):
         if faults.latency_ms > 0:
+            # A slow server has the whole request already: it still acts on it if the client
+            # gives up waiting (as Kestrel does), which is what "timed out" leaves unknown.
+            if request.can_read_body:
+                await request.read()
             await asyncio.sleep(faults.latency_ms / 1000.0)
         if faults.error_rate > 0 and svc.rng.random() < faults.error_rate:
             return web.Response(
