@@ -230,10 +230,16 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
         return await self._page("/Artists/AlbumArtists", params)
 
     async def instant_mix(
-        self, item_id: str, user_id: str | None = None, limit: int | None = None
+        self,
+        item_id: str,
+        user_id: str | None = None,
+        limit: int | None = None,
+        fields: Sequence[str] | None = None,
     ) -> ItemPage:
         """Tracks similar to an item (track, album, artist or playlist)."""
         params: dict[str, ParamValue] = {"userId": self._uid(user_id), "limit": limit}
+        if fields:
+            params["fields"] = ",".join(fields)
         return await self._page(f"/Items/{normalize_id(item_id)}/InstantMix", params)
 
     # -- user data ---------------------------------------------------------------------------
