@@ -1,0 +1,5 @@
+"""Home Assistant integration: an MQTT bridge with discovery, states, triggers and commands."""
+
+from integrations.homeassistant.setup import async_setup_entry, async_unload_entry
+
+__all__ = ["async_setup_entry", "async_unload_entry"]

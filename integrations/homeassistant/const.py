@@ -1,0 +1,20 @@
+"""Constants of the Home Assistant MQTT bridge."""
+
+from __future__ import annotations
+
+DOMAIN = "homeassistant"
+DEFAULT_PORT = 1883
+DEFAULT_DISCOVERY_PREFIX = "homeassistant"
+# Every topic of one install lives under <BASE_ROOT>/<node_id>/.
+BASE_ROOT = "jellyfin_companion"
+ONLINE = "online"
+OFFLINE = "offline"
+CONNECT_TIMEOUT = 10.0
+KEEPALIVE = 30
+# Reconnect backoff after the broker went away: 1 s, doubling, at most a minute.
+RECONNECT_MIN = 1.0
+RECONNECT_MAX = 60.0
+MANUFACTURER = "Jellyfin Companion"
+MODEL = "Music companion"
+DEVICE_NAME = "Jellyfin Companion"
+SUPPORT_URL = "https://github.com/jellyfin/jellyfin"

@@ -1,0 +1,87 @@
+"""The bridge's settings and its topic layout."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from integrations.homeassistant.const import (
+    BASE_ROOT,
+    DEFAULT_DISCOVERY_PREFIX,
+    DEFAULT_PORT,
+)
+
+# Home Assistant's discovery topics only accept these characters in node and object ids.
+_ID = re.compile(r"[a-zA-Z0-9_-]+")
+_PREFIX = re.compile(r"[a-zA-Z0-9_/-]+")
+
+
+def valid_id(value: str) -> bool:
+    """Tell whether value may be a node_id or object_id in a discovery topic."""
+    return bool(_ID.fullmatch(value))
+
+
+def valid_prefix(value: str) -> bool:
+    """Tell whether value may be a discovery prefix (no wildcards, no empty levels)."""
+    return bool(_PREFIX.fullmatch(value)) and "//" not in value and not value.endswith("/")
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """Broker connection and naming of one bridge."""
+
+    host: str
+    port: int = DEFAULT_PORT
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    tls: bool = False
+    discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX
+    node_id: str = "companion"
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any], default_node_id: str) -> BridgeConfig:
+        """Build from a config entry's data (environment values may still be strings)."""
+        tls = data.get("tls", False)
+        return cls(
+            host=str(data["host"]),
+            port=int(data.get("port") or DEFAULT_PORT),
+            username=data.get("username") or None,
+            password=data.get("password") or None,
+            tls=tls is True or str(tls).lower() in ("1", "true", "yes", "on"),
+            discovery_prefix=str(data.get("discovery_prefix") or DEFAULT_DISCOVERY_PREFIX),
+            node_id=str(data.get("node_id") or default_node_id),
+        )
+
+    @property
+    def base(self) -> str:
+        """The root of every state, command and trigger topic of this install."""
+        return f"{BASE_ROOT}/{self.node_id}"
+
+    @property
+    def availability_topic(self) -> str:
+        """Retained `online`/`offline`; the last will sets `offline`."""
+        return f"{self.base}/availability"
+
+    @property
+    def command_topic(self) -> str:
+        """JSON commands `{"action", "user", ...}` (never retained)."""
+        return f"{self.base}/command"
+
+    @property
+    def result_topic(self) -> str:
+        """The outcome of each command."""
+        return f"{self.base}/command/result"
+
+    @property
+    def status_topic(self) -> str:
+        """Home Assistant's birth and will topic."""
+        return f"{self.discovery_prefix}/status"
+
+    def user_topic(self, user_id: str, *parts: str) -> str:
+        """A topic under one user."""
+        return "/".join((self.base, "user", user_id, *parts))
+
+    def discovery_topic(self, component: str, object_id: str) -> str:
+        """`<prefix>/<component>/<node_id>/<object_id>/config`."""
+        return f"{self.discovery_prefix}/{component}/{self.node_id}/{object_id}/config"
