@@ -1,0 +1,36 @@
+"""The one API route the dashboard adds: test an integration's settings without saving them."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from companion import keys
+from companion.integration import schema as schema_mod
+from web.json import get_dict, get_str, json_response, read_json
+from web.routing import ApiRouter
+
+router = ApiRouter("integrations")
+
+
+@router.post(
+    "/api/integrations/test",
+    summary="Test an integration's settings without saving anything",
+    auth="admin",
+    body={
+        "type": "object",
+        "properties": {"domain": {"type": "string"}, "data": {"type": "object"}},
+        "required": ["domain", "data"],
+    },
+    responses={"200": "{test: {ok, error?, warnings}}", "400": "Invalid input"},
+)
+async def test_settings(request: web.Request) -> web.Response:
+    """Validate the form values, then run the connection test (the setup page's button)."""
+    body = await read_json(request)
+    domain = str(get_str(body, "domain", max_len=64))
+    data = get_dict(body, "data")
+    entries = request.app[keys.ENTRIES]
+    integration = entries.integration(domain)
+    env = entries.env_values(integration)
+    valid = schema_mod.validate(integration.schema, data, present=env)
+    result = await entries.run_test(integration, {**valid, **env})
+    return json_response({"test": result.as_dict()})

@@ -1,0 +1,130 @@
+"""Now playing, listening history and the live activity log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from companion import keys
+from companion.errors import CompanionError
+from companion.media import MediaItem, parse_ref
+from companion.services import history
+from companion.services.auth import Principal
+from web.dashboard.render import user_page
+
+PERIODS = ("week", "month", "year")
+
+
+async def _resolve(request: web.Request, principal: Principal, refs: list[str]) -> dict[str, Any]:
+    """Map refs to items as the user sees them; empty when Jellyfin cannot say (best effort)."""
+    ids = [i for i in (parse_ref(r) for r in refs) if i is not None]
+    if not ids or principal.jellyfin_id is None:
+        return {}
+    music = request.app[keys.MUSIC]
+    try:
+        items: list[MediaItem | None] = await music.resolver.resolve(
+            await music.credential(principal), ids
+        )
+    except CompanionError:
+        return {}
+    return {i.ref: i for i in items if i is not None}
+
+
+async def now_playing(request: web.Request) -> web.StreamResponse:
+    """Live Jellyfin sessions (administrators see everyone's); positions advance in the page."""
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        user = None if principal.is_admin else (principal.jellyfin_id or "")
+        sessions = await history.playback_states(user)
+        items = await _resolve(request, principal, [s["ref"] for s in sessions if s["ref"]])
+        return {
+            "title": "Now playing",
+            "active": "now",
+            "sessions": sessions,
+            "items": items,
+            "live": "playback.started playback.stopped play.recorded",
+        }
+
+    return await user_page(request, "now_playing.html", build)
+
+
+def bars(rows: list[dict[str, Any]], width: int = 240) -> list[dict[str, Any]]:
+    """Rows with a bar width in pixels, scaled to the largest count (for the SVG chart)."""
+    top = max((int(r["plays"]) for r in rows), default=0) or 1
+    return [{**r, "bar": max(2, round(width * int(r["plays"]) / top))} for r in rows]
+
+
+async def history_page(request: web.Request) -> web.StreamResponse:
+    """Recent plays and the top tracks and artists of a week, month or year."""
+    period = request.query.get("period", "week")
+    period = period if period in PERIODS else "week"
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        if principal.jellyfin_id is None:
+            return {"title": "History", "active": "history", "no_history": True}
+        recent = await history.history(principal.jellyfin_id, 0, 100, counted_only=False)
+        top = await history.top(principal.jellyfin_id, period, 10)  # type: ignore[arg-type]
+        return {
+            "title": "History",
+            "active": "history",
+            "period": period,
+            "periods": PERIODS,
+            "recent": recent,
+            "top_tracks": bars(top["tracks"]),
+            "top_artists": bars(top["artists"]),
+            "plays": top["plays"],
+            "live": "play.recorded",
+        }
+
+    return await user_page(request, "history.html", build)
+
+
+async def activity(request: web.Request) -> web.StreamResponse:
+    """A live log of events; the page's script appends each event it receives."""
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        return {"title": "Activity", "active": "activity"}
+
+    return await user_page(request, "activity.html", build)
+
+
+async def player(request: web.Request) -> web.StreamResponse:
+    """The HTML5 audio player; its queue lives in the browser."""
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        return {"title": "Player", "active": "player"}
+
+    return await user_page(request, "player.html", build)
+
+
+async def playlists(request: web.Request) -> web.StreamResponse:
+    """Playlists (the script renders them from /api/playlists)."""
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        return {"title": "Playlists", "active": "playlists"}
+
+    return await user_page(request, "playlists.html", build)
+
+
+async def playlist(request: web.Request) -> web.StreamResponse:
+    """One playlist (the script renders it from /api/playlists/{id})."""
+    raw = request.match_info["playlist_id"]
+    playlist_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        return {"title": "Playlist", "active": "playlists", "playlist_id": playlist_id}
+
+    return await user_page(request, "playlist.html", build)
+
+
+async def vibe(request: web.Request) -> web.StreamResponse:
+    """Vibe queues (the script drives /api/vibe); a seed can come in the query string."""
+    seed = request.query.get("ref", "")
+    seed = seed if parse_ref(seed) is not None else ""
+    mode = request.query.get("mode", "similar")
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        return {"title": "Vibe", "active": "vibe", "seed": seed, "seed_mode": mode}
+
+    return await user_page(request, "vibe.html", build)
