@@ -150,7 +150,10 @@ async def sign_in(http: aiohttp.ClientSession, base: str, user: str) -> dict[str
         body = await resp.json()
         if resp.status != 200:
             raise RuntimeError(f"sign-in of {user} failed: {resp.status} {body}")
-        return body  # type: ignore[no-any-return]
+    # Cookie-authenticated writes carry the session's CSRF token, as the dashboard's do.
+    csrf = next(c.value for c in http.cookie_jar if c.key == "companion_csrf")
+    http.headers["X-CSRF-Token"] = csrf
+    return body  # type: ignore[no-any-return]
 
 
 async def webhook_secret(http: aiohttp.ClientSession, base: str) -> tuple[str, str]:

@@ -21,23 +21,34 @@ from companion.metrics import Metrics, gauge
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
 from companion.services.auth import AuthService
+from companion.services.automation_services import AutomationServices
 from companion.services.music import MusicServices
+from companion.services.playlists import PlaylistService
 from companion.services.signin import SignInService
+from companion.services.vibe import VibeService, audiomuse_problem
+from companion.services.vibe_extend import VibeExtender
 from companion.settings import Settings
 from web import middlewares
 from web import ws as ws_api
 from web.api import auth as auth_api
+from web.api import automation as automation_api
 from web.api import favorites as favorites_api
 from web.api import history as history_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
+from web.api import playlists as playlists_api
 from web.api import preferences as preferences_api
+from web.api import sessions as sessions_api
 from web.api import setup as setup_api
 from web.api import system as system_api
 from web.api import tracks as tracks_api
+from web.api import vibe as vibe_api
 from web.api import webhook_settings as webhook_settings_api
+from web.dashboard import api as dashboard_api
+from web.dashboard.routes import setup_dashboard
 from web.routing import ApiRouter
+from webhooks import automation as automation_webhook  # noqa: F401  (registers its route)
 from webhooks import jellyfin as jellyfin_webhook
 from webhooks.routes import router as webhooks_router
 
@@ -141,6 +152,51 @@ async def _music_ctx(app: web.Application) -> AsyncIterator[None]:
     await music.close()
 
 
+async def _automation_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Vibe and playlists are looked up per call: their services may land after this one.
+    automation = AutomationServices.create(
+        bus=app[keys.BUS],
+        music=app[keys.MUSIC],
+        box=app[keys.SECRET_BOX],
+        session=app[keys.HTTP_SESSION],
+        entries=lambda: list(app[keys.ENTRIES].entries()),
+        vibe=lambda: app.get(keys.VIBE) if hasattr(keys, "VIBE") else None,
+        playlists=lambda: app.get(keys.PLAYLISTS) if hasattr(keys, "PLAYLISTS") else None,
+        public_url=app[keys.SETTINGS].public_url,
+    )
+    app[keys.AUTOMATION] = automation
+    await automation.start()
+    yield
+    await automation.stop()
+
+
+async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After music (credentials, resolver); its outbox worker resumes pushes left by a restart.
+    playlists = PlaylistService(app[keys.MUSIC], app[keys.PROVIDERS], app[keys.BUS])
+    app[keys.PLAYLISTS] = playlists
+    await playlists.start()
+    yield
+    await playlists.close()
+
+
+async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
+    entries = app[keys.ENTRIES]
+    vibe = VibeService(
+        app[keys.PROVIDERS],
+        app[keys.BUS],
+        app[keys.MUSIC],
+        lambda: audiomuse_problem(entries),
+        lambda: app.get(keys.PLAYLISTS),
+    )
+    app[keys.VIBE] = vibe
+    # Never stop the music: queues grow as their listeners near the end.
+    extender = VibeExtender(vibe, app[keys.MUSIC], app[keys.PROVIDERS])
+    app[keys.VIBE_EXTENDER] = extender
+    unsubscribe = extender.subscribe(app[keys.BUS])
+    yield
+    unsubscribe()
+
+
 def _collectors(app: web.Application) -> Iterable[str]:
     bus = app.get(keys.BUS)
     lines: list[str] = []
@@ -191,6 +247,11 @@ def api_routers() -> list[ApiRouter]:
         preferences_api.router,
         webhook_settings_api.router,
         history_api.router,
+        playlists_api.router,
+        dashboard_api.router,
+        automation_api.router,
+        vibe_api.router,
+        sessions_api.router,
         webhooks_router,
     ]
 
@@ -217,10 +278,23 @@ def create_app(settings: Settings) -> web.Application:
     app[keys.ROUTERS] = routers
     for router in routers:
         router.register(app)
+    # The dashboard's pages and static files (its one API route is in api_routers above).
+    setup_dashboard(app)
     # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
     app[keys.WEBSOCKETS] = set()
     app.on_shutdown.append(ws_api.close_all)
     app.cleanup_ctx.extend(
-        [_storage_ctx, _bus_ctx, _http_ctx, _auth_ctx, _live_ctx, _integrations_ctx, _music_ctx]
+        [
+            _storage_ctx,
+            _bus_ctx,
+            _http_ctx,
+            _auth_ctx,
+            _live_ctx,
+            _integrations_ctx,
+            _music_ctx,
+            _playlists_ctx,
+            _vibe_ctx,
+            _automation_ctx,
+        ]
     )
     return app

@@ -32,10 +32,14 @@ async def run_demo(
 ) -> None:
     """Start both servers and run until interrupted."""
     from companion.app import create_app
+    from companion.testing.audiomuse import FAKE_AUDIOMUSE_TOKEN, FakeAudioMuse
     from companion.testing.jellyfin import FakeJellyfin
 
     fake = FakeJellyfin(tracks=tracks, users=DEMO_USERS)
     jellyfin_url = await fake.start(host="127.0.0.1", port=jellyfin_port)
+    # AudioMuse-AI for vibe queues, having analysed the same library (so ids match).
+    audiomuse = FakeAudioMuse(fake.library)
+    audiomuse_url = await audiomuse.start(host="127.0.0.1")
     with contextlib.ExitStack() as stack:
         data_dir = settings.data_dir
         if settings.data_dir == Path("data"):
@@ -43,7 +47,12 @@ async def run_demo(
             data_dir = Path(
                 stack.enter_context(tempfile.TemporaryDirectory(prefix="companion-demo-"))
             )
-        environ = {**settings.environ, **demo_environment(jellyfin_url)}
+        environ = {
+            **settings.environ,
+            **demo_environment(jellyfin_url),
+            "AUDIOMUSE_URL": audiomuse_url,
+            "AUDIOMUSE_API_TOKEN": FAKE_AUDIOMUSE_TOKEN,
+        }
         demo_settings = replace(settings, data_dir=data_dir, environ=environ)
         app = create_app(demo_settings)
         runner = web.AppRunner(app, access_log=None)
@@ -68,6 +77,7 @@ async def run_demo(
             f"\nJellyfin Companion {__version__} demo\n"
             f"  Companion:       {companion_url}/\n"
             f"  Fake Jellyfin:   {jellyfin_url}  ({tracks} tracks)\n"
+            f"  Fake AudioMuse:  {audiomuse_url}  (vibe queues: POST /api/vibe)\n"
             f"  Sign in as:      demo / demo (administrator) or guest / guest\n"
             f"  Webhook plugin:  the fake posts to {companion_url}/webhooks/jellyfin\n"
             f"  Data directory:  {data_dir}\n"
@@ -85,4 +95,5 @@ async def run_demo(
             await stop.wait()
         finally:
             await runner.cleanup()
+            await audiomuse.stop()
             await fake.stop()

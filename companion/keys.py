@@ -16,8 +16,12 @@ from companion.metrics import Metrics
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
 from companion.services.auth import AuthService
+from companion.services.automation_services import AutomationServices
 from companion.services.music import MusicServices
+from companion.services.playlists import PlaylistService
 from companion.services.signin import SignInService
+from companion.services.vibe import VibeService
+from companion.services.vibe_extend import VibeExtender
 from companion.settings import Settings
 
 if TYPE_CHECKING:
@@ -38,6 +42,10 @@ LIVE = web.AppKey("live", LiveRuntime)
 ROUTERS = web.AppKey("routers", list["ApiRouter"])
 WEBSOCKETS = web.AppKey("websockets", set[web.WebSocketResponse])
 MUSIC = web.AppKey("music", MusicServices)
+PLAYLISTS = web.AppKey("playlists", PlaylistService)
+AUTOMATION = web.AppKey("automation", AutomationServices)
+VIBE = web.AppKey("vibe", VibeService)
+VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from companion.live.facts import LiveSource
     from companion.media import MediaServer
+    from companion.services.playlist_remote import RemotePlaylists
+    from companion.services.vibe_sources import MixSource, SimilarityEngine
 
 
 class ProviderUnavailable(Exception):
@@ -50,3 +52,7 @@ class Providers:
         self.identity: IdentityProvider | None = None
         self.media: MediaServer | None = None
         self.live: LiveSource | None = None
+        self.playlists: RemotePlaylists | None = None
+        # Vibe queues: AudioMuse-AI's similarity engine, and the media server's mixes/remote.
+        self.similarity: SimilarityEngine | None = None
+        self.mixes: MixSource | None = None

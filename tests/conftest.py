@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, web
 from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 
@@ -20,6 +20,16 @@ from companion.db.models import User
 from companion.settings import Settings
 
 PG_URL = os.environ.get("COMPANION_TEST_DATABASE_URL", "")
+
+
+async def echo_csrf(request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
+    """Client middleware: send the session's CSRF cookie back as X-CSRF-Token, like the dashboard."""
+    from http.cookies import SimpleCookie
+
+    jar: SimpleCookie = SimpleCookie(request.headers.get("Cookie", ""))
+    if "companion_csrf" in jar and "X-CSRF-Token" not in request.headers:
+        request.headers["X-CSRF-Token"] = jar["companion_csrf"].value
+    return await handler(request)
 
 
 async def _reset_postgres(url: str) -> None:
@@ -71,7 +81,7 @@ async def client(
     app: web.Application,
 ) -> TestClient[Any, Any]:
     """A started app with a test client."""
-    return await aiohttp_client(app)
+    return await aiohttp_client(app, middlewares=(echo_csrf,))  # type: ignore[call-arg]
 
 
 UserFactory = Callable[..., Awaitable[tuple[User, dict[str, str]]]]
@@ -116,6 +126,17 @@ async def fake_ollama() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
+async def fake_audiomuse(fake_jellyfin: Any) -> AsyncIterator[Any]:
+    """A fake AudioMuse-AI that has analysed the fake Jellyfin's library (ids match)."""
+    from companion.testing.audiomuse import FakeAudioMuse
+
+    fake = FakeAudioMuse(fake_jellyfin.library)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
 async def fake_jellyfin() -> AsyncIterator[Any]:
     """A fake Jellyfin (users demo/demo admin, guest/guest) with a small library."""
     from companion.testing.jellyfin import FakeJellyfin
@@ -138,7 +159,9 @@ async def jellyfin_app_client(
     from companion.testing.jellyfin import FAKE_API_KEY
 
     env = {**settings.environ, "JELLYFIN_URL": fake_jellyfin.url, "JELLYFIN_API_KEY": FAKE_API_KEY}
-    client = await aiohttp_client(create_app(replace(settings, environ=env)))
+    client = await aiohttp_client(  # type: ignore[call-arg]
+        create_app(replace(settings, environ=env)), middlewares=(echo_csrf,)
+    )
     entries = client.app[keys.ENTRIES]
     (entry,) = entries.entries("jellyfin")
     await entries.wait_setup(entry.entry_id)

@@ -12,6 +12,7 @@ from aiohttp.typedefs import Handler
 from companion import const, keys
 from companion.errors import MESSAGES, CompanionError, Forbidden, Unauthorized
 from companion.services.auth import Principal
+from web.dashboard import csrf
 from web.json import json_response
 from web.routing import route_meta
 
@@ -156,6 +157,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if level == "user" and principal.kind == "setup":
         raise Forbidden("The setup token only allows setting up the companion; sign in first.")
     await request.app[keys.SIGNIN].ensure_still_valid(principal)
+    # Cookie-authenticated writes must carry the session's CSRF token; bearer tokens need not.
+    csrf.check_header(request)
     request[keys.PRINCIPAL] = principal
     return await handler(request)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from companion import const, keys
+from web.dashboard import csrf
 
 
 def _secure(request: web.Request) -> bool:
@@ -31,8 +32,18 @@ def set_session_cookie(
         samesite="Lax",
         secure=_secure(request),
     )
+    # The session's CSRF token, readable by scripts of this origin only (double submit).
+    response.set_cookie(
+        csrf.COOKIE,
+        csrf.token_for(request, value),
+        max_age=max_age,
+        path="/",
+        samesite="Strict",
+        secure=_secure(request),
+    )
 
 
 def clear_session_cookie(response: web.StreamResponse) -> None:
     """Remove the session cookie."""
     response.del_cookie(const.SESSION_COOKIE, path="/")
+    response.del_cookie(csrf.COOKIE, path="/")

@@ -28,7 +28,17 @@ CLOSE_QUEUE_OVERFLOW = 4008
 CLIENT_QUEUE_SIZE = 1024
 AUTH_TIMEOUT_SECONDS = 10.0
 # Event types only administrators receive.
-ADMIN_EVENT_TYPES = frozenset({"integration.state"})
+# Automation internals carry every user's data (snapshots, MQTT commands and their results).
+ADMIN_EVENT_TYPES = frozenset(
+    {
+        "integration.state",
+        "automation.snapshot",
+        "automation.connectivity",
+        "automation.sync_request",
+        "automation.command",
+        "automation.result",
+    }
+)
 
 CommandHandler = Callable[["Connection", dict[str, Any]], Awaitable[Any]]
 

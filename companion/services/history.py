@@ -51,8 +51,12 @@ async def history(user_id: str, offset: int, limit: int, *, counted_only: bool) 
         query = query.filter(counted=True)
     total = await query.count()
     plays = await query.order_by("-started_at").offset(offset).limit(limit)
+    # Plain rows, not model instances: a page of 100 plays stays a few milliseconds.
     tracks = {
-        t.item_id: t for t in await LibraryTrack.filter(item_id__in=[p.item_id for p in plays])
+        t["item_id"]: t
+        for t in await LibraryTrack.filter(item_id__in=[p.item_id for p in plays]).values(
+            "item_id", "title", "artists", "album"
+        )
     }
     items = []
     for play in plays:
@@ -61,9 +65,9 @@ async def history(user_id: str, offset: int, limit: int, *, counted_only: bool) 
             {
                 "id": play.id,
                 "ref": make_ref(play.item_id),
-                "title": track.title if track else None,
-                "artists": track.artists if track else None,
-                "album": track.album if track else None,
+                "title": track["title"] if track else None,
+                "artists": track["artists"] if track else None,
+                "album": track["album"] if track else None,
                 "started_at": play.started_at.isoformat(),
                 "ended_at": play.ended_at.isoformat(),
                 "position": round(play.position_ticks / TICKS, 3),
@@ -84,11 +88,18 @@ async def top(user_id: str, period: Period, limit: int) -> dict[str, Any]:
         "item_id", flat=True
     )
     per_track = Counter(str(r) for r in rows)
-    tracks = {t.item_id: t for t in await LibraryTrack.filter(item_id__in=list(per_track))}
+    tracks = {
+        t["item_id"]: t
+        for t in await LibraryTrack.filter(item_id__in=list(per_track)).values(
+            "item_id", "title", "artists"
+        )
+    }
     per_artist: Counter[str] = Counter()
     for item_id, count in per_track.items():
         track = tracks.get(item_id)
-        for artist in track.artists.split(" / ") if track and track.artists else ["Unknown artist"]:
+        for artist in (
+            track["artists"].split(" / ") if track and track["artists"] else ["Unknown artist"]
+        ):
             per_artist[artist] += count
     return {
         "period": period,
@@ -97,8 +108,8 @@ async def top(user_id: str, period: Period, limit: int) -> dict[str, Any]:
         "tracks": [
             {
                 "ref": make_ref(item_id),
-                "title": tracks[item_id].title if item_id in tracks else None,
-                "artists": tracks[item_id].artists if item_id in tracks else None,
+                "title": tracks[item_id]["title"] if item_id in tracks else None,
+                "artists": tracks[item_id]["artists"] if item_id in tracks else None,
                 "plays": count,
             }
             for item_id, count in per_track.most_common(limit)

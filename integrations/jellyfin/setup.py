@@ -31,6 +31,8 @@ from integrations.jellyfin.exceptions import (
 from integrations.jellyfin.identity import JellyfinIdentity
 from integrations.jellyfin.live import JellyfinLive
 from integrations.jellyfin.media import JellyfinMedia
+from integrations.jellyfin.mixes import JellyfinMixes
+from integrations.jellyfin.playlist_provider import JellyfinPlaylists
 from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
 
 _LOGGER = logging.getLogger(__name__)
@@ -74,6 +76,10 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     public_url = data.get(CONF_PUBLIC_URL) or service.base_url
     # The music library, queried with each signed-in user's own token.
     ctx.providers.media = JellyfinMedia(service, public_url)
+    # InstantMix (the vibe fallback) and remote control of the user's sessions.
+    ctx.providers.mixes = JellyfinMixes(service)
+    # Companion playlists pushed to Jellyfin, each edit made as the playlist's owner.
+    ctx.providers.playlists = JellyfinPlaylists(service)
     # Live sockets, each with the credential (token and DeviceId) the core hands it.
     admin_login = (
         SocketCredential(
@@ -104,6 +110,10 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
         ctx.providers.identity = None
     if isinstance(ctx.providers.media, JellyfinMedia):
         ctx.providers.media = None
+    if isinstance(ctx.providers.mixes, JellyfinMixes):
+        ctx.providers.mixes = None
+    if isinstance(ctx.providers.playlists, JellyfinPlaylists):
+        ctx.providers.playlists = None
     if isinstance(ctx.providers.live, JellyfinLive):
         live, ctx.providers.live = ctx.providers.live, None
         await live.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from companion.db.database import migrations_dir
 from tests.e2e.procs import companion_env, free_port, run_cli
 
 
@@ -80,7 +81,9 @@ def test_migrate_then_check(tmp_path: Path) -> None:
         pytest.skip("uses a private SQLite file")
     first = run_cli(["migrate"], env)
     assert first.returncode == 0, first.stderr
-    assert "Applied 2 migration(s): 0_" in first.stdout
+    shipped = sorted((migrations_dir() / "models").glob("[0-9]*_*.py"))
+    assert f"Applied {len(shipped)} migration(s): 0_" in first.stdout
+    assert shipped[-1].stem in first.stdout
     again = run_cli(["migrate"], env)
     assert "up to date" in again.stdout
     check = run_cli(["check"], env)

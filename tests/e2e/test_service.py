@@ -26,6 +26,8 @@ async def test_first_start_setup_and_integration_lifecycle(tmp_path: Path) -> No
             assert resp.status_code == 200
             cookie = resp.headers["set-cookie"].lower()
             assert "httponly" in cookie and "samesite=lax" in cookie
+            # Cookie-authenticated writes echo the session's CSRF token, as the dashboard does.
+            http.headers["X-CSRF-Token"] = resp.cookies["companion_csrf"]
             resp = await http.post(
                 "/api/integrations",
                 json={"domain": "ollama", "data": {"url": fake.url, "api_key": "bad"}},

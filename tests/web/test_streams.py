@@ -184,6 +184,8 @@ async def test_independent_httpx_client(jellyfin_app_client: Client, fake_jellyf
     async with httpx.AsyncClient(base_url=base) as http:
         login = await http.post("/api/auth/login", json={"username": "guest", "password": "guest"})
         assert login.status_code == 200
+        # A cookie-authenticated client echoes the session's CSRF cookie on every write.
+        http.headers["X-CSRF-Token"] = login.cookies["companion_csrf"]
         albums = (await http.get("/api/library/albums", params={"limit": 5})).json()
         assert len(albums["items"]) == 5
         detail = (await http.get(f"/api/library/albums/{albums['items'][0]['ref']}")).json()
