@@ -162,11 +162,19 @@ const Companion = (() => {
   onEvent((event) => {
     if (event.type === "favorite.changed" && event.data && event.data.ref) setHearts(event.data.ref, !!event.data.favorite);
   });
-  async function toggleHeart(button) {
+  const heartQueues = new WeakMap();
+  function toggleHeart(button) {
+    // Presses made while a toggle is in flight run after it, each reading the state it left:
+    // the live event can show the new state before the API answers, and a second press must
+    // not be lost then. Busy, not disabled: a disabled button would drop the keyboard focus.
+    const previous = heartQueues.get(button) || Promise.resolve();
+    const next = previous.then(() => applyHeart(button));
+    heartQueues.set(button, next);
+    return next;
+  }
+  async function applyHeart(button) {
     const ref = button.dataset.heart;
     const want = button.getAttribute("aria-pressed") !== "true";
-    // Busy, not disabled: a disabled button would drop the keyboard focus.
-    if (button.getAttribute("aria-busy") === "true") return;
     button.setAttribute("aria-busy", "true");
     try {
       const result = await api(want ? "PUT" : "DELETE", "/api/favorites/" + encodeURIComponent(ref));
