@@ -19,7 +19,7 @@ from companion.errors import CompanionError
 from companion.events import Event, EventBus
 from companion.providers import CredentialsRejected, ProviderUnavailable
 from companion.services.playlist_push import PlaylistPusher, PushResult
-from companion.services.playlist_remote import RemotePlaylistGone
+from companion.services.playlist_remote import RemotePlaylist, RemotePlaylistGone
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -249,25 +249,71 @@ class PlaylistOutbox:
         await asyncio.gather(*(one(pid) for pid in ids))
 
     async def scan_drift(self) -> int:
-        """Compare every synced twin with what was pushed; flag edits made inside Jellyfin."""
+        """Compare every synced twin with what was pushed; flag edits made inside Jellyfin.
+
+        Items and name both count. Upstream cost: one listing of each owner's playlists (the
+        names, shared with the stray-twin sweep) and one read of each twin's items.
+        """
         found = 0
         rows = await Playlist.filter(
             deleted=False, sync_state="synced", jellyfin_id__isnull=False
         ).prefetch_related("owner")
-        for pl in rows:
-            if pl.jellyfin_id is None:
-                continue
+        marked = await self._marked()
+        owners = {pl.owner.id: pl.owner for pl in [*rows, *marked]}
+        # None: Jellyfin did not answer for that owner, so their twins wait for the next scan.
+        listings: dict[int, list[RemotePlaylist] | None] = {}
+        for owner in owners.values():
             try:
-                async with self.locked(pl.id):
-                    items = await self.pusher.remote_entries(pl.owner, pl.jellyfin_id)
+                listings[owner.id] = await self.pusher.remote_playlists(owner)
+            except (ProviderUnavailable, CredentialsRejected, CompanionError) as err:
+                _LOGGER.debug("Drift check of user %s skipped: %s", owner.id, err)
+                listings[owner.id] = None
+        for pl in rows:
+            listed = listings.get(pl.owner.id)
+            if listed is None:
+                continue
+            names = {p.id: p.name for p in listed}
+            found += int(await self._check_drift(pl, names))
+        await self._sweep_all(listings)
+        return found
+
+    async def _check_drift(self, seen: Playlist, names: dict[str, str]) -> bool:
+        """Check one twin (items, and name from the owner's listing); True when it drifted."""
+        async with self.locked(seen.id):
+            pl = await Playlist.get_or_none(id=seen.id)
+            if (
+                pl is None
+                or pl.deleted
+                or pl.sync_state != "synced"
+                or pl.jellyfin_id is None
+                or pl.jellyfin_id != seen.jellyfin_id
+                or pl.synced_version != seen.synced_version
+            ):
+                # Pushed or edited since the scan listed it: the listing may predate the push.
+                return False
+            owner: User = seen.owner
+            try:
+                items = await self.pusher.remote_entries(owner, pl.jellyfin_id)
             except (ProviderUnavailable, CredentialsRejected, CompanionError) as err:
                 _LOGGER.debug("Drift check of playlist %s skipped: %s", pl.id, err)
-                continue
+                return False
             except RemotePlaylistGone:
                 items = None
-            drift = items is None or items != list(pl.pushed_items)
+            # A twin missing from the listing but still readable: its name is unknown, not drift.
+            remote_name = names.get(pl.jellyfin_id)
+            renamed = items is not None and remote_name is not None and remote_name != pl.name
+            drift = items is None or items != list(pl.pushed_items) or renamed
+            changes: dict[str, Any] = {}
             if drift != pl.drift:
-                await Playlist.filter(id=pl.id).update(drift=drift)
+                changes["drift"] = drift
+            if items is not None and remote_name is not None and remote_name != pl.pushed_name:
+                # Remember the name Jellyfin shows, so the next push knows to restore ours.
+                changes["pushed_name"] = remote_name
+            if changes:
+                await Playlist.filter(id=pl.id).update(**changes)
+            if renamed:
+                _LOGGER.info("Playlist %s was renamed in Jellyfin to %r", pl.id, remote_name)
+            if drift != pl.drift:
                 self._bus.publish(
                     Event(
                         "playlist.synced",
@@ -278,23 +324,27 @@ class PlaylistOutbox:
                             "last_error": pl.last_error,
                             "drift": drift,
                         },
-                        user_id=pl.owner.jellyfin_id,
+                        user_id=owner.jellyfin_id,
                     )
                 )
-            found += int(drift)
-        await self._sweep_all()
-        return found
+            return drift
 
-    async def _sweep_all(self) -> None:
+    @staticmethod
+    async def _marked() -> list[Playlist]:
+        return await Playlist.filter(
+            deleted=False, create_marker__isnull=False, jellyfin_id__isnull=False
+        ).prefetch_related("owner")
+
+    async def _sweep_all(self, listings: dict[int, list[RemotePlaylist] | None]) -> None:
         """Delete stray twins an interrupted create left in Jellyfin (they carry our marker)."""
         owners: dict[int, tuple[User, list[Playlist]]] = {}
-        for pl in await Playlist.filter(
-            deleted=False, create_marker__isnull=False, jellyfin_id__isnull=False
-        ).prefetch_related("owner"):
+        for pl in await self._marked():
             owners.setdefault(pl.owner.id, (pl.owner, []))[1].append(pl)
         for owner, playlists in owners.values():
+            if owner.id in listings and listings[owner.id] is None:
+                continue  # the listing just failed; the next scan sweeps
             try:
-                swept = await self.pusher.sweep(owner, playlists)
+                swept = await self.pusher.sweep(owner, playlists, listings.get(owner.id))
             except (ProviderUnavailable, CredentialsRejected, CompanionError) as err:
                 _LOGGER.debug("Sweeping stray twins of user %s skipped: %s", owner.id, err)
                 continue

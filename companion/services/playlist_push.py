@@ -16,6 +16,7 @@ from companion.services.playlist_plan import Op, plan, representable
 from companion.services.playlist_remote import (
     PlaylistRules,
     RemoteEntry,
+    RemotePlaylist,
     RemotePlaylistGone,
     RemotePlaylists,
 )
@@ -107,6 +108,8 @@ class PlaylistPusher:
         )
         if drift:
             _LOGGER.info("Playlist %s was edited in Jellyfin; the companion's version wins", pl.id)
+        # pushed_name is the name the twin was last known to carry: the pushed one, or the one
+        # a drift check found after a rename inside Jellyfin (which the companion's name undoes).
         rename = fresh or found_marked or pl.pushed_name != pl.name
         final, renamed = await self._reconcile(remote, cred, jid, entries, target, rules, pl.name)
         if rename and not renamed:
@@ -150,15 +153,22 @@ class PlaylistPusher:
                 await remote.delete(cred, extra)
         return jid
 
-    async def sweep(self, owner: User, playlists: list[Playlist]) -> int:
-        """Delete stray twins: marked with one of these playlists' markers but not their twin."""
+    async def sweep(
+        self, owner: User, playlists: list[Playlist], listed: list[RemotePlaylist] | None = None
+    ) -> int:
+        """Delete stray twins: marked with one of these playlists' markers but not their twin.
+
+        `listed` is the owner's playlists when the caller has just read them (saves a call);
+        an older listing is safe: a marker names one playlist, so any other twin carrying it
+        is a stray whenever it was listed.
+        """
         markers = {pl.create_marker: pl.jellyfin_id for pl in playlists if pl.create_marker}
         if not markers:
             return 0
         remote = self._remote()
         cred = await self._credential_for(owner)
         swept = 0
-        for found in await remote.playlists(cred):
+        for found in listed if listed is not None else await remote.playlists(cred):
             for marker, jid in markers.items():
                 if found.name.endswith(f"{MARKER_PREFIX}{marker}]") and found.id != jid:
                     with contextlib.suppress(RemotePlaylistGone):
@@ -237,3 +247,9 @@ class PlaylistPusher:
         remote = self._remote()
         cred = await self._credential_for(owner)
         return [e.item_id for e in await remote.entries(cred, jellyfin_id)]
+
+    async def remote_playlists(self, owner: User) -> list[RemotePlaylist]:
+        """The playlists the owner sees in Jellyfin, with their names (for drift checks)."""
+        remote = self._remote()
+        cred = await self._credential_for(owner)
+        return await remote.playlists(cred)

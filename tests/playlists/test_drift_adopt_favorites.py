@@ -8,7 +8,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from companion import keys
 from companion.db.models import Favorite
+from companion.events import Event
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
 from tests.web.conftest import FakeLog
 
@@ -51,6 +53,68 @@ async def test_drift_is_detected_shown_and_overwritten(
     body = await companion.call("POST", f"/api/playlists/{pid}/sync")
     assert body["sync"]["drift"] is False and body["sync"]["jellyfin_id"] == jid
     assert twin_items(fake_jellyfin, jid) == items
+
+
+async def test_rename_in_jellyfin_is_drift_and_undone(
+    companion: Companion, fake_jellyfin: Any, fake_log: FakeLog
+) -> None:
+    seen: list[Event] = []
+    companion.client.app[keys.BUS].subscribe(seen.append, ("playlist.synced",))
+    items = refs(fake_jellyfin, 0, 4)
+    body = await companion.call("POST", "/api/playlists", 201, json={"name": "Ours", "refs": items})
+    pid, jid = body["id"], body["sync"]["jellyfin_id"]
+    outbox = companion.service.outbox
+    await fake_log.clear()
+    assert await outbox.scan_drift() == 0
+    # The scan costs one listing of the owner's playlists and one read of the twin's items.
+    calls = [(c["method"], c["path"]) for c in await fake_log.entries()]
+    assert sorted(calls) == [("GET", "/Items"), ("GET", f"/Playlists/{jid}/Items")], calls
+    # Someone renames the playlist in another Jellyfin app.
+    await jellyfin(fake_jellyfin, "POST", f"/Playlists/{jid}", json={"Name": "Theirs"})
+    seen.clear()
+    assert await outbox.scan_drift() == 1
+    body = await companion.call("GET", f"/api/playlists/{pid}")
+    assert body["sync"]["drift"] is True and body["sync"]["state"] == "synced"
+    assert body["name"] == "Ours" and [i["ref"] for i in body["items"]] == items
+    assert [(e.data["playlist_id"], e.data["drift"]) for e in seen] == [(pid, True)]
+    assert seen[0].user_id == fake_jellyfin.user_id("demo")
+    assert await outbox.scan_drift() == 1 and len(seen) == 1  # still drifted, told once
+    # The next push restores the companion's name, in place, with one rename call.
+    await fake_log.clear()
+    body = await companion.call("POST", f"/api/playlists/{pid}/sync")
+    assert body["sync"]["drift"] is False and body["sync"]["jellyfin_id"] == jid
+    assert (
+        fake_jellyfin.state.playlists[jid].name == "Ours"
+        and len(fake_jellyfin.state.playlists) == 1
+    )
+    assert twin_items(fake_jellyfin, jid) == items
+    edits = [c["path"] for c in await fake_log.entries("/Playlists") if c["method"] == "POST"]
+    assert edits == [f"/Playlists/{jid}"]
+    assert seen[-1].data["drift"] is False and seen[-1].data["state"] == "synced"
+    assert await outbox.scan_drift() == 0
+
+
+async def test_rename_in_jellyfin_undone_by_an_edit_or_undone_there(
+    companion: Companion, fake_jellyfin: Any
+) -> None:
+    a, b, c = refs(fake_jellyfin, 0, 3)
+    body = await companion.call("POST", "/api/playlists", 201, json={"name": "Ours", "refs": [a]})
+    pid, jid = body["id"], body["sync"]["jellyfin_id"]
+    outbox = companion.service.outbox
+    # Renamed in Jellyfin and back again before the companion pushes: no drift is left.
+    await jellyfin(fake_jellyfin, "POST", f"/Playlists/{jid}", json={"Name": "Theirs"})
+    assert await outbox.scan_drift() == 1
+    await jellyfin(fake_jellyfin, "POST", f"/Playlists/{jid}", json={"Name": "Ours"})
+    assert await outbox.scan_drift() == 0
+    assert (await companion.call("GET", f"/api/playlists/{pid}"))["sync"]["drift"] is False
+    # Renamed again; the next ordinary edit pushes the companion's name along with its items.
+    await jellyfin(fake_jellyfin, "POST", f"/Playlists/{jid}", json={"Name": "Theirs"})
+    assert await outbox.scan_drift() == 1
+    body = await companion.call("POST", f"/api/playlists/{pid}/items", json={"refs": [b, c]})
+    assert body["sync"]["drift"] is False and body["sync"]["jellyfin_id"] == jid
+    assert fake_jellyfin.state.playlists[jid].name == "Ours"
+    assert twin_items(fake_jellyfin, jid) == [a, b, c]
+    assert await outbox.scan_drift() == 0
 
 
 async def test_twin_deleted_in_jellyfin_comes_back(
