@@ -169,3 +169,35 @@ async def jellyfin_app_client(
     await asyncio.sleep(0.05)
     await client.app[keys.LIVE].sockets.wait_idle()
     return client
+
+
+async def bearer_headers(client: TestClient[Any, Any], username: str = "demo") -> dict[str, str]:
+    """Sign a Jellyfin user in, take an API token, drop the cookie; return bearer headers."""
+    resp = await client.post("/api/auth/login", json={"username": username, "password": username})
+    assert resp.status == 200, await resp.text()
+    resp = await client.post("/api/tokens", json={"name": f"{username} tests"})
+    assert resp.status == 201, await resp.text()
+    token = (await resp.json())["token"]
+    client.session.cookie_jar.clear()
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def point_webhook_plugin(client: TestClient[Any, Any], fake: Any) -> None:
+    """Point the fake's Webhook plugin at the app with its secret, then let the sockets settle.
+
+    Playback reaches the companion through the plugin: an API key's socket gets none.
+    """
+    import aiohttp
+
+    secret = await client.app[keys.LIVE].secrets.get("jellyfin")
+    body = {
+        "url": str(client.make_url("/webhooks/jellyfin")),
+        "headers": {secret.header: secret.secret},
+    }
+    async with (
+        aiohttp.ClientSession() as http,
+        http.put(f"{fake.url}/__fake__/webhook", json=body) as put,
+    ):
+        assert put.status < 300
+    await asyncio.sleep(0.05)
+    await client.app[keys.LIVE].sockets.wait_idle()

@@ -12,9 +12,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from companion import keys
 from companion.db.models import PlaybackState
 from companion.testing.jellyfin import FakeJellyfin
+from tests.conftest import bearer_headers, point_webhook_plugin
 
 
 @dataclass
@@ -60,27 +60,9 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> N
 
 async def wire_demo(client: TestClient[Any, Any], fake: FakeJellyfin) -> AutoEnv:
     """Sign demo in, take an API token, point the fake's Webhook plugin at the app."""
-    resp = await client.post("/api/auth/login", json={"username": "demo", "password": "demo"})
-    assert resp.status == 200, await resp.text()
-    resp = await client.post("/api/tokens", json={"name": "automation tests"})
-    assert resp.status == 201, await resp.text()
-    token = (await resp.json())["token"]
-    client.session.cookie_jar.clear()
-    secret = await client.app[keys.LIVE].secrets.get("jellyfin")
-    async with (
-        aiohttp.ClientSession() as http,
-        http.put(
-            f"{fake.url}/__fake__/webhook",
-            json={
-                "url": str(client.make_url("/webhooks/jellyfin")),
-                "headers": {secret.header: secret.secret},
-            },
-        ) as put,
-    ):
-        assert put.status < 300
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
-    return AutoEnv(client, {"Authorization": f"Bearer {token}"}, fake, fake.user_id("demo"))
+    headers = await bearer_headers(client)
+    await point_webhook_plugin(client, fake)
+    return AutoEnv(client, headers, fake, fake.user_id("demo"))
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient
 from companion import keys
 from companion.testing.audiomuse import FAKE_AUDIOMUSE_TOKEN, FakeAudioMuse
 from companion.testing.jellyfin import FakeJellyfin
+from tests.conftest import bearer_headers, point_webhook_plugin
 
 
 @pytest.fixture
@@ -95,30 +96,9 @@ async def vibe_env(
     client = jellyfin_app_client
     for entry in client.app[keys.ENTRIES].entries("audiomuse"):
         await client.app[keys.ENTRIES].wait_setup(entry.entry_id)
-    resp = await client.post("/api/auth/login", json={"username": "demo", "password": "demo"})
-    assert resp.status == 200, await resp.text()
-    resp = await client.post("/api/tokens", json={"name": "vibe tests"})
-    assert resp.status == 201, await resp.text()
-    token = (await resp.json())["token"]
-    client.session.cookie_jar.clear()
-    # Playback reaches the companion through the Webhook plugin (an API key's socket gets none).
-    secret = await client.app[keys.LIVE].secrets.get("jellyfin")
-    async with (
-        aiohttp.ClientSession() as http,
-        http.put(
-            f"{fake_jellyfin.url}/__fake__/webhook",
-            json={
-                "url": str(client.make_url("/webhooks/jellyfin")),
-                "headers": {secret.header: secret.secret},
-            },
-        ) as put,
-    ):
-        assert put.status < 300
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
-    return VibeEnv(
-        client, {"Authorization": f"Bearer {token}"}, fake_jellyfin, fake_jellyfin.user_id("demo")
-    )
+    headers = await bearer_headers(client)
+    await point_webhook_plugin(client, fake_jellyfin)
+    return VibeEnv(client, headers, fake_jellyfin, fake_jellyfin.user_id("demo"))
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
