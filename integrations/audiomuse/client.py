@@ -6,11 +6,11 @@ import asyncio
 import json
 import socket
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from companion.integration.http_session import SessionOwner
 from integrations.audiomuse.const import DEFAULT_TIMEOUT, SLOW_TIMEOUT
 from integrations.audiomuse.exceptions import (
     AudioMuseAuthenticationError,
@@ -27,7 +27,7 @@ from integrations.audiomuse.models import AudioMuseTask, AudioMuseTrack
 INDEX_ERROR_CODE = 3002
 
 
-class AudioMuseClient:
+class AudioMuseClient(SessionOwner):
     """Talks to one AudioMuse-AI server with `Authorization: Bearer <API_TOKEN>`."""
 
     def __init__(
@@ -38,28 +38,10 @@ class AudioMuseClient:
         session: aiohttp.ClientSession | None = None,
         request_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
+        super().__init__(session)
         self.base_url = base_url.rstrip("/")
         self._token = api_token
-        self._session = session
-        self._own_session = session is None
         self.request_timeout = request_timeout
-
-    async def __aenter__(self) -> AudioMuseClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session, but only one this client created."""
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def _request(
         self,
@@ -71,15 +53,14 @@ class AudioMuseClient:
         timeout: float | None = None,
         auth: bool = True,
     ) -> Any:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
+        session = self._ensure_session()
         headers = {"Accept": "application/json"}
         if auth and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = f"{self.base_url}{path}"
         try:
             async with asyncio.timeout(timeout or self.request_timeout):
-                async with self._session.request(
+                async with session.request(
                     method, url, params=params, json=body, headers=headers, allow_redirects=False
                 ) as resp:
                     text = await resp.text()

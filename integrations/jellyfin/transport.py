@@ -8,14 +8,14 @@ import logging
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import quote
 
 import aiohttp
 import orjson
 from yarl import URL
 
+from companion.integration.http_session import SessionOwner
 from integrations.jellyfin.const import (
     CLIENT_NAME,
     CLIENT_VERSION,
@@ -51,7 +51,7 @@ def _header_value(value: str) -> str:
     return quote(value, safe=" ()/:@")
 
 
-class JellyfinTransport:
+class JellyfinTransport(SessionOwner):
     """Sends every request of a JellyfinClient; knows nothing about Jellyfin's routes."""
 
     retry_backoff: float = RETRY_BACKOFF
@@ -68,13 +68,12 @@ class JellyfinTransport:
         request_timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
     ) -> None:
+        super().__init__(session)
         self.base_url = base_url.rstrip("/")
         parsed = URL(self.base_url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ValueError("base_url must be an http:// or https:// URL")
         self.host = f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
-        self._session = session
-        self._owns_session = session is None
         self._token = token
         self.device_id = device_id
         self.device_name = device_name
@@ -88,31 +87,6 @@ class JellyfinTransport:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r}, user_id={self.user_id!r})"
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session if this client created it."""
-        if self._owns_session and self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self._session
 
     # -- state -------------------------------------------------------------------------------
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from types import TracebackType
 from typing import Any
 
 import aiohttp
 
+from companion.integration.http_session import SessionOwner
 from integrations.ollama.const import DEFAULT_TIMEOUT, GENERATE_TIMEOUT
 from integrations.ollama.exceptions import (
     OllamaAuthenticationError,
@@ -22,7 +22,7 @@ from integrations.ollama.exceptions import (
 from integrations.ollama.models import Generation, OllamaModel
 
 
-class OllamaClient:
+class OllamaClient(SessionOwner):
     """Talks to one Ollama server (optionally behind a proxy that wants a bearer key)."""
 
     def __init__(
@@ -33,28 +33,10 @@ class OllamaClient:
         api_key: str | None = None,
         request_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
+        super().__init__(session)
         self.base_url = base_url.rstrip("/")
-        self._session = session
-        self._own_session = session is None
         self._api_key = api_key
         self.request_timeout = request_timeout
-
-    async def __aenter__(self) -> OllamaClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the HTTP session, but only one this client created."""
-        if self._own_session and self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def _request(
         self,
@@ -64,15 +46,14 @@ class OllamaClient:
         body: dict[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
+        session = self._ensure_session()
         headers = {"Accept": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         url = f"{self.base_url}{path}"
         try:
             async with asyncio.timeout(timeout or self.request_timeout):
-                async with self._session.request(method, url, json=body, headers=headers) as resp:
+                async with session.request(method, url, json=body, headers=headers) as resp:
                     text = await resp.text()
                     status = resp.status
         except TimeoutError as err:
