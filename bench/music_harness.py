@@ -17,6 +17,7 @@ from companion import keys
 from companion.app import create_app
 from companion.settings import Settings
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
+from companion.testing.serving import serve
 
 
 class ServerTimes(AbstractAccessLogger):
@@ -85,13 +86,7 @@ async def start(tracks: int, **fake_kw: Any) -> Harness:
     )
     app = create_app(settings)
     logger = logging.getLogger("bench.access")
-    runner = web.AppRunner(
-        app, access_log=logger, access_log_class=ServerTimes, handle_signals=False
-    )
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app, access_log=logger, access_log_class=ServerTimes)
     entries = app[keys.ENTRIES]
     (entry,) = entries.entries("jellyfin")
     await entries.wait_setup(entry.entry_id)

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from cryptography.fernet import Fernet
 
 from companion import keys
@@ -30,6 +29,7 @@ from companion.services.auth import principal_for
 from companion.settings import Settings
 from companion.testing.audiomuse import FAKE_AUDIOMUSE_TOKEN, FakeAudioMuse
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
+from companion.testing.serving import serve
 
 
 def _p(values: list[float], q: float) -> float:
@@ -58,11 +58,7 @@ async def run(rounds: int, extensions: int) -> None:
         },
     )
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app)
     url = f"http://127.0.0.1:{port}"
     http = aiohttp.ClientSession()
     try:

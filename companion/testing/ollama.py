@@ -8,6 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
+from companion.testing.serving import serve
+
 
 class FakeOllama:
     """Serves /api/version, /api/tags and /api/generate; can demand a bearer key or go down."""
@@ -108,14 +110,7 @@ class FakeOllama:
         app.router.add_get("/api/version", self._version)
         app.router.add_get("/api/tags", self._tags)
         app.router.add_post("/api/generate", self._generate)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
-        self.port = int(sockets[0].getsockname()[1])
+        self._runner, self.port = await serve(app, host, port)
         self.url = f"http://{host}:{self.port}"
         return self.url
 

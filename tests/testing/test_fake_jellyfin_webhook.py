@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from companion.testing.jellyfin import FakeJellyfin
+from companion.testing.serving import serve
 
 from .conftest import login, mb_header
 
@@ -45,11 +46,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     rec = Receiver()
     app = web.Application()
     app.router.add_post("/hook", rec.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve(app)
     rec.url = f"http://127.0.0.1:{port}/hook"
     yield rec
     await runner.cleanup()

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from companion.testing.audiomuse.catalogue import Song, song_of
 from companion.testing.jellyfin.library import Library, Track
+from companion.testing.serving import serve
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -213,15 +214,8 @@ class FakeAudioMuse:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Start serving; returns the base URL."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
+        self._runner, self.port = await serve(self.app, host, port)
         self.host = host
-        self.port = int(sockets[0].getsockname()[1]) if sockets else port
         return self.url
 
     async def stop(self) -> None:

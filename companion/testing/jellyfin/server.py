@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from companion.testing.serving import serve
+
 from . import (
     control,
     routes_items,
@@ -151,15 +153,8 @@ class FakeJellyfin:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Start serving; port 0 picks an ephemeral port. Returns the base URL."""
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        assert server is not None
-        sockets = getattr(server, "sockets", None) or []
+        self._runner, self.port = await serve(self.app, host, port)
         self.host = host
-        self.port = sockets[0].getsockname()[1] if sockets else port
         self.hub.start()
         self.webhook.start()
         return self.url
