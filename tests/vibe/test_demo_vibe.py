@@ -3,48 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
-from tests.e2e.procs import companion_env, free_port
+from tests.e2e.procs import DemoStack
 
 
 async def test_demo_builds_a_vibe_queue_with_audiomuse(tmp_path: Path) -> None:
-    port, jf_port = free_port(), free_port()
-    env = companion_env(tmp_path / "unused")
-    env.pop("COMPANION_DATA_DIR")
-    env.pop("COMPANION_DATABASE_URL", None)
-    env = {k: v for k, v in env.items() if not k.startswith("AUDIOMUSE_")}
-    log_path = tmp_path / "demo.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "companion.cli",
-            "demo",
-            "--port",
-            str(port),
-            "--jellyfin-port",
-            str(jf_port),
-            "--tracks",
-            "300",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    stack = DemoStack(tmp_path)
+    stack.start()
+    proc = stack.proc
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            for _ in range(300):
-                if "Press Ctrl-C" in log_path.read_text():
-                    break
-                await asyncio.sleep(0.05)
-            assert "Fake AudioMuse:" in log_path.read_text()
+        assert "Fake AudioMuse:" in stack.log()
+        async with httpx.AsyncClient(base_url=stack.url, timeout=10) as http:
             login = await http.post(
                 "/api/auth/login", json={"username": "demo", "password": "demo"}
             )
@@ -74,10 +46,5 @@ async def test_demo_builds_a_vibe_queue_with_audiomuse(tmp_path: Path) -> None:
             assert similar.status_code == 201
             assert similar.json()["items"][0]["ref"] == ref
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-    assert proc.returncode == 0, log_path.read_text()[-2000:]
+        stack.stop()
+    assert proc is not None and proc.returncode == 0, stack.log()[-2000:]
