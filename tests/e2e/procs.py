@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import signal
 import socket
@@ -16,11 +17,32 @@ from typing import Any
 import httpx
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Return a TCP port that is free on 127.0.0.1 right now, outside the ephemeral range.
+
+    A port the kernel handed out with bind(0) goes back to the ephemeral pool when the probe
+    closes, and a process started meanwhile (the demo's fake AudioMuse binds port 0) can get
+    it before the companion binds it. Ports below the pool are never handed out that way.
+    """
+    low, _ = _ephemeral_range()
+    start = max(1024, low - 12000)
+    for _ in range(200):
+        port = random.randrange(start, low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 def companion_env(data_dir: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
