@@ -16,7 +16,7 @@ import statistics
 from datetime import UTC, datetime, timedelta
 
 from bench.music_harness import Harness, start
-from companion.db.models import Play
+from companion.history.models import Play
 
 _TIMING = re.compile(r"app;dur=([0-9.]+)")
 

@@ -22,8 +22,8 @@ import aiohttp
 
 from companion.db.database import Database
 from companion.events import EventBus
+from companion.library.index import PAGE_SIZE, LibraryIndexService
 from companion.providers import Providers
-from companion.services.library_index import PAGE_SIZE, LibraryIndexService
 from companion.testing.jellyfin import FAKE_API_KEY
 from integrations.jellyfin.client import JellyfinClient
 from integrations.jellyfin.media import JellyfinMedia

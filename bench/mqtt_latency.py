@@ -20,9 +20,10 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 
 from companion import keys
+from companion.accounts.models import User
 from companion.app import create_app
-from companion.db.models import LibraryTrack, User
 from companion.events import Event
+from companion.library.models import LibraryTrack
 from companion.settings import Settings
 
 USER = "be0c4c2a1f7d4e5f8a9b0c1d2e3f4a5b"

@@ -12,9 +12,9 @@ from typing import Any
 
 from bench.music_harness import Harness, start
 from companion import keys
-from companion.db.models import User
-from companion.db.models_playlists import Playlist
-from companion.services.auth import principal_for
+from companion.accounts.auth import principal_for
+from companion.accounts.models import User
+from companion.playlists.models import Playlist
 
 
 async def _call(h: Harness, method: str, path: str, **kw: Any) -> dict[str, Any]:

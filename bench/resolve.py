@@ -12,8 +12,8 @@ import time
 
 from bench.music_harness import ServerTimes, start
 from companion import keys
-from companion.db.models import User
-from companion.services.auth import principal_for
+from companion.accounts.auth import principal_for
+from companion.accounts.models import User
 
 
 async def run(n_refs: int, rounds: int) -> None:

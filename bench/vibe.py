@@ -22,10 +22,10 @@ import aiohttp
 from cryptography.fernet import Fernet
 
 from companion import keys
+from companion.accounts.auth import principal_for
+from companion.accounts.models import User
 from companion.app import create_app
-from companion.db.models import User
 from companion.events import Event
-from companion.services.auth import principal_for
 from companion.settings import Settings
 from companion.testing.audiomuse import FAKE_AUDIOMUSE_TOKEN, FakeAudioMuse
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin

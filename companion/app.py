@@ -9,25 +9,25 @@ import aiohttp
 from aiohttp import web
 
 from companion import __version__, const, keys
+from companion.accounts.auth import AuthService
+from companion.accounts.signin import SignInService
+from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.events import EventBus
 from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
-from companion.live.facts import FavoriteFact
+from companion.library.music import MusicServices
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
+from companion.playlists.service import PlaylistService
 from companion.providers import Providers
+from companion.providers.live import FavoriteFact
 from companion.ratelimit import FailureLimiter
-from companion.services.auth import AuthService
-from companion.services.automation_services import AutomationServices
-from companion.services.music import MusicServices
-from companion.services.playlists import PlaylistService
-from companion.services.signin import SignInService
-from companion.services.vibe import VibeService, audiomuse_problem
-from companion.services.vibe_extend import VibeExtender
 from companion.settings import Settings
+from companion.vibe.extend import VibeExtender
+from companion.vibe.service import VibeService, audiomuse_problem
 from web import middlewares
 from web import ws as ws_api
 from web.api import auth as auth_api

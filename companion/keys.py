@@ -7,22 +7,22 @@ from typing import TYPE_CHECKING
 import aiohttp
 from aiohttp import web
 
+from companion.accounts.auth import AuthService
+from companion.accounts.signin import SignInService
+from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox
 from companion.db.database import Database
 from companion.events import EventBus
 from companion.integration.entries import ConfigEntries
+from companion.library.music import MusicServices
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics
+from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
-from companion.services.auth import AuthService
-from companion.services.automation_services import AutomationServices
-from companion.services.music import MusicServices
-from companion.services.playlists import PlaylistService
-from companion.services.signin import SignInService
-from companion.services.vibe import VibeService
-from companion.services.vibe_extend import VibeExtender
 from companion.settings import Settings
+from companion.vibe.extend import VibeExtender
+from companion.vibe.service import VibeService
 
 if TYPE_CHECKING:
     from web.routing import ApiRouter

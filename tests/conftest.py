@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 
 from companion import keys
+from companion.accounts.models import User
 from companion.app import create_app
-from companion.db.models import User
 from companion.settings import Settings
 
 PG_URL = os.environ.get("COMPANION_TEST_DATABASE_URL", "")

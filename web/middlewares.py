@@ -10,8 +10,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from companion import const, keys
+from companion.accounts.auth import Principal
 from companion.errors import MESSAGES, CompanionError, Forbidden, Unauthorized
-from companion.services.auth import Principal
 from web.dashboard import csrf
 from web.json import json_response
 from web.routing import route_meta

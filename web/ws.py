@@ -13,9 +13,9 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from companion import __version__, keys
+from companion.accounts.auth import Principal
 from companion.events import Event, EventStream, SubscriberDropped
-from companion.services.auth import Principal
-from companion.services.history import playback_states
+from companion.history.service import playback_states
 from web.middlewares import resolve_principal
 from web.routing import ApiRouter
 

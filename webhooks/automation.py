@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
+from companion.automation.actions import ACTIONS
 from companion.errors import Forbidden, InvalidInput, NotFound, Unauthorized
-from companion.services.automation import ACTIONS
 from web.json import json_response, read_json
 from webhooks.routes import router
 

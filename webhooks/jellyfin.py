@@ -6,7 +6,7 @@ from aiohttp import web
 
 from companion import keys
 from companion.errors import BadRequest, CompanionError, Unauthorized
-from companion.live.facts import Fact
+from companion.providers.live import Fact
 from web.json import json_response
 from webhooks.jellyfin_payload import HANDLED, PayloadError, decode, to_facts
 from webhooks.routes import router

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from companion.live.facts import (
+from companion.providers.live import (
     Fact,
     FavoriteFact,
     LibraryFact,

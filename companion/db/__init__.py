@@ -1,1 +1,1 @@
-"""Storage: Tortoise ORM models, connection setup and aerich migrations."""
+"""Storage plumbing: Tortoise connection setup and aerich migrations (models live with their capability)."""

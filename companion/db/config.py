@@ -7,11 +7,16 @@ from typing import Any
 
 from companion.settings import load_settings
 
+# Each capability keeps its Tortoise models in its own `models.py`; they share one app label.
 MODEL_MODULES = [
-    "companion.db.models",
-    "companion.db.models_playlists",
-    "companion.db.models_vibe",
-    "companion.db.models_automation",
+    "companion.accounts.models",
+    "companion.integration.models",
+    "companion.library.models",
+    "companion.history.models",
+    "companion.live.models",
+    "companion.playlists.models",
+    "companion.vibe.models",
+    "companion.automation.models",
     "aerich.models",
 ]
 APP_LABEL = "models"

@@ -9,11 +9,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from companion.db.models import ConfigEntry as ConfigEntryRow
 from companion.errors import CompanionError, Conflict, InvalidInput, NotFound
 from companion.events import Event
 from companion.integration import schema as schema_mod
 from companion.integration.diagnostics import REDACTED, redact
+from companion.integration.models import ConfigEntry as ConfigEntryRow
 from companion.integration.registry import Integration
 from companion.integration.types import (
     ConfigEntry,

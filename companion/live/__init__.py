@@ -1,1 +1,5 @@
-"""Live events: facts from Jellyfin's sockets and webhooks, applied to the overlay once."""
+"""Live events: Jellyfin sockets and webhooks turned into facts, applied to the overlay once,
+reconciled after every gap; the durable webhook inbox and its secrets.
+
+May import the core, `accounts`, `library` and `history`.
+"""

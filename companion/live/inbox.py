@@ -8,9 +8,9 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from companion.db.models import WebhookInbox
-from companion.live.facts import Fact
+from companion.live.models import WebhookInbox
 from companion.live.pipeline import LivePipeline
+from companion.providers.live import Fact
 
 _LOGGER = logging.getLogger(__name__)
 

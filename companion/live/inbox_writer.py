@@ -6,7 +6,7 @@ import asyncio
 
 from tortoise.transactions import in_transaction
 
-from companion.db.models import WebhookInbox
+from companion.live.models import WebhookInbox
 
 _Pending = tuple[str, str, asyncio.Future[None]]
 

@@ -11,9 +11,11 @@ from typing import Any, Protocol
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from companion.db.models import Favorite, LibraryTrack, Play, PlaybackState
 from companion.events import Event, EventBus
-from companion.live.facts import (
+from companion.history.models import Play, PlaybackState
+from companion.library.models import Favorite, LibraryTrack
+from companion.media import make_ref
+from companion.providers.live import (
     Fact,
     FavoriteFact,
     LibraryFact,
@@ -23,7 +25,6 @@ from companion.live.facts import (
     Source,
     UserDataFact,
 )
-from companion.media import make_ref
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from companion.live.facts import Fact
 from companion.live.overlay import OverlayWriter
+from companion.providers.live import Fact
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from companion.crypto import SecretBox
 from companion.events import EventBus
+from companion.library.index import LibraryIndexService
 from companion.live.inbox import InboxWorker, Parser
 from companion.live.inbox_writer import InboxWriter
 from companion.live.overlay import OverlayWriter
 from companion.live.pipeline import LivePipeline
 from companion.live.service import LiveService
+from companion.live.webhook_secrets import WebhookSecrets
 from companion.providers import Providers
-from companion.services.library_index import LibraryIndexService
-from companion.services.webhook_secrets import WebhookSecrets
 
 
 @dataclass

@@ -8,14 +8,15 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from companion.accounts.models import User
 from companion.crypto import SecretBox
-from companion.db.models import EventCursor, Favorite, User
 from companion.events import Event, EventBus, Unsubscribe
-from companion.live.facts import FavoriteFact, LiveHandle, LiveSource, SocketCredential
+from companion.library.index import LibraryIndexService
+from companion.library.models import EventCursor, Favorite
 from companion.live.pipeline import LivePipeline
 from companion.media import ITEM_KINDS, UserCredential, parse_ref
 from companion.providers import Providers, ProviderUnavailable
-from companion.services.library_index import LibraryIndexService
+from companion.providers.live import FavoriteFact, LiveHandle, LiveSource, SocketCredential
 
 _LOGGER = logging.getLogger(__name__)
 

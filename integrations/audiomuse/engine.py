@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
-from companion.services.vibe_sources import EngineUnavailable, SeedNotAnalysed
+from companion.providers.vibe import EngineUnavailable, SeedNotAnalysed
 from integrations.audiomuse.client import AudioMuseClient
 from integrations.audiomuse.exceptions import (
     AudioMuseAuthenticationError,

@@ -27,7 +27,7 @@ from integrations.homeassistant.models import BridgeConfig, valid_id
 
 _LOGGER = logging.getLogger(__name__)
 
-# What the core's automation services publish (companion/services/automation_state.py).
+# What the core's automation services publish (companion/automation/state.py).
 STATE = "automation.state"
 TRIGGER = "automation.trigger"
 CONNECTIVITY = "automation.connectivity"

@@ -17,8 +17,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from yarl import URL
 
-from companion.live.facts import FactSink, SessionsSnapshot, SocketCredential, SocketStatus
 from companion.providers import ProviderUnavailable
+from companion.providers.live import FactSink, SessionsSnapshot, SocketCredential, SocketStatus
 from integrations.jellyfin.client import JellyfinClient
 from integrations.jellyfin.exceptions import JellyfinError
 from integrations.jellyfin.live_messages import (

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from companion.live.facts import (
+from companion.providers.live import (
     Fact,
     LibraryFact,
     PlaybackFact,

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from companion.media import MediaNotFound, Track, UserCredential
 from companion.providers import CredentialsRejected, ProviderUnavailable
-from companion.services.vibe_sources import PlayerSession
+from companion.providers.vibe import PlayerSession
 from integrations.jellyfin.client import JellyfinClient
 from integrations.jellyfin.exceptions import (
     JellyfinAuthenticationError,

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from companion.media import UserCredential
 from companion.providers import CredentialsRejected, ProviderUnavailable
-from companion.services.playlist_remote import (
+from companion.providers.playlists import (
     PlaylistRules,
     RemoteEntry,
     RemotePlaylist,

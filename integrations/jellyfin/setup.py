@@ -10,7 +10,7 @@ from companion.integration.types import (
     ConfigEntryNotReady,
     IntegrationContext,
 )
-from companion.live.facts import SocketCredential
+from companion.providers.live import SocketCredential
 from integrations.jellyfin.client import JellyfinClient, check_version
 from integrations.jellyfin.const import (
     CONF_ACCESS_TOKEN,

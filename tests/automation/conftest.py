@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from companion.db.models import PlaybackState
+from companion.history.models import PlaybackState
 from companion.testing.jellyfin import FakeJellyfin
 from tests.conftest import bearer_headers, point_webhook_plugin
 

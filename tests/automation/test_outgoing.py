@@ -12,10 +12,10 @@ from aiohttp.test_utils import TestClient
 
 from companion import keys
 from companion.app import create_app
-from companion.db.models_automation import OutgoingDelivery, OutgoingTarget
+from companion.automation.models import OutgoingDelivery, OutgoingTarget
+from companion.automation.outgoing import verify
+from companion.automation.outgoing_outbox import backoff
 from companion.events import Event
-from companion.services.outgoing import verify
-from companion.services.outgoing_outbox import backoff
 from companion.settings import Settings
 from tests.automation.conftest import Receiver, until
 

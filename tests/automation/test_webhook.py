@@ -8,12 +8,13 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from companion import keys
+from companion.automation.hooks import RateLimiter
+from companion.automation.models import AutomationHook
 from companion.crypto import hash_token
-from companion.db.models import Favorite, Play
-from companion.db.models_automation import AutomationHook
-from companion.db.models_vibe import VibeQueue
+from companion.history.models import Play
+from companion.library.models import Favorite
 from companion.ratelimit import FailureLimiter
-from companion.services.automation_hooks import RateLimiter
+from companion.vibe.models import VibeQueue
 from tests.automation.conftest import AutoEnv, until
 
 

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import ConfigEntry as Row
+from companion.integration.models import ConfigEntry as Row
 from companion.integration.types import EntryState
 from companion.testing.ollama import FakeOllama
 

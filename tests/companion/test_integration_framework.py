@@ -11,9 +11,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import ConfigEntry as Row
 from companion.events import Event
 from companion.integration.entries import retry_delay
+from companion.integration.models import ConfigEntry as Row
 from companion.integration.registry import Manifest, ManifestError, discover
 from companion.integration.types import EntryState
 from companion.testing.ollama import FakeOllama

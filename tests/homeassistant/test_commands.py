@@ -9,9 +9,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import Favorite, Play
-from companion.db.models_vibe import VibeQueue
+from companion.history.models import Play
+from companion.library.models import Favorite
 from companion.testing.jellyfin import FakeJellyfin
+from companion.vibe.models import VibeQueue
 from tests.automation.conftest import until, wire_demo
 from tests.homeassistant.conftest import MqttNames, MqttProbe
 

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from companion import __version__, keys
-from companion.db.models import User
+from companion.accounts.models import User
 from companion.events import Event
 from tests.homeassistant.conftest import MqttNames, MqttProbe, Received
 

@@ -9,8 +9,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import LibraryTrack, User
+from companion.accounts.models import User
 from companion.events import Event
+from companion.library.models import LibraryTrack
 from tests.homeassistant.conftest import MqttNames, MqttProbe
 
 USER = "4be5c1a2b3c44d5e8f9a0b1c2d3e4f50"

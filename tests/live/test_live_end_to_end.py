@@ -12,7 +12,8 @@ import websockets
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import Favorite, Play, PlaybackState
+from companion.history.models import Play, PlaybackState
+from companion.library.models import Favorite
 
 TICKS = 10_000_000
 

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import Play
-from companion.live.facts import PlaybackFact, SessionsSnapshot
+from companion.history.models import Play
+from companion.providers.live import PlaybackFact, SessionsSnapshot
 
 USER, SESSION, A, B = "a" * 32, "s1", "1" * 32, "2" * 32
 RUNTIME = 200 * 10_000_000

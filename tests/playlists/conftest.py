@@ -12,9 +12,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from companion import keys
+from companion.accounts.models import User
 from companion.app import create_app
-from companion.db.models import User
-from companion.services.playlists import PlaylistService
+from companion.playlists.service import PlaylistService
 from companion.settings import Settings
 from companion.testing.jellyfin import FAKE_API_KEY
 from tests.web.conftest import FakeLog

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 
 from companion import keys
-from companion.db.models import User
+from companion.accounts.models import User
 from companion.events import Event
 from tests.web.conftest import FakeLog
 

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from companion import keys
-from companion.db.models import Favorite
 from companion.events import Event
+from companion.library.models import Favorite
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
 from tests.web.conftest import FakeLog
 

@@ -7,10 +7,10 @@ import random
 from typing import Any
 
 from companion import keys
-from companion.db.models_playlists import Playlist, PlaylistPush
 from companion.events import Event
-from companion.services.playlist_push import MARKER_PREFIX
-from companion.services.playlists import WARNING
+from companion.playlists.models import Playlist, PlaylistPush
+from companion.playlists.push import MARKER_PREFIX
+from companion.playlists.service import WARNING
 from tests.web.conftest import FakeLog
 
 from .conftest import ClientFactory, Companion, refs, start_companion, twin_items, wait_synced

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from companion.services.playlist_plan import MAX_GRANULAR_CALLS, Op, plan, representable
-from companion.services.playlist_remote import PlaylistRules, RemoteEntry
+from companion.playlists.plan import MAX_GRANULAR_CALLS, Op, plan, representable
+from companion.providers.playlists import PlaylistRules, RemoteEntry
 from integrations.jellyfin.playlist_provider import rules_for
 
 VERSIONS = {"10.9.11": (10, 9, 11), "10.10.7": (10, 10, 7), "12.0.0": (12, 0, 0)}

@@ -10,7 +10,8 @@ from typing import Any
 import aiohttp
 
 from companion import keys
-from companion.db.models import Play, User
+from companion.accounts.models import User
+from companion.history.models import Play
 from companion.testing.audiomuse import FAKE_AUDIOMUSE_TOKEN, FakeAudioMuse
 from tests.vibe.conftest import VibeEnv, until
 

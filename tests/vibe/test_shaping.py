@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from companion.media import NamedRef, Track
-from companion.services.vibe_shaping import Shape, shape
+from companion.vibe.shaping import Shape, shape
 
 
 def _t(n: int, artist: str, title: str | None = None) -> Track:

@@ -9,8 +9,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from companion import const, keys
+from companion.accounts.models import ApiToken, Setting
 from companion.app import create_app
-from companion.db.models import ApiToken, Setting
 from companion.settings import Settings
 
 

@@ -8,8 +8,8 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 
 from companion import const, keys
-from companion.db.models import User
-from companion.services import signin
+from companion.accounts import signin as signin
+from companion.accounts.models import User
 
 
 async def _login(client: TestClient[Any, Any], username: str, password: str) -> Any:

@@ -10,8 +10,10 @@ import aiohttp
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import Favorite, Play, WebhookInbox
 from companion.events import Event
+from companion.history.models import Play
+from companion.library.models import Favorite
+from companion.live.models import WebhookInbox
 
 USER = "4be5c1a2b3c44d5e8f9a0b1c2d3e4f50"
 ITEM = "6213b704a0d954293110f4d561b0f614"

@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
+from companion.automation.hooks import validate_actions
+from companion.automation.outgoing import validate_event_types, validate_url
+from companion.automation.services import AutomationServices
 from companion.errors import InvalidInput, NotFound
-from companion.services.automation_hooks import validate_actions
-from companion.services.automation_services import AutomationServices
-from companion.services.outgoing import validate_event_types, validate_url
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter

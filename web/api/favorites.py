@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from companion.library.browse import kind_param, paging
 from companion.media import make_ref
-from companion.services.library import kind_param, paging
 from web.api.music_support import credential, music, path_ref
 from web.json import json_response
 from web.routing import ApiRouter

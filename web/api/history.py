@@ -6,7 +6,7 @@ from aiohttp import web
 
 from companion import keys
 from companion.errors import Forbidden, InvalidInput
-from companion.services import history
+from companion.history import service as history
 from web.json import json_response
 from web.middlewares import principal_of
 from web.routing import ApiRouter

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from companion.errors import InvalidInput
+from companion.library.streams import MAX_IMAGE_SIZE, MIN_IMAGE_SIZE
 from companion.media import MediaItem, parse_ref
-from companion.services.streams import MAX_IMAGE_SIZE, MIN_IMAGE_SIZE
 from web.api.music_support import credential, music, path_ref
 from web.json import dumps_bytes, raw_json_response, read_json
 from web.routing import ApiRouter

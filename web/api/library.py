@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from companion.errors import InvalidInput, NotFound
+from companion.library.browse import MAX_QUERY_LENGTH, SEARCH_LIMIT, browse_query
 from companion.media import ItemKind
-from companion.services.library import MAX_QUERY_LENGTH, SEARCH_LIMIT, browse_query
 from web.api.music_support import credential, music, path_ref
 from web.json import json_response
 from web.routing import ApiRouter

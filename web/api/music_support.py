@@ -6,8 +6,8 @@ from aiohttp import web
 
 from companion import keys
 from companion.errors import InvalidInput
+from companion.library.music import MusicServices
 from companion.media import UserCredential, parse_ref
-from companion.services.music import MusicServices
 from web.middlewares import principal_of
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from companion import keys
 from companion.errors import InvalidInput
-from companion.services.playlists import PlaylistService
+from companion.playlists.service import PlaylistService
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from companion.services.preferences import SCHEMA, get_preferences, update_preferences
+from companion.accounts.preferences import SCHEMA, get_preferences, update_preferences
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter

@@ -6,9 +6,9 @@ import logging
 
 from aiohttp import web
 
+from companion.accounts.preferences import STREAM_MODES, get_preferences, stream_quality
 from companion.errors import CompanionError, InvalidInput
 from companion.media import UserCredential
-from companion.services.preferences import STREAM_MODES, get_preferences, stream_quality
 from web.api.music_support import credential, music, path_ref
 from web.middlewares import principal_of
 from web.routing import ApiRouter

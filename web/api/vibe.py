@@ -8,8 +8,8 @@ from aiohttp import web
 
 from companion import keys
 from companion.errors import CompanionError
-from companion.services.vibe import VibeService
-from companion.services.vibe_request import MAX_LIMIT, MODES
+from companion.vibe.request import MAX_LIMIT, MODES
+from companion.vibe.service import VibeService
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter

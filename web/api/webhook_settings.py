@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
-from companion.services.webhook_secrets import WebhookSecret
+from companion.live.webhook_secrets import WebhookSecret
 from web.json import get_str, json_response, read_json
 from web.routing import ApiRouter
 

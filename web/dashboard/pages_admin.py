@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from companion import const, keys
-from companion.services.auth import Principal
+from companion.accounts.auth import Principal
 from web.dashboard import csrf
 from web.dashboard.render import principal_or_none, render, sign_in_path, user_page
 from web.session import clear_session_cookie

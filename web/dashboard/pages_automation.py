@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
-from companion.services.auth import Principal
-from companion.services.automation import ACTIONS
+from companion.accounts.auth import Principal
+from companion.automation.actions import ACTIONS
 from web.dashboard.render import user_page
 
 # Rows of each target's delivery log shown on the page (the API keeps the newest 100).

@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
+from companion.accounts.auth import Principal
 from companion.errors import CompanionError
+from companion.history import service as history
 from companion.media import MediaItem, parse_ref
-from companion.services import history
-from companion.services.auth import Principal
 from web.dashboard.render import user_page
 
 PERIODS = ("week", "month", "year")

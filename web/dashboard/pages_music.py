@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
+from companion.accounts.auth import Principal
 from companion.errors import InvalidInput, NotFound
+from companion.library.browse import browse_query
 from companion.media import ITEM_KINDS, SORT_KEYS, ItemKind, Page, parse_ref
-from companion.services.auth import Principal
-from companion.services.library import browse_query
 from web.dashboard.render import user_page
 
 PAGE_SIZE = 50

@@ -10,8 +10,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from companion import keys
+from companion.accounts.auth import Principal
 from companion.errors import MESSAGES, CompanionError
-from companion.services.auth import Principal
 from web.dashboard import csrf
 
 Build = Callable[[Principal], Awaitable[dict[str, Any]]]

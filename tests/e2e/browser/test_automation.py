@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from playwright.sync_api import Browser, Page, expect
 
-from companion.services.outgoing import (
+from companion.automation.outgoing import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
     TEST_EVENT,

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from companion import keys
-from companion.db.models import ConfigEntry as Row
+from companion.integration.models import ConfigEntry as Row
 from companion.integration.types import (
     ConfigEntry,
     ConfigEntryAuthFailed,

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from companion.integration.types import ConfigEntry, IntegrationContext
-from companion.live.facts import (
+from companion.providers.live import (
     Fact,
     LibraryFact,
     ScanFinishedFact,

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from companion.live.facts import (
+from companion.providers.live import (
     LibraryFact,
     PlaybackFact,
     ScanFinishedFact,

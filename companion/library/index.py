@@ -1,0 +1,243 @@
+"""The light library index (design §5): a paged full sync, incremental syncs and live updates."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from companion.events import Event, EventBus
+from companion.library.index_rows import (
+    UPDATE_FIELDS,
+    from_row,
+    normalize_item_id,
+    normalize_text,
+    to_row,
+)
+from companion.library.models import EventCursor, LibraryTrack
+from companion.media import IndexTrack, MediaServer
+from companion.providers import Providers, ProviderUnavailable
+from companion.providers.live import LibraryFact
+
+_LOGGER = logging.getLogger(__name__)
+
+CURSOR_SOURCE = "library_index"
+PROGRESS_EVENT = "library.index_progress"
+PAGE_SIZE = 1000
+# The media server takes ids in batches of this size (a URL must stay short).
+ID_BATCH = 200
+DELETE_BATCH = 500
+# Changes saved while a full sync pages are seen by the next incremental sync as long as the
+# full sync takes less than this; re-reading a few minutes of changes costs next to nothing.
+CURSOR_OVERLAP = timedelta(minutes=10)
+NOT_CONFIGURED = "Jellyfin is not set up yet."
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What one sync did: tracks written, rows removed, the cursor it stored."""
+
+    indexed: int
+    removed: int
+    cursor: datetime | None
+
+
+class LibraryIndexService:
+    """Keeps the LibraryTrack table equal to the media server's tracks, light and searchable."""
+
+    def __init__(self, providers: Providers, bus: EventBus, *, page_size: int = PAGE_SIZE) -> None:
+        self._providers = providers
+        self._bus = bus
+        self._page_size = page_size
+        # Full and incremental syncs never interleave; live facts may run beside them.
+        self._lock = asyncio.Lock()
+
+    def _media(self) -> MediaServer:
+        media = self._providers.media
+        if media is None:
+            raise ProviderUnavailable(NOT_CONFIGURED)
+        return media
+
+    # -- syncs -------------------------------------------------------------------------------
+
+    async def full_sync(self) -> SyncResult:
+        """Page through every track, upsert each page, drop rows of tracks that are gone.
+
+        Raises ProviderUnavailable when the media server is down; rows already stored stay.
+        """
+        async with self._lock:
+            return await self._full_sync()
+
+    async def incremental_sync(self) -> SyncResult:
+        """Upsert the tracks saved since the stored cursor (a full sync when there is none)."""
+        async with self._lock:
+            cursor = await self.cursor()
+            if cursor is None:
+                return await self._full_sync()
+            media = self._media()
+            indexed, newest = await self._pull(media, cursor - CURSOR_OVERLAP, progress=False)
+            stored = max(cursor, newest) if newest is not None else cursor
+            await self._save_cursor(stored)
+            return SyncResult(indexed=indexed, removed=0, cursor=stored)
+
+    async def _full_sync(self) -> SyncResult:
+        media = self._media()
+        # Every row this sync writes gets a later indexed_at; older rows are candidates to drop.
+        started = datetime.now(UTC)
+        indexed, newest = await self._pull(media, None, progress=True)
+        removed = await self._sweep(media, started)
+        stored = newest or started
+        await self._save_cursor(stored)
+        _LOGGER.info("Library index: %d tracks indexed, %d removed", indexed, removed)
+        return SyncResult(indexed=indexed, removed=removed, cursor=stored)
+
+    async def _pull(
+        self, media: MediaServer, since: datetime | None, *, progress: bool
+    ) -> tuple[int, datetime | None]:
+        """Upsert every page of tracks (saved since `since`); the count and newest save time."""
+        size = self._page_size
+        start = done = 0
+        newest: datetime | None = None
+        # The next page is fetched while the current one is written; at most two are held.
+        pending: asyncio.Task[tuple[list[IndexTrack], int]] | None = asyncio.create_task(
+            media.index_page(0, size, since)
+        )
+        try:
+            while pending is not None:
+                tracks, total = await pending
+                pending = None
+                if tracks and start + size < total:
+                    pending = asyncio.create_task(media.index_page(start + size, size, since))
+                await self._upsert(tracks)
+                done += len(tracks)
+                newest = _newest(newest, (t.date_last_saved for t in tracks))
+                if progress:
+                    self._bus.publish(Event(PROGRESS_EVENT, {"done": done, "total": total}))
+                start += size
+        finally:
+            if pending is not None:
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+        return done, newest
+
+    async def _sweep(self, media: MediaServer, started: datetime) -> int:
+        """Remove rows the sync did not see, after asking the server about them by id.
+
+        Offset paging can skip an item when the library changes mid-sync; asking by id keeps
+        such a track instead of dropping it, and an empty answer from a server still scanning
+        removes nothing it can still find.
+        """
+        removed = 0
+        while True:
+            stale = LibraryTrack.filter(indexed_at__lt=started).limit(ID_BATCH)
+            ids = [str(i) for i in await stale.values_list("item_id", flat=True)]
+            if not ids:
+                return removed
+            found = await media.index_items(ids)
+            await self._upsert(found)
+            seen = {t.item_id for t in found}
+            gone = [i for i in ids if i not in seen]
+            # A found row now has a fresh indexed_at, a gone one is deleted: the loop ends.
+            if gone:
+                removed += await LibraryTrack.filter(item_id__in=gone).delete()
+
+    # -- live updates ------------------------------------------------------------------------
+
+    async def apply(self, fact: LibraryFact) -> None:
+        """Apply a library change: drop removed tracks, re-read added and updated ones by id.
+
+        Ids that are not tracks (albums, artists, unknown items) are ignored.
+        """
+        removed = set(_ids(fact.removed))
+        changed = [i for i in _ids((*fact.added, *fact.updated)) if i not in removed]
+        if removed:
+            await self.remove(removed)
+        if not changed:
+            return
+        media = self._media()
+        for batch in _batches(changed, ID_BATCH):
+            await self._upsert(await media.index_items(batch))
+
+    async def remove(self, item_ids: Iterable[str]) -> int:
+        """Delete the rows of item_ids; return how many there were."""
+        ids = _ids(item_ids)
+        deleted = 0
+        for batch in _batches(ids, DELETE_BATCH):
+            deleted += await LibraryTrack.filter(item_id__in=batch).delete()
+        return deleted
+
+    async def _upsert(self, tracks: Sequence[IndexTrack]) -> None:
+        if not tracks:
+            return
+        # One row per id: the same id twice in one statement is an error on PostgreSQL.
+        rows = list({t.item_id: to_row(t) for t in tracks}.values())
+        async with in_transaction() as conn:
+            await LibraryTrack.bulk_create(
+                rows, on_conflict=("item_id",), update_fields=UPDATE_FIELDS, using_db=conn
+            )
+
+    # -- cursor ------------------------------------------------------------------------------
+
+    async def cursor(self) -> datetime | None:
+        """The newest save time the index has seen (None before the first full sync)."""
+        row = await EventCursor.get_or_none(source=CURSOR_SOURCE)
+        if row is None:
+            return None
+        try:
+            value = datetime.fromisoformat(row.position)
+        except ValueError:
+            _LOGGER.warning("Library index cursor %r is unreadable; a full sync follows", row)
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    async def _save_cursor(self, value: datetime) -> None:
+        await EventCursor.update_or_create(
+            defaults={"position": value.isoformat()}, source=CURSOR_SOURCE
+        )
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def count(self) -> int:
+        """Number of indexed tracks."""
+        return await LibraryTrack.all().count()
+
+    async def get(self, item_id: str) -> IndexTrack | None:
+        """One indexed track by item id, or None."""
+        key = normalize_item_id(item_id)
+        if key is None:
+            return None
+        row = await LibraryTrack.get_or_none(item_id=key)
+        return from_row(row) if row is not None else None
+
+    async def search(self, text: str, limit: int = 20) -> list[IndexTrack]:
+        """Tracks whose title, artists and album contain every word of text (accents ignored)."""
+        words = normalize_text(text).split()
+        if not words or limit <= 0:
+            return []
+        query = LibraryTrack.filter(*(Q(search_key__contains=w) for w in words))
+        rows = await query.order_by("title", "item_id").limit(limit)
+        return [from_row(r) for r in rows]
+
+
+def _ids(values: Iterable[str]) -> list[str]:
+    # Ordered and without repeats; anything that is not an item id is dropped.
+    return list(dict.fromkeys(i for i in map(normalize_item_id, values) if i is not None))
+
+
+def _batches(items: Sequence[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _newest(current: datetime | None, values: Iterable[datetime | None]) -> datetime | None:
+    for value in values:
+        if value is not None and (current is None or value > current):
+            current = value
+    return current

@@ -1,0 +1,58 @@
+"""The provider registry: what integrations fill in at setup, and the identity protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from companion.media import MediaServer
+    from companion.providers.live import LiveSource
+    from companion.providers.playlists import RemotePlaylists
+    from companion.providers.vibe import MixSource, SimilarityEngine
+
+
+class ProviderUnavailable(Exception):
+    """The service behind a provider is down or too slow; the message is for users."""
+
+
+class CredentialsRejected(Exception):
+    """The service rejected the credentials; the message is for users."""
+
+
+@dataclass(frozen=True)
+class ExternalIdentity:
+    """A user as the identity service knows them, with a token bound to our device id."""
+
+    user_id: str
+    name: str
+    is_admin: bool
+    token: str
+    server_id: str
+
+
+class IdentityProvider(Protocol):
+    """Signs users in against the media server (Jellyfin) and checks their tokens."""
+
+    name: str
+
+    async def authenticate(self, username: str, password: str, device_id: str) -> ExternalIdentity:
+        """Exchange a username and password for an identity; raise CredentialsRejected."""
+        ...
+
+    async def token_valid(self, token: str, user_id: str, device_id: str) -> bool:
+        """Tell whether a stored user token still works (False once disabled or deleted)."""
+        ...
+
+
+class Providers:
+    """The registry integrations fill in at setup and empty at unload."""
+
+    def __init__(self) -> None:
+        self.identity: IdentityProvider | None = None
+        self.media: MediaServer | None = None
+        self.live: LiveSource | None = None
+        self.playlists: RemotePlaylists | None = None
+        # Vibe queues: AudioMuse-AI's similarity engine, and the media server's mixes/remote.
+        self.similarity: SimilarityEngine | None = None
+        self.mixes: MixSource | None = None

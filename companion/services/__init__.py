@@ -1,1 +1,0 @@
-"""Core services: the business logic behind the HTTP surface."""
