@@ -268,13 +268,12 @@ class ImageData:
 
 
 @dataclass(frozen=True, slots=True)
-class UserDataChange:
-    """A user's data for one item, as saved since some time (favorite flag, plays)."""
+class PlayedItem:
+    """A track the user played, as the media server records it (the start of the last listen)."""
 
     item_id: str
-    item_type: str
-    is_favorite: bool
-    play_count: int
+    last_played: datetime
+    runtime_ticks: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +360,8 @@ class MediaServer(Protocol):
     ) -> tuple[list[IndexTrack], int]:
         """One page of every track (service credential, stable order) and the total.
 
-        With `since`, only tracks saved at or after it (the server's DateLastSaved).
+        With `since`, only tracks whose metadata the server saved at or after it (added or
+        changed); `since` is on the companion's clock, so callers keep a safety margin.
         """
         ...
 
@@ -369,8 +369,24 @@ class MediaServer(Protocol):
         """The tracks among ids (service credential; keep ids ≤ 200); other ids are skipped."""
         ...
 
-    async def user_data_since(self, cred: UserCredential, since: datetime) -> list[UserDataChange]:
-        """The user's data of music items saved since `since` (their favorites, play counts)."""
+    async def index_count(self) -> int:
+        """How many tracks the server has (one cheap call)."""
+        ...
+
+    async def index_ids(self, start: int, limit: int) -> list[str]:
+        """One page of the ids of every track, in the same stable order as `index_page`."""
+        ...
+
+    async def favorite_ids(self, cred: UserCredential) -> dict[str, str]:
+        """Every favorite of the user (tracks, albums, artists): item id -> item type.
+
+        Ids only, in as few calls as the server allows (the state to compare after a gap;
+        the server keeps no time of a user's changes, so there is no "changed since").
+        """
+        ...
+
+    async def recently_played(self, cred: UserCredential, limit: int) -> list[PlayedItem]:
+        """The user's most recently played tracks, newest first (one call)."""
         ...
 
     def stream_url(self, cred: UserCredential, item_id: str, quality: StreamQuality) -> str:

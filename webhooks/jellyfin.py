@@ -13,6 +13,7 @@ from webhooks.routes import router
 
 MAX_BODY = 256 * 1024
 SOURCE = "jellyfin"
+_TOO_LARGE = "The webhook body is larger than 256 KB."
 
 
 def parse_stored(payload: str) -> list[Fact]:
@@ -20,17 +21,24 @@ def parse_stored(payload: str) -> list[Fact]:
     return to_facts(decode(payload.encode()))
 
 
-async def _read_limited(request: web.Request) -> bytes:
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise CompanionError(
-            "The webhook body is larger than 256 KB.", code="body_too_large", status=413
-        )
-    body = await request.content.read(MAX_BODY + 1)
-    if len(body) > MAX_BODY:
-        raise CompanionError(
-            "The webhook body is larger than 256 KB.", code="body_too_large", status=413
-        )
-    return body
+async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
+    """The whole body, however many TCP segments it came in; 413 past `limit` bytes.
+
+    `StreamReader.read(n)` returns what has arrived so far (up to n), so one call can stop in
+    the middle of a body the network split: read until the end of the body.
+    """
+    if request.content_length is not None and request.content_length > limit:
+        raise CompanionError(_TOO_LARGE, code="body_too_large", status=413)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(limit + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise CompanionError(_TOO_LARGE, code="body_too_large", status=413)
 
 
 @router.post(
@@ -44,14 +52,18 @@ async def receive(request: web.Request) -> web.Response:
         raise Unauthorized(
             f"Missing or wrong {secret.header} header.", code="invalid_webhook_secret"
         )
-    body = await _read_limited(request)
+    body = await read_body(request)
     try:
         payload = decode(body)
     except PayloadError as err:
         raise BadRequest(str(err), code="invalid_payload") from None
     kind = payload["NotificationType"]
-    if kind not in HANDLED:
+    # Bodies that state nothing the companion uses (other types, video items, progress saves
+    # of user data every 10 s) are answered without a write.
+    if kind not in HANDLED or not to_facts(payload):
         return json_response({"ok": True, "ignored": kind})
-    await live.store.store(SOURCE, body.decode("utf-8-sig"))
+    stored = await live.store.store(SOURCE, body.decode("utf-8-sig"))
+    if not stored:
+        return json_response({"ok": True, "duplicate": True})
     live.inbox.notify()
     return json_response({"ok": True})

@@ -16,7 +16,6 @@ from companion.providers.live import (
     UserDataFact,
 )
 
-_HEX = re.compile(r"^[0-9a-f]{32}$")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 HANDLED = frozenset(
     {
@@ -37,12 +36,78 @@ class PayloadError(ValueError):
     """The body is not a webhook payload we can read; the message says why."""
 
 
+# The types of the keys the companion reads (Send All Properties, DataObjectHelpers.cs); a
+# key that is absent or null is fine, any other type is refused before anything is stored.
+_STRINGS = frozenset(
+    {
+        "NotificationType",
+        "ItemType",
+        "Name",
+        "Timestamp",
+        "UtcTimestamp",
+        "SaveReason",
+        "Id",
+        "DeviceId",
+        "DeviceName",
+        "ClientName",
+        "Client",
+        "ResultKey",
+        "TaskKey",
+        "ResultStatus",
+    }
+)
+_IDS = frozenset({"ItemId", "UserId"})
+_INTS = frozenset({"RunTimeTicks", "PlaybackPositionTicks", "PlayCount"})
+_BOOLS = frozenset({"IsPaused", "PlayedToCompletion", "Favorite", "Played"})
+# What each handled type must carry for its facts to mean anything.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "PlaybackStart": ("ItemId", "UserId", "ItemType"),
+    "PlaybackProgress": ("ItemId", "UserId", "ItemType"),
+    "PlaybackStop": ("ItemId", "UserId", "ItemType"),
+    "UserDataSaved": ("ItemId", "UserId", "ItemType", "SaveReason"),
+    "ItemAdded": ("ItemId", "ItemType"),
+    "ItemDeleted": ("ItemId", "ItemType"),
+}
+_GUID = re.compile(
+    r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+
+
 def _id(value: Any) -> str | None:
     # Templates render GUIDs with hyphens; Send All Properties without. Accept both.
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _GUID.match(value):
         return None
-    compact = value.strip().lower().replace("-", "")
-    return compact if _HEX.match(compact) else None
+    return value.lower().replace("-", "")
+
+
+def _check_value(key: str, value: Any) -> str | None:
+    """Why value cannot be the key's value, or None when it can."""
+    if value is None:
+        return None
+    if key in _IDS:
+        return None if _id(value) else "must be a 32-hex or hyphenated GUID"
+    if key in _STRINGS or key.startswith("Provider_"):
+        return None if isinstance(value, str) else "must be a string"
+    if key in _INTS:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "must be an integer"
+    if key in _BOOLS:
+        return None if isinstance(value, bool) else "must be true or false"
+    # Send All Properties is one flat object; Fields[] injected by the admin are strings.
+    if isinstance(value, dict | list):
+        return "must be a plain value (the body is one flat object)"
+    return None
+
+
+def validate(value: dict[str, Any]) -> None:
+    """Check the types of the keys the companion reads; raise PayloadError naming the first."""
+    for key, item in value.items():
+        problem = _check_value(key, item)
+        if problem is not None:
+            raise PayloadError(f"{key} {problem}.")
+    for key in _REQUIRED.get(value["NotificationType"], ()):
+        if value.get(key) is None:
+            raise PayloadError(f"{key} is missing.")
 
 
 def _time(data: dict[str, Any]) -> datetime:
@@ -60,18 +125,10 @@ def _time(data: dict[str, Any]) -> datetime:
 
 
 def _int(value: Any) -> int:
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return 0
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
     return value is True
 
 
@@ -81,7 +138,7 @@ def _text(value: Any) -> str:
 
 
 def decode(body: bytes) -> dict[str, Any]:
-    """Decode a body (text/plain or JSON) into the payload object, or raise PayloadError."""
+    """Decode and validate a body (text/plain or JSON) into the payload, or raise PayloadError."""
     try:
         value = json.loads(body.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -90,12 +147,15 @@ def decode(body: bytes) -> dict[str, Any]:
         raise PayloadError(
             f"The body is not valid JSON: {err.msg} at position {err.pos}."
         ) from None
+    except RecursionError:
+        raise PayloadError("The body is nested too deeply.") from None
     if not isinstance(value, dict):
         raise PayloadError("The body must be a JSON object (enable Send All Properties).")
     if not isinstance(value.get("NotificationType"), str):
         raise PayloadError(
             "The body has no NotificationType; enable Send All Properties in the plugin."
         )
+    validate(value)
     return value
 
 

@@ -1,4 +1,10 @@
-"""The light library index (design §5): a paged full sync, incremental syncs and live updates."""
+"""The light library index (design §5): a paged full sync, incremental syncs and live updates.
+
+An incremental sync asks the server for the tracks whose metadata it saved since the previous
+sync started (the companion's own clock, minus a margin: Jellyfin never returns its save
+dates), then compares the server's track count with the index; only when they differ (tracks
+deleted, or missed) does it list every id to find which.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +39,11 @@ PAGE_SIZE = 1000
 # The media server takes ids in batches of this size (a URL must stay short).
 ID_BATCH = 200
 DELETE_BATCH = 500
-# Changes saved while a full sync pages are seen by the next incremental sync as long as the
-# full sync takes less than this; re-reading a few minutes of changes costs next to nothing.
+# Ids per page of the deletion check's listing: few calls, each a few MB.
+ID_PAGE = 10_000
+# The cursor is the companion's clock at the start of the previous sync; the server compares
+# it with its own clock. This margin covers changes saved while that sync ran, a clock skew
+# between the two hosts, and re-reading a few minutes of changes costs next to nothing.
 CURSOR_OVERLAP = timedelta(minutes=10)
 NOT_CONFIGURED = "Jellyfin is not set up yet."
 
@@ -75,35 +84,32 @@ class LibraryIndexService:
             return await self._full_sync()
 
     async def incremental_sync(self) -> SyncResult:
-        """Upsert the tracks saved since the stored cursor (a full sync when there is none)."""
+        """Upsert what changed since the last sync and drop what is gone (full sync at first)."""
         async with self._lock:
             cursor = await self.cursor()
             if cursor is None:
                 return await self._full_sync()
             media = self._media()
-            indexed, newest = await self._pull(media, cursor - CURSOR_OVERLAP, progress=False)
-            stored = max(cursor, newest) if newest is not None else cursor
-            await self._save_cursor(stored)
-            return SyncResult(indexed=indexed, removed=0, cursor=stored)
+            started = datetime.now(UTC)
+            indexed = await self._pull(media, cursor - CURSOR_OVERLAP, progress=False)
+            removed, found = await self._check_count(media)
+            await self._save_cursor(started)
+            return SyncResult(indexed=indexed + found, removed=removed, cursor=started)
 
     async def _full_sync(self) -> SyncResult:
         media = self._media()
         # Every row this sync writes gets a later indexed_at; older rows are candidates to drop.
         started = datetime.now(UTC)
-        indexed, newest = await self._pull(media, None, progress=True)
+        indexed = await self._pull(media, None, progress=True)
         removed = await self._sweep(media, started)
-        stored = newest or started
-        await self._save_cursor(stored)
+        await self._save_cursor(started)
         _LOGGER.info("Library index: %d tracks indexed, %d removed", indexed, removed)
-        return SyncResult(indexed=indexed, removed=removed, cursor=stored)
+        return SyncResult(indexed=indexed, removed=removed, cursor=started)
 
-    async def _pull(
-        self, media: MediaServer, since: datetime | None, *, progress: bool
-    ) -> tuple[int, datetime | None]:
-        """Upsert every page of tracks (saved since `since`); the count and newest save time."""
+    async def _pull(self, media: MediaServer, since: datetime | None, *, progress: bool) -> int:
+        """Upsert every page of tracks (saved since `since`); return how many."""
         size = self._page_size
         start = done = 0
-        newest: datetime | None = None
         # The next page is fetched while the current one is written; at most two are held.
         pending: asyncio.Task[tuple[list[IndexTrack], int]] | None = asyncio.create_task(
             media.index_page(0, size, since)
@@ -116,16 +122,63 @@ class LibraryIndexService:
                     pending = asyncio.create_task(media.index_page(start + size, size, since))
                 await self._upsert(tracks)
                 done += len(tracks)
-                newest = _newest(newest, (t.date_last_saved for t in tracks))
                 if progress:
                     self._bus.publish(Event(PROGRESS_EVENT, {"done": done, "total": total}))
                 start += size
         finally:
-            if pending is not None:
-                pending.cancel()
-                with contextlib.suppress(BaseException):
-                    await pending
-        return done, newest
+            await _cancel(pending)
+        return done
+
+    async def _check_count(self, media: MediaServer) -> tuple[int, int]:
+        """Find deleted (and missed) tracks when the counts disagree: (removed, added).
+
+        Added and changed tracks are already upserted, so equal counts mean nothing is gone.
+        """
+        total = await media.index_count()
+        if total == await LibraryTrack.all().count():
+            return 0, 0
+        remote = await self._remote_ids(media, total)
+        local = {str(i) for i in await LibraryTrack.all().values_list("item_id", flat=True)}
+        missing = [i for i in remote if i not in local]
+        found = 0
+        for batch in _batches(missing, ID_BATCH):
+            tracks = await media.index_items(batch)
+            await self._upsert(tracks)
+            found += len(tracks)
+        removed = 0
+        # Offset paging can skip an item the library moved meanwhile: ask about each
+        # candidate by id before dropping it.
+        for batch in _batches(sorted(local - remote), ID_BATCH):
+            still = {t.item_id for t in await media.index_items(batch)}
+            gone = [i for i in batch if i not in still]
+            if gone:
+                removed += await LibraryTrack.filter(item_id__in=gone).delete()
+        _LOGGER.info("Library index: %d tracks gone, %d found by listing", removed, found)
+        return removed, found
+
+    async def _remote_ids(self, media: MediaServer, total: int) -> set[str]:
+        """Every track id on the server, two pages in flight so parsing overlaps serving."""
+        starts = list(range(0, max(total, 1), ID_PAGE))
+        ids: set[str] = set()
+        pending = [asyncio.create_task(media.index_ids(s, ID_PAGE)) for s in starts[:2]]
+        try:
+            for position in range(len(starts)):
+                page = await pending.pop(0)
+                if position + 2 < len(starts):
+                    pending.append(
+                        asyncio.create_task(media.index_ids(starts[position + 2], ID_PAGE))
+                    )
+                ids.update(page)
+            # The library may have grown since the count: read on until a short page.
+            start = starts[-1] + ID_PAGE
+            while len(page) == ID_PAGE:
+                page = await media.index_ids(start, ID_PAGE)
+                ids.update(page)
+                start += ID_PAGE
+        finally:
+            for task in pending:
+                await _cancel(task)
+        return ids
 
     async def _sweep(self, media: MediaServer, started: datetime) -> int:
         """Remove rows the sync did not see, after asking the server about them by id.
@@ -186,7 +239,7 @@ class LibraryIndexService:
     # -- cursor ------------------------------------------------------------------------------
 
     async def cursor(self) -> datetime | None:
-        """The newest save time the index has seen (None before the first full sync)."""
+        """When the last sync started, on the companion's clock (None before the first)."""
         row = await EventCursor.get_or_none(source=CURSOR_SOURCE)
         if row is None:
             return None
@@ -236,8 +289,8 @@ def _batches(items: Sequence[str], size: int) -> Iterable[list[str]]:
         yield list(items[start : start + size])
 
 
-def _newest(current: datetime | None, values: Iterable[datetime | None]) -> datetime | None:
-    for value in values:
-        if value is not None and (current is None or value > current):
-            current = value
-    return current
+async def _cancel(task: asyncio.Task[object] | None) -> None:
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task

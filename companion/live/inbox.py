@@ -27,6 +27,8 @@ class InboxWorker:
         self._parsers = parsers
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # The worker and a reconcile may both drain: one at a time, or rows apply twice.
+        self._draining = asyncio.Lock()
         self.processed = 0
 
     def notify(self) -> None:
@@ -47,6 +49,10 @@ class InboxWorker:
 
     async def drain(self) -> int:
         """Process every waiting row now; return how many were processed."""
+        async with self._draining:
+            return await self._drain()
+
+    async def _drain(self) -> int:
         total = 0
         while True:
             rows = await WebhookInbox.filter(processed_at=None).order_by("id").limit(BATCH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -9,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 
 from companion.events import Event, EventBus
-from companion.history.models import Play, PlaybackState
+from companion.history.models import PlaybackState
 from companion.library.models import Favorite, LibraryTrack
+from companion.live.plays import TICKS_PER_SECOND, PlayRecorder
 from companion.media import make_ref
 from companion.providers.live import (
     Fact,
@@ -28,14 +29,9 @@ from companion.providers.live import (
 
 _LOGGER = logging.getLogger(__name__)
 
-TICKS_PER_SECOND = 10_000_000
-# A listen counts when it reached half the track or four minutes (the Last.fm rule).
-COUNT_MIN_SECONDS = 240
 # Progress is pushed when it moved this much (two sources report the same playback).
 PROGRESS_STEP_TICKS = 2 * TICKS_PER_SECOND
 LIBRARY_DEDUPE_SECONDS = 600.0
-# Two reports of one listen's end (socket snapshot, webhook) arrive within this of each other.
-SAME_STOP_SECONDS = 180
 _MEMORY = 50_000
 
 
@@ -51,15 +47,6 @@ def _seconds(ticks: int) -> float:
     return round(ticks / TICKS_PER_SECOND, 3)
 
 
-def is_counted(position_ticks: int, runtime_ticks: int, completed: bool) -> bool:
-    """A listen counts when played to completion, past half the track, or past four minutes."""
-    if completed:
-        return True
-    if position_ticks >= COUNT_MIN_SECONDS * TICKS_PER_SECOND:
-        return True
-    return runtime_ticks > 0 and position_ticks * 2 >= runtime_ticks
-
-
 class OverlayWriter:
     """The only writer of Favorite, PlaybackState and Play; publishes what changed."""
 
@@ -69,6 +56,9 @@ class OverlayWriter:
         # (user, item) -> time of the newest favorite fact applied, to drop late duplicates.
         self._favorite_times: OrderedDict[tuple[str, str], datetime] = OrderedDict()
         self._library_seen: OrderedDict[tuple[str, str], float] = OrderedDict()
+        # Facts apply one at a time; a listen decided after its grace takes the same lock.
+        self._lock = asyncio.Lock()
+        self.plays = PlayRecorder(self._publish, self._lock)
 
     def _publish(
         self, kind: str, data: dict[str, Any], user_id: str | None, source: Source
@@ -79,6 +69,12 @@ class OverlayWriter:
 
     async def apply(self, fact: Fact) -> list[Event]:
         """Apply one fact; return the events it caused (none for a duplicate)."""
+        async with self._lock:
+            return await self._apply(fact)
+
+    async def _apply(self, fact: Fact) -> list[Event]:
+        if getattr(fact, "source", None) == "webhook":
+            self.plays.saw_webhook()
         if isinstance(fact, FavoriteFact):
             return await self._favorite(
                 fact.user_id, fact.item_id, fact.favorite, fact.at, fact.source, fact.item_type
@@ -173,7 +169,7 @@ class OverlayWriter:
                     if state is not None and state.item_id == fact.item_id
                     else None
                 )
-                return await self._record_play(fact, known_start)
+                return await self.plays.record(fact, known_start)
             return await self._stop(state, fact)
         if state is not None and fact.at < state.updated_at and not same_item:
             # A late start or progress of an item the session has already left behind.
@@ -214,18 +210,15 @@ class OverlayWriter:
         return events
 
     async def _stop(self, state: PlaybackState, fact: PlaybackFact | None) -> list[Event]:
-        position = (
-            fact.position_ticks
-            if fact is not None and fact.position_ticks
-            else state.position_ticks
-        )
+        """End the state's listen: reported by `fact`, or inferred (None) from its absence."""
+        completed = bool(fact is not None and fact.played_to_completion)
+        position = fact.position_ticks if fact is not None else 0
+        if not position and not completed:
+            # No position in the report (or no report): the last one Jellyfin gave stands.
+            position = state.position_ticks
         runtime = (fact.runtime_ticks if fact is not None else 0) or state.runtime_ticks
         at = fact.at if fact is not None else datetime.now(UTC)
-        completed = (
-            bool(fact.played_to_completion)
-            if fact is not None and fact.played_to_completion is not None
-            else False
-        )
+        source: Source = fact.source if fact is not None else "socket"
         play_fact = PlaybackFact(
             user_id=state.user_id,
             session_id=state.session_id,
@@ -234,7 +227,7 @@ class OverlayWriter:
             position_ticks=position,
             runtime_ticks=runtime,
             at=at,
-            source=fact.source if fact is not None else state.source or "socket",  # type: ignore[arg-type]
+            source=source,
             device_name=state.device_name,
             client=state.client,
             played_to_completion=completed,
@@ -249,79 +242,10 @@ class OverlayWriter:
                 "playback.stopped",
                 self._state_data(state) | {"completed": completed},
                 state.user_id,
-                play_fact.source,
+                source,
             )
         ]
-        return events + await self._record_play(play_fact, state.started_at)
-
-    async def _record_play(self, fact: PlaybackFact, started_at: datetime | None) -> list[Event]:
-        if not fact.item_id:
-            return []
-        start = started_at or (fact.at - timedelta(seconds=fact.position_ticks / TICKS_PER_SECOND))
-        bucket = int(start.timestamp() // 60)
-        # The same listen reported by two sources starts within a minute or ends within a few:
-        # one row only, improved when the later report knows more (position, completion).
-        window = timedelta(seconds=SAME_STOP_SECONDS)
-        existing = await Play.filter(
-            Q(bucket__in=[bucket - 1, bucket, bucket + 1])
-            | Q(ended_at__gte=fact.at - window, ended_at__lte=fact.at + window),
-            user_id=fact.user_id,
-            item_id=fact.item_id,
-        ).first()
-        if existing is not None:
-            return await self._improve_play(existing, fact)
-        completed = bool(fact.played_to_completion)
-        counted = is_counted(fact.position_ticks, fact.runtime_ticks, completed)
-        try:
-            play = await Play.create(
-                user_id=fact.user_id,
-                item_id=fact.item_id,
-                started_at=start,
-                bucket=bucket,
-                ended_at=fact.at,
-                position_ticks=fact.position_ticks,
-                runtime_ticks=fact.runtime_ticks,
-                counted=counted,
-                completed=completed,
-                device_name=fact.device_name,
-                client=fact.client,
-                source=fact.source,
-            )
-        except IntegrityError:
-            return []
-        return [self._publish("play.recorded", self._play_data(play), fact.user_id, fact.source)]
-
-    @staticmethod
-    def _play_data(play: Play) -> dict[str, Any]:
-        return {
-            "play_id": play.id,
-            "item_id": play.item_id,
-            "ref": make_ref(play.item_id),
-            "counted": play.counted,
-            "skipped": not play.counted,
-            "started_at": play.started_at.isoformat(),
-            "position": _seconds(play.position_ticks),
-            "duration": _seconds(play.runtime_ticks),
-        }
-
-    async def _improve_play(self, play: Play, fact: PlaybackFact) -> list[Event]:
-        completed = play.completed or bool(fact.played_to_completion)
-        position = max(play.position_ticks, fact.position_ticks)
-        runtime = max(play.runtime_ticks, fact.runtime_ticks)
-        if (completed, position, runtime) == (
-            play.completed,
-            play.position_ticks,
-            play.runtime_ticks,
-        ):
-            return []
-        was_counted = play.counted
-        play.completed, play.position_ticks, play.runtime_ticks = completed, position, runtime
-        play.counted = is_counted(position, runtime, completed)
-        await play.save(update_fields=["completed", "position_ticks", "runtime_ticks", "counted"])
-        if play.counted == was_counted:
-            return []
-        # Clients key plays by play_id: this updates the row they already have.
-        return [self._publish("play.recorded", self._play_data(play), fact.user_id, fact.source)]
+        return events + await self.plays.record(play_fact, state.started_at, inferred=fact is None)
 
     async def _snapshot(self, snap: SessionsSnapshot) -> list[Event]:
         events: list[Event] = []

@@ -33,6 +33,8 @@ class LivePipeline:
         if self._task is None:
             return
         await self._queue.join()
+        # Listens still waiting for a webhook's stop report are announced with what is known.
+        await self.writer.plays.flush()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task

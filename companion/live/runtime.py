@@ -36,8 +36,8 @@ class LiveRuntime:
         index = LibraryIndexService(providers, bus)
         writer.library_index = index
         pipeline = LivePipeline(writer)
-        sockets = LiveService(providers, pipeline, bus, box, index)
         inbox = InboxWorker(pipeline, parsers)
+        sockets = LiveService(providers, pipeline, bus, box, index, settle=inbox.drain)
         return cls(writer, pipeline, inbox, WebhookSecrets(box), sockets, InboxWriter())
 
     def start(self) -> None:

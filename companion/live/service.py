@@ -4,25 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from companion.accounts.models import User
 from companion.crypto import SecretBox
 from companion.events import Event, EventBus, Unsubscribe
+from companion.history.models import Play, PlaybackState
 from companion.library.index import LibraryIndexService
 from companion.library.models import EventCursor, Favorite
 from companion.live.pipeline import LivePipeline
-from companion.media import ITEM_KINDS, UserCredential, parse_ref
+from companion.media import UserCredential
 from companion.providers import Providers, ProviderUnavailable
-from companion.providers.live import FavoriteFact, LiveHandle, LiveSource, SocketCredential
+from companion.providers.live import (
+    Fact,
+    FavoriteFact,
+    LiveHandle,
+    LiveSource,
+    PlaybackFact,
+    SocketCredential,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
 SERVICE = "service"
+# Cursors are the companion's clock, compared with Jellyfin's: a margin for skew and races.
 CURSOR_OVERLAP = timedelta(minutes=5)
-_ITEM_TYPES = {"track": "Audio", "album": "MusicAlbum", "artist": "MusicArtist"}
+# The newest listens a reconcile reads (one call): more than this many different tracks
+# played while the companion was away leaves the older ones unrecorded.
+RECENT_PLAYS = 100
+# A recorded play this close to Jellyfin's LastPlayedDate is the same listen.
+SAME_LISTEN_SECONDS = 120
 API_KEY_NOTICE = (
     "Jellyfin is configured with an API key only. Signed-in users' favorites still arrive live "
     "over their own sockets, but library changes, scans and everyone's playback need the "
@@ -40,8 +53,10 @@ class LiveService:
         bus: EventBus,
         box: SecretBox,
         library_index: LibraryIndexService,
+        settle: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._providers = providers
+        self._settle = settle
         self._pipeline = pipeline
         self._bus = bus
         self._box = box
@@ -189,65 +204,111 @@ class LiveService:
             _LOGGER.warning("Reconcile after reconnect postponed: %s", err)
 
     async def reconcile_user(self, cred: UserCredential) -> int:
-        """Catch one user up: what they saved since the cursor, or a full diff without one."""
+        """Make the user's overlay equal Jellyfin's state: favorites, then missed listens.
+
+        Jellyfin keeps no time of a user's changes (its user data has no timestamp), so this
+        compares state instead of asking for changes: three calls per user.
+        """
         media = self._providers.media
         if media is None:
             return 0
-        source = f"userdata:{cred.user_id}"
-        cursor = await EventCursor.get_or_none(source=source)
-        # Taken before asking, with an overlap, so a save racing the query is read again later.
-        next_cursor = datetime.now(UTC) - CURSOR_OVERLAP
-        if cursor is None:
-            applied = await self.reconcile_favorites(cred)
-        else:
-            since = datetime.fromisoformat(cursor.position)
-            changes = await media.user_data_since(cred, since)
-            local = {
-                f.item_id
-                for f in await Favorite.filter(
-                    user_id=cred.user_id, item_id__in=[c.item_id for c in changes]
-                ).only("item_id")
-            }
-            now = datetime.now(UTC)
-            facts = [
-                FavoriteFact(cred.user_id, c.item_id, c.is_favorite, now, "reconcile", c.item_type)
-                for c in changes
-                if c.is_favorite != (c.item_id in local)
-            ]
-            if facts:
-                await self._pipeline.apply(facts)
-            applied = len(facts)
-        await EventCursor.update_or_create(
-            source=source, defaults={"position": next_cursor.isoformat()}
-        )
-        return applied
+        applied = await self.reconcile_favorites(cred)
+        return applied + await self.reconcile_plays(cred)
 
     async def reconcile_favorites(self, cred: UserCredential) -> int:
-        """Diff the user's favorites in Jellyfin against the mirror; apply the differences."""
+        """Diff the user's favorite ids in Jellyfin against the mirror; apply the differences."""
         media = self._providers.media
         if media is None:
             return 0
-        remote: dict[str, str] = {}
-        for kind in ITEM_KINDS:
-            offset = 0
-            while True:
-                page = await media.favorites(cred, kind, offset, 500)
-                for item in page.items:
-                    item_id = parse_ref(item.ref)
-                    if item_id:
-                        remote[item_id] = _ITEM_TYPES[kind]
-                offset += len(page.items)
-                if not page.items or offset >= page.total:
-                    break
+        # Stamped before asking: a live toggle that lands while we compare is newer and wins.
+        asked_at = datetime.now(UTC)
+        remote = await media.favorite_ids(cred)
         local = {f.item_id for f in await Favorite.filter(user_id=cred.user_id).only("item_id")}
-        now = datetime.now(UTC)
-        facts = [
-            FavoriteFact(cred.user_id, item_id, True, now, "reconcile", remote[item_id])
+        facts: list[Fact] = [
+            FavoriteFact(cred.user_id, item_id, True, asked_at, "reconcile", remote[item_id])
             for item_id in remote.keys() - local
-        ] + [
-            FavoriteFact(cred.user_id, item_id, False, now, "reconcile")
+        ]
+        facts += [
+            FavoriteFact(cred.user_id, item_id, False, asked_at, "reconcile")
             for item_id in local - remote.keys()
         ]
         if facts:
             await self._pipeline.apply(facts)
         return len(facts)
+
+    async def reconcile_plays(self, cred: UserCredential) -> int:
+        """Record listens Jellyfin saw while the companion did not (from LastPlayedDate).
+
+        Only listens since the previous reconcile of this user count (the first one records
+        nothing: importing old play counts is the importer's job). A listen already recorded,
+        or still playing, is left to the live path.
+        """
+        media = self._providers.media
+        if media is None:
+            return 0
+        key = f"played:{cred.user_id}"
+        row = await EventCursor.get_or_none(source=key)
+        checked_at = datetime.now(UTC)
+        played = await media.recently_played(cred, RECENT_PLAYS)
+        await EventCursor.update_or_create(
+            source=key, defaults={"position": checked_at.isoformat()}
+        )
+        if row is None:
+            return 0
+        since = _parse_time(row.position) - CURSOR_OVERLAP
+        # Webhook bodies acknowledged before a restart are applied first: they know more.
+        if self._settle is not None:
+            await self._settle()
+        recent = [p for p in played if p.last_played >= since]
+        if not recent:
+            return 0
+        window = timedelta(seconds=SAME_LISTEN_SECONDS)
+        known = await Play.filter(
+            user_id=cred.user_id,
+            item_id__in=[p.item_id for p in recent],
+            started_at__gte=since - window,
+        ).values_list("item_id", "started_at")
+        playing = {
+            str(i)
+            for i in await PlaybackState.filter(user_id=cred.user_id)
+            .exclude(state="stopped")
+            .values_list("item_id", flat=True)
+        }
+        facts: list[Fact] = []
+        for item in recent:
+            if item.item_id in playing or any(
+                i == item.item_id and abs(_aware(at) - item.last_played) <= window
+                for i, at in known
+            ):
+                continue
+            facts.append(
+                PlaybackFact(
+                    user_id=cred.user_id,
+                    session_id="reconcile",
+                    item_id=item.item_id,
+                    event="stop",
+                    position_ticks=0,
+                    runtime_ticks=item.runtime_ticks,
+                    at=item.last_played,
+                    source="reconcile",
+                    # Jellyfin counted this listen when it started; how far it went is unknown.
+                    played_to_completion=True,
+                )
+            )
+        if facts:
+            _LOGGER.info(
+                "Recorded %d listens of user %s missed while away", len(facts), cred.user_id
+            )
+            await self._pipeline.apply(facts)
+        return len(facts)
+
+
+def _parse_time(value: str) -> datetime:
+    try:
+        return _aware(datetime.fromisoformat(value))
+    except ValueError:
+        return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

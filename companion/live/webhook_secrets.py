@@ -25,7 +25,9 @@ class WebhookSecret:
         """Compare a received header value in constant time."""
         if value is None:
             return False
-        return secrets.compare_digest(value.encode(), self.secret.encode())
+        # Header bytes that are not UTF-8 reach us as surrogate escapes: compare the raw bytes.
+        given = value.encode("utf-8", "surrogateescape")
+        return secrets.compare_digest(given, self.secret.encode())
 
 
 class WebhookSecrets:

@@ -21,10 +21,10 @@ from companion.media import (
     MediaItem,
     MediaNotFound,
     Page,
+    PlayedItem,
     StreamQuality,
     Track,
     UserCredential,
-    UserDataChange,
 )
 from companion.providers import CredentialsRejected, ProviderUnavailable
 from integrations.jellyfin.client import ItemFilters, JellyfinClient
@@ -46,7 +46,10 @@ UNREACHABLE = "Jellyfin is slow or unreachable. Check your Jellyfin instance."
 TOKEN_REJECTED = "Jellyfin no longer accepts your sign-in. Sign in again."
 # Cover art is small; anything bigger is not an image we want to hold in memory.
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-USER_DATA_PAGE = 500
+# Before 10.11 `minDateLastSaved` answers 500 (its SQL names the parameter of
+# `minDateLastSavedForUser`), while `minDateLastSavedForUser` works and filters on the same
+# column: the item's metadata save date (SqliteItemRepository 3256-3265 at v10.10.7).
+CHANGED_SINCE_FIXED = (10, 11)
 
 _KIND_TYPES = {"track": "Audio", "album": "MusicAlbum", "artist": "MusicArtist"}
 _SORTS: dict[str, tuple[str, ...]] = {
@@ -59,7 +62,8 @@ _SORTS: dict[str, tuple[str, ...]] = {
 # Jellyfin's transcoding containers for the codecs a user may pick.
 _CONTAINERS = {"mp3": "mp3", "aac": "aac", "opus": "ogg"}
 # The light pages of the library index: no images, no user data, only the fields it keeps.
-_INDEX_FIELDS = ("ProviderIds", "DateCreated", "DateLastSaved")
+# (DateLastSaved is not asked for: BaseItemDto has no such property, it is never returned.)
+_INDEX_FIELDS = ("ProviderIds", "DateCreated")
 _INDEX_FILTERS: ItemFilters = {
     "include_item_types": ["Audio"],
     "fields": _INDEX_FIELDS,
@@ -251,7 +255,11 @@ class JellyfinMedia:
             "sort_order": "Ascending",
         }
         if since is not None:
-            filters["min_date_last_saved"] = since
+            version = self._client.server_version or CHANGED_SINCE_FIXED
+            if version >= CHANGED_SINCE_FIXED:
+                filters["min_date_last_saved"] = since
+            else:
+                filters["min_date_last_saved_for_user"] = since
         page = await self._call(self._client.items(**filters))
         return [to_index_track(i) for i in page.items if i.type == "Audio"], page.total
 
@@ -263,29 +271,70 @@ class JellyfinMedia:
         page = await self._call(self._client.items(**filters))
         return [to_index_track(i) for i in page.items if i.type == "Audio"]
 
-    async def user_data_since(self, cred: UserCredential, since: datetime) -> list[UserDataChange]:
-        """Music items whose user data this user saved since `since` (minDateLastSavedForUser)."""
-        changes: list[UserDataChange] = []
-        start = 0
-        while True:
-            page = await self._call(
-                self._as(cred).items(
-                    include_item_types=["Audio", "MusicAlbum", "MusicArtist"],
-                    min_date_last_saved_for_user=since,
-                    enable_images=False,
-                    start_index=start,
-                    limit=USER_DATA_PAGE,
-                )
+    async def index_count(self) -> int:
+        """TotalRecordCount of every Audio item, with an empty page."""
+        _, total = await self._call(
+            self._client.item_refs(include_item_types=["Audio"], limit=0, enable_images=False)
+        )
+        return total
+
+    async def index_ids(self, start: int, limit: int) -> list[str]:
+        """One page of Audio ids in SortName order; the lightest listing Jellyfin offers."""
+        refs, _ = await self._call(
+            self._client.item_refs(
+                include_item_types=["Audio"],
+                start_index=start,
+                limit=limit,
+                sort_by=("SortName",),
+                sort_order="Ascending",
+                enable_images=False,
+                enable_user_data=False,
+                enable_total_record_count=False,
             )
-            for item in page.items:
-                data = item.user_data
-                if data is not None:
-                    changes.append(
-                        UserDataChange(item.id, item.type, data.is_favorite, data.play_count)
-                    )
-            start += len(page.items)
-            if not page.items or start >= page.total:
-                return changes
+        )
+        return [item_id for item_id, _ in refs]
+
+    # -- state a reconcile compares ----------------------------------------------------------
+
+    async def favorite_ids(self, cred: UserCredential) -> dict[str, str]:
+        """Favorite tracks and albums in one /Items call, artists in one /Artists call."""
+        light: ItemFilters = {
+            "is_favorite": True,
+            "enable_images": False,
+            "enable_user_data": False,
+        }
+        tracks_albums: ItemFilters = {**light, "include_item_types": ["Audio", "MusicAlbum"]}
+        client = self._as(cred)
+        (items, _), (artists, _) = await self._call(
+            asyncio.gather(
+                client.item_refs(**tracks_albums),
+                client.item_refs("/Artists", **light),
+            )
+        )
+        found = {item_id: kind for item_id, kind in items if kind in ("Audio", "MusicAlbum")}
+        found.update((item_id, "MusicArtist") for item_id, _ in artists)
+        return found
+
+    async def recently_played(self, cred: UserCredential, limit: int) -> list[PlayedItem]:
+        """Tracks by UserData.LastPlayedDate, newest first (set when a listen starts)."""
+        page = await self._call(
+            self._as(cred).items(
+                include_item_types=["Audio"],
+                is_played=True,
+                sort_by=("DatePlayed",),
+                sort_order="Descending",
+                limit=limit,
+                enable_images=False,
+                enable_user_data=True,
+                enable_total_record_count=False,
+            )
+        )
+        played: list[PlayedItem] = []
+        for item in page.items:
+            data = item.user_data
+            if item.type == "Audio" and data is not None and data.last_played_date is not None:
+                played.append(PlayedItem(item.id, data.last_played_date, item.run_time_ticks or 0))
+        return played
 
     # -- media -------------------------------------------------------------------------------
 
@@ -375,7 +424,6 @@ def to_index_track(item: Item) -> IndexTrack:
         mbid_recording=ids.get("MusicBrainzRecording"),
         mbid_track=ids.get("MusicBrainzTrack"),
         date_created=item.date_created,
-        date_last_saved=item.date_last_saved,
     )
 
 

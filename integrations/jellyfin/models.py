@@ -236,8 +236,6 @@ class Item:
     child_count: int | None = None
     playlist_item_id: str | None = None
     container: str | None = None
-    # Only present when requested with fields=DateLastSaved (incremental library sync).
-    date_last_saved: datetime | None = None
 
     @classmethod
     def from_dict(cls, data: Json) -> Item:
@@ -272,7 +270,6 @@ class Item:
             # Before 10.10.2 this is a random per-entry GUID; keep its case rules identical.
             playlist_item_id=optional_id(playlist_item_id),
             container=_str(data, "Container"),
-            date_last_saved=parse_datetime(data.get("DateLastSaved")),
         )
 
 
