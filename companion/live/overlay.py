@@ -35,6 +35,16 @@ LIBRARY_DEDUPE_SECONDS = 600.0
 _MEMORY = 50_000
 
 
+_KINDS: dict[type, str] = {
+    FavoriteFact: "favorites",
+    UserDataFact: "favorites",
+    PlaybackFact: "playback",
+    SessionsSnapshot: "playback",
+    LibraryFact: "library",
+    ScanFinishedFact: "scans",
+}
+
+
 class LibraryIndexLike(Protocol):
     """What the overlay needs of the library index."""
 
@@ -59,6 +69,8 @@ class OverlayWriter:
         # Facts apply one at a time; a listen decided after its grace takes the same lock.
         self._lock = asyncio.Lock()
         self.plays = PlayRecorder(self._publish, self._lock)
+        # kind -> source -> {"count", "last"}: which facts arrive from where.
+        self.seen: dict[str, dict[str, dict[str, int | str]]] = {}
 
     def _publish(
         self, kind: str, data: dict[str, Any], user_id: str | None, source: Source
@@ -72,9 +84,17 @@ class OverlayWriter:
         async with self._lock:
             return await self._apply(fact)
 
-    async def _apply(self, fact: Fact) -> list[Event]:
-        if getattr(fact, "source", None) == "webhook":
+    def _note(self, fact: Fact) -> None:
+        """Count the fact by kind and source (what `/api/live/status` reports)."""
+        kind = _KINDS.get(type(fact), "other")
+        entry = self.seen.setdefault(kind, {}).setdefault(fact.source, {"count": 0, "last": ""})
+        entry["count"] = int(entry["count"]) + 1
+        entry["last"] = datetime.now(UTC).isoformat(timespec="seconds")
+        if fact.source == "webhook":
             self.plays.saw_webhook()
+
+    async def _apply(self, fact: Fact) -> list[Event]:
+        self._note(fact)
         if isinstance(fact, FavoriteFact):
             return await self._favorite(
                 fact.user_id, fact.item_id, fact.favorite, fact.at, fact.source, fact.item_type

@@ -104,6 +104,50 @@ def _moves(entries: list[RemoteEntry], target: Sequence[str]) -> list[Op]:
     return ops
 
 
+def _calls_10_10(cur: list[str], entry: str, t: int) -> list[tuple[str, int]]:
+    """Move calls that put `entry` at final index t on 10.10.2+ (PlaylistManager.MoveItemAsync).
+
+    There a forward move to k lands at k + 1 (unless k is past the end: then it appends),
+    a backward move to k ≥ 1 lands at k, and a backward move to 0 lands at 1.
+    """
+    old, n = cur.index(entry), len(cur)
+    if t == old:
+        return []
+    if t == n - 1:
+        return [(entry, n - 1)]
+    if t >= old + 2:
+        return [(entry, t - 1)]
+    if 1 <= t < old:
+        return [(entry, t)]
+    if t == old + 1 and old >= 1:
+        # One step forward cannot be asked for: the neighbour steps back instead.
+        return [(cur[old + 1], old)]
+    if t == old + 1:
+        # The first two swap: to the end (which works), then back to 1.
+        return [(entry, n - 1), (entry, 1)]
+    # t == 0: the entry to 1, then the first one swaps with it as above.
+    first = cur[0]
+    calls = [] if old == 1 else [(entry, 1)]
+    return calls + ([(first, 1)] if n == 2 else [(first, n - 1), (first, 1)])
+
+
+def _as_server_moves(entries: list[RemoteEntry], moves: list[Op]) -> list[Op]:
+    """The 10.10.x calls that perform `moves` (each to its final index) on `entries`."""
+    cur = [e.entry_id for e in entries]
+    ops: list[Op] = []
+    for op in moves:
+        entry, t = op.entry_ids[0], op.position or 0
+        ops += [Op("move", entry_ids=(e,), position=k) for e, k in _calls_10_10(cur, entry, t)]
+        cur.remove(entry)
+        cur.insert(t, entry)
+    return ops
+
+
+def _ordered(entries: list[RemoteEntry], target: Sequence[str], rules: PlaylistRules) -> list[Op]:
+    moves = _moves(entries, target)
+    return _as_server_moves(entries, moves) if rules.moves_misplace else moves
+
+
 def plan(current: Sequence[RemoteEntry], target: Sequence[str], rules: PlaylistRules) -> Plan:
     """The edits from current to target; target must already be representable."""
     items = [e.item_id for e in current]
@@ -151,10 +195,12 @@ def plan(current: Sequence[RemoteEntry], target: Sequence[str], rules: PlaylistR
         ops += [Op("add", item_ids=c) for c in _chunks(appended)]
         if rules.entry_is_item:
             after = kept + [RemoteEntry(i, i) for i in appended]
-            ops += _moves(after, target)
+            ops += _ordered(after, target, rules)
         # Otherwise the new entries' ids are unknown until read; the next round orders them.
     elif not in_order:
-        ops += _moves(kept, target)
+        ops += _ordered(kept, target, rules)
     if len(ops) > MAX_GRANULAR_CALLS:
         return replace
-    return Plan(ops, reread=reread)
+    # Where the server is known to misplace moves, the result is read back and checked.
+    moved = any(op.kind == "move" for op in ops)
+    return Plan(ops, reread=reread or (moved and rules.moves_misplace))

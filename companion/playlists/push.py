@@ -209,7 +209,17 @@ class PlaylistPusher:
                 return goal, renamed
             present = set(got)
             refused |= {i for i in added if i not in present}
-        return [e.item_id for e in entries], renamed
+        # Rounds of edits left the list wrong (a server misplacing moves): rewrite it whole.
+        goal = [i for i in target if i not in refused]
+        _LOGGER.warning("Playlist %s still differs after %d rounds; replacing it", jid, _MAX_ROUNDS)
+        renamed = await self._apply(
+            remote, cred, jid, Op("replace", item_ids=tuple(goal)), name, renamed
+        )
+        got = [e.item_id for e in await remote.entries(cred, jid)]
+        present = set(got)
+        if got != [i for i in goal if i in present]:
+            raise ProviderUnavailable(f"Jellyfin did not keep the order of playlist {jid}.")
+        return got, renamed
 
     async def _apply(
         self,

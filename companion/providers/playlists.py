@@ -41,6 +41,9 @@ class PlaylistRules:
     # Whether an entry id is the item's own id (10.10.2+): removing it removes every occurrence
     # and moving it moves the first one.
     entry_is_item: bool
+    # 10.10.x: a forward move lands one slot past the index asked for and index 0 cannot be
+    # reached (PlaylistManager.MoveItemAsync, fixed in 10.11.0); the list must be re-read.
+    moves_misplace: bool = False
 
 
 class RemotePlaylists(Protocol):

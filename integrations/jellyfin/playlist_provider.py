@@ -34,10 +34,18 @@ def rules_for(version: tuple[int, ...] | None) -> PlaylistRules:
     v = version or (10, 10, 7)
     if v >= (12,):
         return PlaylistRules(allows_duplicates=True, insert_at_position=True, entry_is_item=True)
-    if v >= (10, 10, 2):
+    if v >= (10, 11):
         return PlaylistRules(allows_duplicates=False, insert_at_position=False, entry_is_item=True)
+    if v >= (10, 10, 2):
+        return PlaylistRules(
+            allows_duplicates=False,
+            insert_at_position=False,
+            entry_is_item=True,
+            moves_misplace=True,
+        )
     # 10.9 to 10.10.1: random per-entry ids; duplicates depend on a server option, so the
-    # companion pushes first occurrences only.
+    # companion pushes first occurrences only. Their moves are exact (the misplacing rewrite
+    # of MoveItemAsync came with 10.10.2).
     return PlaylistRules(allows_duplicates=False, insert_at_position=False, entry_is_item=False)
 
 
@@ -109,11 +117,7 @@ class JellyfinPlaylists:
         item_ids: Sequence[str] | None = None,
     ) -> None:
         """POST /Playlists/{id}: rename and/or replace the list (10.9+)."""
-        await self._call(
-            self._as(cred).update_playlist(
-                playlist_id, name=name, item_ids=item_ids, user_id=cred.user_id
-            )
-        )
+        await self._call(self._as(cred).update_playlist(playlist_id, name=name, item_ids=item_ids))
 
     async def add(
         self,

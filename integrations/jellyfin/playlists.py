@@ -35,12 +35,11 @@ class PlaylistsMixin(JellyfinBase):
         *,
         name: str | None = None,
         item_ids: Sequence[str] | None = None,
-        user_id: str | None = None,
     ) -> None:
         """Rename and/or replace the whole item list (10.9+).
 
-        Jellyfin checks ownership against the caller's token; `user_id` is sent as `userId` so an
-        API-key caller names the editor the same way every other playlist route does.
+        Jellyfin checks ownership against the caller's token (the route has no `userId`: an API
+        key cannot edit a playlist), so this must run with the owner's own token.
         """
         body: dict[str, Any] = {}
         if name is not None:
@@ -48,11 +47,7 @@ class PlaylistsMixin(JellyfinBase):
         if item_ids is not None:
             body["Ids"] = [normalize_id(i) for i in item_ids]
         await self._request(
-            "POST",
-            f"/Playlists/{normalize_id(playlist_id)}",
-            params={"userId": self._uid(user_id)},
-            json=body,
-            expect="none",
+            "POST", f"/Playlists/{normalize_id(playlist_id)}", json=body, expect="none"
         )
 
     async def get_playlist(self, playlist_id: str) -> PlaylistInfo:

@@ -1,13 +1,16 @@
-"""Plays reported by two sources in either order become one row with the best knowledge."""
+"""Plays reported by two sources in either order become one row with the best knowledge, and
+one `play.recorded` per listen, decided from position and runtime."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from companion import keys
+from companion.events import Event
 from companion.history.models import Play
 from companion.providers.live import PlaybackFact, SessionsSnapshot
 
@@ -23,29 +26,72 @@ def _fact(
     )  # type: ignore[arg-type]
 
 
-async def test_snapshot_stop_then_webhook_stop_counts_the_play(
+async def test_snapshot_stop_then_webhook_stop_is_one_counted_event(
     client: TestClient[Any, Any],
 ) -> None:
     writer = client.app[keys.LIVE].writer
+    recorded: list[Event] = []
+    client.app[keys.BUS].subscribe(recorded.append, ["play.recorded"])
     t0 = datetime.now(UTC)
-    await writer.apply(_fact(A, "start", t0, source="socket"))
-    # The socket's snapshot loses the session first; it only knows position 0.
+    await writer.apply(_fact(A, "start", t0))
+    # The socket's snapshot loses the session first; it only knows position 0. The row is
+    # written at once, but the listen is not announced while the webhook may still report it.
     await writer.apply(SessionsSnapshot(playing=(), at=t0, source="socket"))
     (play,) = await Play.all()
-    assert not play.counted
-    # The webhook's stop comes later with the real position: the same row is improved.
-    events = await writer.apply(
-        _fact(A, "stop", t0 + timedelta(seconds=1), RUNTIME, played_to_completion=True)
-    )
+    assert not play.counted and recorded == []
+    # The webhook's stop comes 140 ms later with the real position: one event, counted.
+    stop = _fact(A, "stop", t0 + timedelta(milliseconds=140), RUNTIME, played_to_completion=True)
+    await writer.apply(stop)
     (play,) = await Play.all()
     assert play.counted and play.completed
-    assert [e.type for e in events] == ["play.recorded"] and events[0].data["counted"] is True
-    assert (
-        await writer.apply(
-            _fact(A, "stop", t0 + timedelta(seconds=2), RUNTIME, played_to_completion=True)
-        )
-        == []
-    )
+    assert [(e.type, e.data["counted"], e.data["play_id"]) for e in recorded] == [
+        ("play.recorded", True, play.id)
+    ]
+    again = _fact(A, "stop", t0 + timedelta(seconds=2), RUNTIME, played_to_completion=True)
+    assert await writer.apply(again) == []
+    assert len(recorded) == 1
+
+
+async def test_an_inferred_stop_nobody_reports_is_announced_after_the_grace(
+    client: TestClient[Any, Any],
+) -> None:
+    writer = client.app[keys.LIVE].writer
+    writer.plays.grace = 0.05
+    recorded: list[Event] = []
+    client.app[keys.BUS].subscribe(recorded.append, ["play.recorded"])
+    t0 = datetime.now(UTC)
+    await writer.apply(_fact(A, "start", t0))
+    await writer.apply(_fact(A, "progress", t0 + timedelta(seconds=150), 150 * 10_000_000))
+    await writer.apply(SessionsSnapshot(playing=(), at=t0, source="socket"))
+    async with asyncio.timeout(5):
+        while not recorded:
+            await asyncio.sleep(0.01)
+    (event,) = recorded
+    assert event.data["counted"] is True and event.data["position"] == 150.0
+
+
+async def test_a_skip_jellyfin_calls_completed_is_a_skip(client: TestClient[Any, Any]) -> None:
+    writer = client.app[keys.LIVE].writer
+    recorded: list[Event] = []
+    client.app[keys.BUS].subscribe(recorded.append, ["play.recorded"])
+    t0 = datetime.now(UTC)
+    await writer.apply(_fact(A, "start", t0))
+    # A 200 s song stopped at 30 %: under 300 s, Jellyfin marks it played to completion.
+    await writer.apply(_fact(A, "stop", t0, 60 * 10_000_000, played_to_completion=True))
+    (play,) = await Play.all()
+    assert play.completed and not play.counted
+    assert [e.data["skipped"] for e in recorded] == [True]
+
+
+async def test_a_stop_without_position_is_a_real_end(client: TestClient[Any, Any]) -> None:
+    writer = client.app[keys.LIVE].writer
+    t0 = datetime.now(UTC)
+    await writer.apply(_fact(A, "start", t0))
+    await writer.apply(_fact(A, "progress", t0 + timedelta(seconds=20), 20 * 10_000_000))
+    # The player reported no position (the plugin sends 0): Jellyfin assumed a full play.
+    await writer.apply(_fact(A, "stop", t0 + timedelta(seconds=200), 0, played_to_completion=True))
+    (play,) = await Play.all()
+    assert play.counted and play.completed
 
 
 async def test_late_stop_after_the_session_moved_on_is_one_play(

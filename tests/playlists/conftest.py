@@ -67,12 +67,16 @@ async def start_companion(
     return Companion(client, {"Authorization": f"Bearer {token}"})
 
 
-@pytest.fixture
-async def fake_jellyfin() -> AsyncIterator[Any]:
-    """A fake Jellyfin with enough tracks for playlists past one 200-id batch."""
+@pytest.fixture(params=["10.10.7", "10.11.11"])
+async def fake_jellyfin(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """A fake Jellyfin with enough tracks for playlists past one 200-id batch.
+
+    Every playlist test runs on 10.10.7 (moves misplaced, checked by re-reading) and on
+    10.11.11 (moves exact, an index past the end a 500).
+    """
     from companion.testing.jellyfin import FakeJellyfin
 
-    fake = FakeJellyfin(tracks=1200)
+    fake = FakeJellyfin(tracks=1200, version=request.param)
     await fake.start()
     yield fake
     await fake.stop()
