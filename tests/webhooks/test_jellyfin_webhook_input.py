@@ -141,9 +141,7 @@ async def test_huge_bodies_get_413_announced_or_chunked(client: TestClient[Any, 
 async def test_the_same_delivery_twice_is_stored_once(client: TestClient[Any, Any]) -> None:
     headers = await _headers(client)
     body = _favorite()
-    first, second = await asyncio.gather(
-        _post(client, body, headers), _post(client, body, headers)
-    )
+    first, second = await asyncio.gather(_post(client, body, headers), _post(client, body, headers))
     answers = sorted([await first.json(), await second.json()], key=len)
     assert answers == [{"ok": True}, {"ok": True, "duplicate": True}]
     assert (await (await _post(client, body, headers)).json())["duplicate"] is True
