@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -31,10 +31,10 @@ Client = TestClient[Any, Any]
 PAGE = 64
 
 
-@pytest.fixture
-async def fake_jellyfin() -> AsyncIterator[FakeJellyfin]:
-    """A fake Jellyfin 10.11, the first version whose tracks carry MusicBrainzRecording."""
-    fake = FakeJellyfin(tracks=200, version="10.11.6")
+@pytest.fixture(params=["10.10.7", "10.11.11"])
+async def fake_jellyfin(request: pytest.FixtureRequest) -> AsyncIterator[FakeJellyfin]:
+    """A fake Jellyfin 10.10 (no working minDateLastSaved) or 10.11 (MusicBrainzRecording)."""
+    fake = FakeJellyfin(tracks=200, version=request.param)
     await fake.start()
     yield fake
     await fake.stop()
@@ -60,6 +60,14 @@ async def _add_track(fake: FakeJellyfin, **body: str) -> dict[str, Any]:
         return result
 
 
+async def _change_track(fake: FakeJellyfin, item_id: str, title: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.patch(f"{fake.url}/__fake__/library/tracks/{item_id}", json={"title": title}) as resp,
+    ):
+        assert resp.status == 204
+
+
 async def _delete_track(fake: FakeJellyfin, item_id: str) -> None:
     async with (
         aiohttp.ClientSession() as http,
@@ -72,6 +80,7 @@ async def test_full_sync_indexes_every_track(
     index: LibraryIndexService, fake_jellyfin: FakeJellyfin
 ) -> None:
     lib = fake_jellyfin.library
+    started = datetime.now(UTC)
     result = await index.full_sync()
     assert result.indexed == len(lib.tracks) == 200
     assert result.removed == 0
@@ -83,6 +92,7 @@ async def test_full_sync_indexes_every_track(
         album = lib.album_of(track)
         assert album is not None
         tagged = has_mbids(track.id)
+        recordings = fake_jellyfin.state.vt >= (10, 11)  # MusicBrainzRecording came with 10.11
         assert row == IndexTrack(
             item_id=track.id,
             title=track.name,
@@ -96,13 +106,12 @@ async def test_full_sync_indexes_every_track(
             disc_number=track.disc_number,
             year=track.year,
             isrc=None,
-            mbid_recording=mbid("recording", track.id) if tagged else None,
+            mbid_recording=mbid("recording", track.id) if tagged and recordings else None,
             mbid_track=mbid("track", track.id) if tagged else None,
             date_created=track.date_created,
-            date_last_saved=track.date_last_saved,
         )
-    # The cursor is the newest DateLastSaved Jellyfin reported.
-    assert result.cursor == max(t.date_last_saved for t in lib.tracks)
+    # Jellyfin never returns DateLastSaved: the cursor is when the sync started, our clock.
+    assert result.cursor is not None and started <= result.cursor <= datetime.now(UTC)
     assert await index.cursor() == result.cursor
     assert await EventCursor.exists(source=CURSOR_SOURCE)
 
@@ -120,7 +129,7 @@ async def test_pages_are_light(
         assert query["sortBy"] == "SortName"
         assert query["enableImages"].lower() == "false"
         assert query["enableUserData"].lower() == "false"
-        assert set(query["fields"].split(",")) == {"ProviderIds", "DateCreated", "DateLastSaved"}
+        assert set(query["fields"].split(",")) == {"ProviderIds", "DateCreated"}
         assert int(query["limit"]) == PAGE
 
 
@@ -163,6 +172,7 @@ async def test_added_track_appears_after_incremental_sync(
     await index.full_sync()
     before = await index.cursor()
     added = await _add_track(fake_jellyfin, artist="New Artist", album="New Album", title="Fresh")
+    fake_jellyfin.state.requests.clear()
     result = await index.incremental_sync()
     # Only what changed since the cursor is read again, not the whole library.
     assert 1 <= result.indexed < 200
@@ -172,6 +182,39 @@ async def test_added_track_appears_after_incremental_sync(
     assert (track.title, track.artists, track.album) == ("Fresh", ("New Artist",), "New Album")
     assert before is not None and result.cursor is not None and result.cursor > before
     assert await index.cursor() == result.cursor
+    # Nothing was deleted: the counts agree and no id listing is needed.
+    calls = [r["query"] for r in fake_jellyfin.state.requests]
+    assert len(calls) == 2, calls
+    # 10.10 answers minDateLastSaved with a 500; minDateLastSavedForUser filters the same
+    # column (the item's save date) and works there.
+    fixed = fake_jellyfin.state.vt >= (10, 11)
+    changed, other = ("minDateLastSaved", "minDateLastSavedForUser")[:: 1 if fixed else -1]
+    assert changed in calls[0] and other not in calls[0]
+    assert calls[1]["limit"] == "0"
+
+
+async def test_changes_while_away_make_the_index_equal_jellyfin(
+    index: LibraryIndexService, fake_jellyfin: FakeJellyfin
+) -> None:
+    await index.full_sync()
+    lib = fake_jellyfin.library
+    # While the companion is down (no live facts): changed, added and deleted tracks.
+    for n in (3, 60, 150):
+        await _change_track(fake_jellyfin, lib.tracks[n].id, f"Renamed {n}")
+    for n in range(3):
+        await _add_track(fake_jellyfin, artist="Away", album="While Away", title=f"New {n}")
+    deleted = [lib.tracks[10].id, lib.tracks[99].id]
+    for item_id in deleted:
+        await _delete_track(fake_jellyfin, item_id)
+    fake_jellyfin.state.requests.clear()
+    result = await index.incremental_sync()
+    assert result.removed == 2 and result.indexed >= 6
+    rows = {r.item_id: r.title for r in await LibraryTrack.all()}
+    assert rows == {t.id: t.name for t in lib.tracks}
+    # Changes by the save-date filter (one page), the count, one id listing, one check by id.
+    calls = [r["query"] for r in fake_jellyfin.state.requests]
+    assert len(calls) == 4, calls
+    assert sorted(calls[-1]["ids"].split(",")) == sorted(deleted)
 
 
 async def test_incremental_sync_without_cursor_is_a_full_sync(index: LibraryIndexService) -> None:
@@ -261,6 +304,12 @@ class _FailsOnPage:
 
     async def index_items(self, ids: Sequence[str]) -> list[IndexTrack]:
         return await self._inner.index_items(ids)
+
+    async def index_count(self) -> int:
+        return await self._inner.index_count()
+
+    async def index_ids(self, start: int, limit: int) -> list[str]:
+        return await self._inner.index_ids(start, limit)
 
 
 async def test_failure_mid_sync_removes_nothing(
