@@ -35,6 +35,8 @@ _LOGGER = logging.getLogger(__name__)
 
 CURSOR_SOURCE = "library_index"
 PROGRESS_EVENT = "library.index_progress"
+# Published at the end of every sync, full or incremental (the import re-match listens).
+SYNCED_EVENT = "library.index_synced"
 PAGE_SIZE = 1000
 # The media server takes ids in batches of this size (a URL must stay short).
 ID_BATCH = 200
@@ -94,7 +96,9 @@ class LibraryIndexService:
             indexed = await self._pull(media, cursor - CURSOR_OVERLAP, progress=False)
             removed, found = await self._check_count(media)
             await self._save_cursor(started)
-            return SyncResult(indexed=indexed + found, removed=removed, cursor=started)
+            return self._synced(
+                SyncResult(indexed=indexed + found, removed=removed, cursor=started)
+            )
 
     async def _full_sync(self) -> SyncResult:
         media = self._media()
@@ -104,7 +108,13 @@ class LibraryIndexService:
         removed = await self._sweep(media, started)
         await self._save_cursor(started)
         _LOGGER.info("Library index: %d tracks indexed, %d removed", indexed, removed)
-        return SyncResult(indexed=indexed, removed=removed, cursor=started)
+        return self._synced(SyncResult(indexed=indexed, removed=removed, cursor=started))
+
+    def _synced(self, result: SyncResult) -> SyncResult:
+        self._bus.publish(
+            Event(SYNCED_EVENT, {"indexed": result.indexed, "removed": result.removed})
+        )
+        return result
 
     async def _pull(self, media: MediaServer, since: datetime | None, *, progress: bool) -> int:
         """Upsert every page of tracks (saved since `since`); return how many."""

@@ -233,11 +233,17 @@ class OverlayWriter:
         """End the state's listen: reported by `fact`, or inferred (None) from its absence."""
         completed = bool(fact is not None and fact.played_to_completion)
         position = fact.position_ticks if fact is not None else 0
-        if not position and not completed:
-            # No position in the report (or no report): the last one Jellyfin gave stands.
-            position = state.position_ticks
         runtime = (fact.runtime_ticks if fact is not None else 0) or state.runtime_ticks
         at = fact.at if fact is not None else datetime.now(UTC)
+        if not position and not completed:
+            # No position in the report (or no report): the last one Jellyfin gave, moved on
+            # by the time played since (unless paused), and no further than the end.
+            position = state.position_ticks
+            if fact is None and not state.is_paused:
+                played = max(0.0, (at - state.updated_at).total_seconds()) * TICKS_PER_SECOND
+                position = int(position + played)
+                if runtime:
+                    position = min(position, runtime)
         source: Source = fact.source if fact is not None else "socket"
         play_fact = PlaybackFact(
             user_id=state.user_id,

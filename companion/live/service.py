@@ -41,6 +41,18 @@ API_KEY_NOTICE = (
     "over their own sockets, but library changes, scans and everyone's playback need the "
     "Jellyfin Webhook plugin (Settings → Webhooks) or an administrator login."
 )
+API_KEY_SESSIONS_NOTICE = (
+    "Jellyfin is configured with an API key only. Everyone's playback arrives over the API "
+    "key's socket and signed-in users' favorites over their own sockets, but library changes "
+    "and scans need the Jellyfin Webhook plugin (Settings → Webhooks) or an administrator login."
+)
+# What each kind of socket receives (reference section 8), for /api/live/status.
+RECEIVES = {
+    "admin": ["favorites", "playback", "library", "scans"],
+    "api_key": ["playback"],
+    "user": ["favorites", "library"],
+}
+WEBHOOK_RECEIVES = ["favorites", "playback", "library", "scans"]
 
 
 class LiveService:
@@ -67,6 +79,7 @@ class LiveService:
         self._unsubscribe: list[Unsubscribe] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._reconciled: dict[str, asyncio.Event] = {}
+        self._kinds: dict[str, str] = {}
         self.notice: str | None = None
 
     async def start(self) -> None:
@@ -95,19 +108,37 @@ class LiveService:
                 await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def status(self) -> dict[str, object]:
-        """What the sockets report (for the API and diagnostics)."""
+        """What the sockets report and which live events come from where."""
+        sockets: dict[str, dict[str, object]] = {}
+        sources: dict[str, list[str]] = {kind: [] for kind in WEBHOOK_RECEIVES}
+        for key, handle in self._handles.items():
+            kind = self._kinds.get(key, "user")
+            sockets[key] = {
+                "kind": kind,
+                "connected": handle.status.connected,
+                "last_error": handle.status.last_error,
+                "credential_invalid": handle.status.credential_invalid,
+                "reconnects": handle.status.reconnects,
+                "receives": RECEIVES[kind],
+            }
+            channel = {"admin": "admin socket", "api_key": "API-key socket"}.get(
+                kind, "socket per user"
+            )
+            for received in RECEIVES[kind]:
+                if channel not in sources[received]:
+                    sources[received].append(channel)
+        seen = self._pipeline.writer.seen
+        if any("webhook" in by_source for by_source in seen.values()):
+            for received in WEBHOOK_RECEIVES:
+                sources[received].append("webhook")
         return {
             "notice": self.notice,
             "background": sorted(t.get_name() for t in self._tasks),
-            "sockets": {
-                key: {
-                    "connected": h.status.connected,
-                    "last_error": h.status.last_error,
-                    "credential_invalid": h.status.credential_invalid,
-                    "reconnects": h.status.reconnects,
-                }
-                for key, h in self._handles.items()
-            },
+            "sockets": sockets,
+            # Per kind of event, the channels that deliver it now (the webhook once one came).
+            "sources": sources,
+            # Per kind, facts applied from each source since start: {"count", "last"}.
+            "seen": seen,
         }
 
     async def _on_event(self, event: Event) -> None:
@@ -139,14 +170,18 @@ class LiveService:
                 return
             wanted: dict[str, tuple[SocketCredential, bool]] = {}
             service = source.service_credential()
-            if service is not None:
-                wanted[SERVICE] = (service, True)
-            if service is None or not service.is_admin:
-                if self.notice is None:
-                    _LOGGER.warning(API_KEY_NOTICE)
-                self.notice = API_KEY_NOTICE
-            else:
-                self.notice = None
+            # With only an API key, its own socket still carries everyone's Sessions on 10.11+.
+            api_key = source.api_key_credential() if service is None else None
+            chosen = service or api_key
+            if chosen is not None:
+                wanted[SERVICE] = (chosen, True)
+            self._set_notice(
+                None
+                if service is not None and service.is_admin
+                else API_KEY_SESSIONS_NOTICE
+                if api_key is not None
+                else API_KEY_NOTICE
+            )
             for user in await User.filter(is_active=True).exclude(jellyfin_token=None):
                 if not user.jellyfin_id or (
                     service is not None and user.jellyfin_id == service.user_id
@@ -167,6 +202,15 @@ class LiveService:
             ]
             await self._close(stale)
             for key, (cred, sessions) in wanted.items():
+                self._kinds[key] = (
+                    "user"
+                    if key != SERVICE
+                    else "api_key"
+                    if cred.user_id is None
+                    else "admin"
+                    if cred.is_admin
+                    else "user"
+                )
                 if key in self._handles:
                     continue
                 self._handles[key] = await source.open(
@@ -175,6 +219,11 @@ class LiveService:
                     sessions=sessions,
                     on_connect=lambda key=key, cred=cred: self.reconcile(key, cred),  # type: ignore[misc]
                 )
+
+    def _set_notice(self, notice: str | None) -> None:
+        if notice is not None and notice != self.notice:
+            _LOGGER.warning(notice)
+        self.notice = notice
 
     async def _sync_index(self) -> None:
         try:

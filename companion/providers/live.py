@@ -137,6 +137,10 @@ class LiveSource(Protocol):
         """The install's own user login for the service socket; None with only an API key."""
         ...
 
+    def api_key_credential(self) -> SocketCredential | None:
+        """The API key as a sessions-only socket, where the server version allows it."""
+        ...
+
     async def sessions(self) -> SessionsSnapshot:
         """Every session playing now, read over REST (the reconcile's snapshot)."""
         ...

@@ -51,6 +51,8 @@ OPEN_TIMEOUT: Final = 10.0
 CLOSE_TIMEOUT: Final = 5.0
 # Sessions pushes carry full BaseItemDtos per session; the library's 1 MiB default is tight.
 MAX_MESSAGE: Final = 16 * 1024 * 1024
+# The first version whose API-key sockets receive `Sessions` (reference section 8).
+API_KEY_SESSIONS_VERSION: Final = (10, 11)
 _RESTARTS: Final = {
     "ServerRestarting": "Jellyfin is restarting",
     "ServerShuttingDown": "Jellyfin is shutting down",
@@ -352,6 +354,23 @@ class JellyfinLive:
     def service_credential(self) -> SocketCredential | None:
         """The administrator login configured for the install (None with only an API key)."""
         return self._service_credential
+
+    def api_key_credential(self) -> SocketCredential | None:
+        """The API key as a sessions socket, where the server sends an API key `Sessions`.
+
+        From 10.11 an API-key socket has a session and may subscribe with SessionsStart (it
+        sees everyone's, like an administrator); up to 10.10 the subscribe dereferences the
+        missing user and silently fails. It never receives user or library messages.
+        """
+        service = self._service
+        if service is None or not service.is_api_key:
+            return None
+        version = service.server_version
+        if version is None or version < API_KEY_SESSIONS_VERSION:
+            return None
+        return SocketCredential(
+            user_id=None, token=service.socket_token(), device_id=service.device_id, is_admin=True
+        )
 
     async def sessions(self) -> SessionsSnapshot:
         """GET /Sessions with the service credential, as one snapshot (it sees everyone)."""

@@ -96,6 +96,15 @@ class JellyfinTransport(SessionOwner):
         return bool(self._token)
 
     @property
+    def is_api_key(self) -> bool:
+        """Tell whether the token is an API key (a token without a user)."""
+        return bool(self._token) and self.user_id is None
+
+    def socket_token(self) -> str:
+        """The token, for opening a websocket as the same credential (never log it)."""
+        return self._token or ""
+
+    @property
     def server_version(self) -> tuple[int, int, int] | None:
         """The server's version, known after public_info() or system_info()."""
         return self._server_version

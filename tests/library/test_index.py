@@ -16,6 +16,7 @@ from companion.events import EventBus
 from companion.library.index import (
     CURSOR_SOURCE,
     PROGRESS_EVENT,
+    SYNCED_EVENT,
     LibraryIndexService,
 )
 from companion.library.index_rows import normalize_text
@@ -364,3 +365,20 @@ async def test_not_configured_is_unavailable() -> None:
     service = LibraryIndexService(Providers(), EventBus())
     with pytest.raises(ProviderUnavailable):
         await service.full_sync()
+
+
+async def test_every_sync_ends_with_an_event(
+    index: LibraryIndexService, jellyfin_app_client: Client, fake_jellyfin: FakeJellyfin
+) -> None:
+    stream = jellyfin_app_client.app[keys.BUS].stream([SYNCED_EVENT])
+    await index.full_sync()
+    await _delete_track(fake_jellyfin, fake_jellyfin.library.tracks[1].id)
+    await index.incremental_sync()
+    events = await stream.get_batch()
+    while len(events) < 2:
+        events += await stream.get_batch()
+    stream.close()
+    assert [e.data for e in events] == [
+        {"indexed": 200, "removed": 0},
+        {"indexed": 0, "removed": 1},
+    ]

@@ -59,13 +59,10 @@ async def sign_in(client: TestClient[Any, Any], username: str = "demo") -> dict[
 
 @pytest.fixture
 async def music_client(jellyfin_app_client: TestClient[Any, Any]) -> TestClient[Any, Any]:
-    """The app with Jellyfin configured, demo signed in, and a short Jellyfin timeout."""
+    """The app with Jellyfin configured and demo signed in (Jellyfin's normal timeout)."""
     await sign_in(jellyfin_app_client)
     # The sign-in opens the user's live socket, whose reconcile reads favorites: let it settle
     # so upstream call counts in tests see only what the test itself causes.
     await asyncio.sleep(0.05)
     await jellyfin_app_client.app[keys.LIVE].sockets.wait_idle()
-    media = jellyfin_app_client.app[keys.PROVIDERS].media
-    assert media is not None
-    media.timeout = 1.0  # type: ignore[attr-defined]
     return jellyfin_app_client

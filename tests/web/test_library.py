@@ -253,6 +253,10 @@ async def test_jellyfin_slow_is_503_with_the_message(
     music_client: Client, fake_log: FakeLog
 ) -> None:
     music_client.app[keys.MUSIC].resolver.clear()
+    # The subject is the timeout itself: 1 s against a Jellyfin that takes 5 s.
+    media = music_client.app[keys.PROVIDERS].media
+    assert media is not None
+    media.timeout = 1.0  # type: ignore[attr-defined]
     await fake_log.faults(latency_ms=5000, paths=["/Items", "/Artists"])
     for path in ("/api/library/tracks", "/api/library/search?q=a"):
         body = await _json(music_client, path, 503)
