@@ -377,6 +377,14 @@ class MediaServer(Protocol):
         """One page of the ids of every track, in the same stable order as `index_page`."""
         ...
 
+    async def album_track_counts(self) -> dict[str, int] | None:
+        """Every album's number of tracks, in as few calls as possible (None: cannot tell)."""
+        ...
+
+    async def index_ids_in_albums(self, album_ids: Sequence[str]) -> list[str]:
+        """The ids of the tracks of these albums (keep album_ids ≤ 200)."""
+        ...
+
     async def favorite_ids(self, cred: UserCredential) -> dict[str, str]:
         """Every favorite of the user (tracks, albums, artists): item id -> item type.
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from companion.events import Event, EventBus
@@ -143,26 +144,74 @@ class LibraryIndexService:
         """Find deleted (and missed) tracks when the counts disagree: (removed, added).
 
         Added and changed tracks are already upserted, so equal counts mean nothing is gone.
+        Otherwise each album's track count points at the albums that lost tracks; only when
+        those do not account for the whole difference is every id listed.
         """
         total = await media.index_count()
-        if total == await LibraryTrack.all().count():
+        local_total = await LibraryTrack.all().count()
+        if total == local_total:
             return 0, 0
-        remote = await self._remote_ids(media, total)
-        local = {str(i) for i in await LibraryTrack.all().values_list("item_id", flat=True)}
-        missing = [i for i in remote if i not in local]
-        found = 0
-        for batch in _batches(missing, ID_BATCH):
-            tracks = await media.index_items(batch)
-            await self._upsert(tracks)
-            found += len(tracks)
+        suspects = await self._albums_short(media, local_total - total)
+        if suspects is not None:
+            local = await self._ids_in(suspects)
+            remote: set[str] = set()
+            for batch in _batches(sorted(suspects), ID_BATCH):
+                remote.update(await media.index_ids_in_albums(batch))
+            removed = await self._remove_confirmed(media, local - remote)
+            if await LibraryTrack.all().count() == total:
+                _LOGGER.info("Library index: %d tracks gone", removed)
+                return removed, 0
+            more, found = await self._by_listing(media, total)
+            return removed + more, found
+        return await self._by_listing(media, total)
+
+    async def _albums_short(self, media: MediaServer, missing: int) -> set[str] | None:
+        """Albums with fewer tracks on the server than in the index, if they explain it all."""
+        if missing <= 0:
+            return None
+        counts = await media.album_track_counts()
+        if counts is None:
+            return None
+        rows = (
+            await LibraryTrack.exclude(album_id=None)
+            .annotate(n=Count("item_id"))
+            .group_by("album_id")
+            .values_list("album_id", "n")
+        )
+        short = {str(a): int(n) - counts.get(str(a), 0) for a, n in rows}
+        suspects = {a for a, lost in short.items() if lost > 0}
+        if sum(short[a] for a in suspects) != missing or any(v < 0 for v in short.values()):
+            return None
+        return suspects
+
+    async def _ids_in(self, album_ids: set[str]) -> set[str]:
+        ids: set[str] = set()
+        for batch in _batches(sorted(album_ids), DELETE_BATCH):
+            rows = await LibraryTrack.filter(album_id__in=batch).values_list("item_id", flat=True)
+            ids.update(str(i) for i in rows)
+        return ids
+
+    async def _remove_confirmed(self, media: MediaServer, candidates: set[str]) -> int:
+        """Delete the candidates the server no longer has, asking about each one by id."""
         removed = 0
-        # Offset paging can skip an item the library moved meanwhile: ask about each
-        # candidate by id before dropping it.
-        for batch in _batches(sorted(local - remote), ID_BATCH):
+        # Offset paging or a listing can miss an item the library moved meanwhile.
+        for batch in _batches(sorted(candidates), ID_BATCH):
             still = {t.item_id for t in await media.index_items(batch)}
             gone = [i for i in batch if i not in still]
             if gone:
                 removed += await LibraryTrack.filter(item_id__in=gone).delete()
+        return removed
+
+    async def _by_listing(self, media: MediaServer, total: int) -> tuple[int, int]:
+        """List every id on the server: drop what is gone, fetch what the index misses."""
+        remote = await self._remote_ids(media, total)
+        local = {str(i) for i in await LibraryTrack.all().values_list("item_id", flat=True)}
+        found = 0
+        for batch in _batches([i for i in remote if i not in local], ID_BATCH):
+            tracks = await media.index_items(batch)
+            await self._upsert(tracks)
+            found += len(tracks)
+        removed = await self._remove_confirmed(media, local - remote)
         _LOGGER.info("Library index: %d tracks gone, %d found by listing", removed, found)
         return removed, found
 

@@ -50,6 +50,7 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # `minDateLastSavedForUser`), while `minDateLastSavedForUser` works and filters on the same
 # column: the item's metadata save date (SqliteItemRepository 3256-3265 at v10.10.7).
 CHANGED_SINCE_FIXED = (10, 11)
+ALBUM_PAGE = 20_000
 
 _KIND_TYPES = {"track": "Audio", "album": "MusicAlbum", "artist": "MusicArtist"}
 _SORTS: dict[str, tuple[str, ...]] = {
@@ -105,6 +106,8 @@ class JellyfinMedia:
         self.public_url = public_url.rstrip("/")
         # The ceiling of one library call, retries included (tests shorten it).
         self.timeout = client.request_timeout
+        # The administrator an API key names where Jellyfin answers only a user ("" for none).
+        self._admin_id: str | None = None
 
     def _as(self, cred: UserCredential) -> JellyfinClient:
         return self._client.with_token(cred.token, cred.user_id, device_id=cred.device_id)
@@ -293,6 +296,61 @@ class JellyfinMedia:
             )
         )
         return [item_id for item_id, _ in refs]
+
+    async def album_track_counts(self) -> dict[str, int] | None:
+        """ChildCount of every MusicAlbum, listed as an administrator.
+
+        Jellyfin fills ChildCount only for a user (DtoService.AttachUserSpecificInfo), so with
+        an API key the listing names the first administrator; None without one.
+        """
+        user_id = await self._an_administrator()
+        if user_id is None:
+            return None
+        counts: dict[str, int] = {}
+        start = 0
+        while True:
+            page = await self._call(
+                self._client.items(
+                    user_id,
+                    include_item_types=["MusicAlbum"],
+                    fields=["ChildCount"],
+                    start_index=start,
+                    limit=ALBUM_PAGE,
+                    sort_by=("SortName",),
+                    enable_images=False,
+                    enable_user_data=False,
+                )
+            )
+            for item in page.items:
+                if item.type == "MusicAlbum" and item.child_count is not None:
+                    counts[item.id] = item.child_count
+            start += len(page.items)
+            if len(page.items) < ALBUM_PAGE or start >= page.total:
+                return counts
+
+    async def index_ids_in_albums(self, album_ids: Sequence[str]) -> list[str]:
+        """Audio ids of these albums, in one /Items?albumIds= call."""
+        if not album_ids:
+            return []
+        refs, _ = await self._call(
+            self._client.item_refs(
+                include_item_types=["Audio"],
+                album_ids=album_ids,
+                enable_images=False,
+                enable_user_data=False,
+                enable_total_record_count=False,
+            )
+        )
+        return [item_id for item_id, _ in refs]
+
+    async def _an_administrator(self) -> str | None:
+        if self._client.user_id is not None:
+            return self._client.user_id
+        if self._admin_id is None:
+            users = await self._call(self._client.users())
+            admin = next((u for u in users if u.is_admin and not u.is_disabled), None)
+            self._admin_id = admin.id if admin is not None else ""
+        return self._admin_id or None
 
     # -- state a reconcile compares ----------------------------------------------------------
 

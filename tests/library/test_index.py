@@ -212,10 +212,43 @@ async def test_changes_while_away_make_the_index_equal_jellyfin(
     assert result.removed == 2 and result.indexed >= 6
     rows = {r.item_id: r.title for r in await LibraryTrack.all()}
     assert rows == {t.id: t.name for t in lib.tracks}
-    # Changes by the save-date filter (one page), the count, one id listing, one check by id.
-    calls = [r["query"] for r in fake_jellyfin.state.requests]
-    assert len(calls) == 4, calls
-    assert sorted(calls[-1]["ids"].split(",")) == sorted(deleted)
+    # Changes by the save-date filter (one page), the count, each album's track count (as an
+    # administrator: Jellyfin gives ChildCount only to a user), the tracks of the albums that
+    # lost some, then a check by id before deleting.
+    calls = [(r["path"], r["query"]) for r in fake_jellyfin.state.requests]
+    assert [path for path, _ in calls] == [
+        "/Items",
+        "/Items",
+        "/Users",
+        "/Items",
+        "/Items",
+        "/Items",
+    ]
+    albums = calls[3][1]
+    assert albums["includeItemTypes"] == "MusicAlbum" and albums["fields"] == "ChildCount"
+    assert albums["userId"] == fake_jellyfin.user_id("demo")
+    assert sorted(calls[-1][1]["ids"].split(",")) == sorted(deleted)
+
+
+async def test_deletions_the_album_counts_cannot_explain_are_found_by_listing(
+    index: LibraryIndexService, fake_jellyfin: FakeJellyfin, jellyfin_app_client: Client
+) -> None:
+    await index.full_sync()
+    lib = fake_jellyfin.library
+    deleted = [lib.tracks[20].id, lib.tracks[120].id]
+    for item_id in deleted:
+        await _delete_track(fake_jellyfin, item_id)
+    real = jellyfin_app_client.app[keys.PROVIDERS].media
+    assert real is not None
+    providers = Providers()
+    providers.media = _NoAlbumCounts(real)  # type: ignore[assignment]
+    fake_jellyfin.state.requests.clear()
+    result = await LibraryIndexService(providers, EventBus(), page_size=PAGE).incremental_sync()
+    assert result.removed == 2
+    rows = {r.item_id for r in await LibraryTrack.all()}
+    assert rows == {t.id for t in lib.tracks}
+    listing = [r["query"] for r in fake_jellyfin.state.requests if "startIndex" in r["query"]]
+    assert listing and all(q["sortBy"] == "SortName" for q in listing)
 
 
 async def test_incremental_sync_without_cursor_is_a_full_sync(index: LibraryIndexService) -> None:
@@ -311,6 +344,22 @@ class _FailsOnPage:
 
     async def index_ids(self, start: int, limit: int) -> list[str]:
         return await self._inner.index_ids(start, limit)
+
+    async def album_track_counts(self) -> dict[str, int] | None:
+        return await self._inner.album_track_counts()
+
+    async def index_ids_in_albums(self, album_ids: Sequence[str]) -> list[str]:
+        return await self._inner.index_ids_in_albums(album_ids)
+
+
+class _NoAlbumCounts(_FailsOnPage):
+    """A media server that cannot tell album track counts (no administrator to ask as)."""
+
+    def __init__(self, inner: MediaServer) -> None:
+        super().__init__(inner, fail_at=10**6)
+
+    async def album_track_counts(self) -> dict[str, int] | None:
+        return None
 
 
 async def test_failure_mid_sync_removes_nothing(
