@@ -68,7 +68,7 @@ class Procs:
         """The companion's SQLite file."""
         return self.data_dir / const.DATABASE_FILENAME
 
-    def start_fake(self, tracks: int = 500) -> str:
+    def start_fake(self, tracks: int = 500, version: str = "10.10.7") -> str:
         """Start `python -m companion.testing.jellyfin`; return its URL (not yet waited for)."""
         port = free_port()
         log = (self.root / "fake.log").open("ab")
@@ -81,6 +81,8 @@ class Procs:
                 str(port),
                 "--tracks",
                 str(tracks),
+                "--version",
+                version,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

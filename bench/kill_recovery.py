@@ -14,7 +14,11 @@ is killed with SIGKILL at once (webhooks still queued in the fake fail: the plug
 retries); while it is down nothing is generated; then it restarts on the same data directory,
 reconciles, and the rest follows.
 
-    python -m bench.kill_recovery [--events 10000] [--rate 250]
+    python -m bench.kill_recovery [--events 10000] [--rate 250] [--version 10.10.7|10.11.11]
+                                  [--out-of-order]
+
+`--out-of-order` makes the fake's Webhook plugin send the events queued together newest first,
+as the real plugin's `async void` handlers can.
 """
 
 from __future__ import annotations
@@ -158,11 +162,11 @@ async def _fake_favorites(http: aiohttp.ClientSession, fake: str, user_id: str) 
         return {item["Id"] for item in (await resp.json())["Items"]}
 
 
-async def run(events: int, rate: float) -> None:
+async def run(events: int, rate: float, version: str, out_of_order: bool) -> None:
     """Print the figures."""
     procs = Procs()
     try:
-        fake = procs.start_fake(tracks=TRACKS)
+        fake = procs.start_fake(tracks=TRACKS, version=version)
         server = procs.companion(admin_login=True)
         async with cookie_session() as demo, cookie_session() as guest:
             await wait_http(demo, f"{fake}/System/Info/Public")
@@ -172,7 +176,11 @@ async def run(events: int, rate: float) -> None:
             header, secret = await webhook_secret(demo, server.url)
             async with demo.put(
                 f"{fake}/__fake__/webhook",
-                json={"url": f"{server.url}/webhooks/jellyfin", "headers": {header: secret}},
+                json={
+                    "url": f"{server.url}/webhooks/jellyfin",
+                    "headers": {header: secret},
+                    "out_of_order": out_of_order,
+                },
             ) as resp:
                 assert resp.status < 300, await resp.text()
             users = (await _fake_state(demo, fake))["users"]
@@ -259,6 +267,18 @@ async def run(events: int, rate: float) -> None:
                 data = json.loads(payload)
                 accepted_stop.add((data.get("UserId"), data.get("ItemId")))
             lost_with_accepted_webhook = len(lost_pairs & accepted_stop)
+            lost_detail = [
+                (
+                    user,
+                    item,
+                    procs.sql(
+                        "SELECT state, source, started_at, updated_at FROM playback_states "
+                        "WHERE user_id = ? AND item_id = ?",
+                        (user, item),
+                    ),
+                )
+                for user, item in sorted(lost_pairs)[:6]
+            ]
             failed_deliveries = len(
                 re.findall(r"webhook delivery to \S+ failed", (procs.root / "fake.log").read_text())
             )
@@ -268,6 +288,7 @@ async def run(events: int, rate: float) -> None:
             )[0][0]
             fake_state = await _fake_state(demo, fake)
 
+        print(f"# Jellyfin {version}, webhooks out of order: {out_of_order}")
         print(f"kill_events_sent: {gen.sent}")
         print(f"kill_favorite_toggles_sent: {gen.toggles}")
         print(f"kill_playback_pairs_sent: {len(gen.pairs)}")
@@ -305,6 +326,11 @@ async def run(events: int, rate: float) -> None:
                 "# duplicate listen row: user={} item={} bucket={} counted={} completed={} "
                 "source={} started={} ended={} position_ticks={}".format(*row)
             )
+        for user, item, states in lost_detail:
+            print(f"# lost listen: user={user} item={item} playback_state={states}")
+        for line in server.log().splitlines():
+            if "listens" in line or "Traceback" in line or "Reconcile" in line:
+                print(f"# log: {line[:200]}")
         print(f"kill_duplicates: {fav_dupes + bucket_dupes + listen_dupes}")
         print(f"kill_lost: {fav_missing + fav_extra + len(lost_pairs)}")
     finally:
@@ -316,10 +342,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=250.0)
+    parser.add_argument("--version", default="10.10.7")
+    parser.add_argument("--out-of-order", action="store_true")
     args = parser.parse_args()
 
     async def bounded() -> None:
-        await asyncio.wait_for(run(args.events, args.rate), RUN_LIMIT_S)
+        await asyncio.wait_for(
+            run(args.events, args.rate, args.version, args.out_of_order), RUN_LIMIT_S
+        )
 
     asyncio.run(bounded())
 

@@ -393,8 +393,10 @@ class MediaServer(Protocol):
         """
         ...
 
-    async def recently_played(self, cred: UserCredential, limit: int) -> list[PlayedItem]:
-        """The user's most recently played tracks, newest first (one call)."""
+    async def recently_played(
+        self, cred: UserCredential, start: int, limit: int
+    ) -> list[PlayedItem]:
+        """One page of the user's played tracks, most recently played first."""
         ...
 
     def stream_url(self, cred: UserCredential, item_id: str, quality: StreamQuality) -> str:

@@ -15,7 +15,7 @@ from companion.history.models import Play, PlaybackState
 from companion.library.index import LibraryIndexService
 from companion.library.models import EventCursor, Favorite
 from companion.live.pipeline import LivePipeline
-from companion.media import UserCredential
+from companion.media import PlayedItem, UserCredential
 from companion.providers import Providers, ProviderUnavailable
 from companion.providers.live import (
     Fact,
@@ -31,9 +31,10 @@ _LOGGER = logging.getLogger(__name__)
 SERVICE = "service"
 # Cursors are the companion's clock, compared with Jellyfin's: a margin for skew and races.
 CURSOR_OVERLAP = timedelta(minutes=5)
-# The newest listens a reconcile reads (one call): more than this many different tracks
-# played while the companion was away leaves the older ones unrecorded.
-RECENT_PLAYS = 100
+# A reconcile reads played tracks newest first, a page at a time, until it reaches the
+# previous reconcile; past MAX_PLAY_PAGES pages the older listens stay unrecorded.
+PLAYS_PAGE = 200
+MAX_PLAY_PAGES = 5
 # A recorded play this close to Jellyfin's LastPlayedDate is the same listen.
 SAME_LISTEN_SECONDS = 120
 API_KEY_NOTICE = (
@@ -298,13 +299,19 @@ class LiveService:
         key = f"played:{cred.user_id}"
         row = await EventCursor.get_or_none(source=key)
         checked_at = datetime.now(UTC)
-        played = await media.recently_played(cred, RECENT_PLAYS)
+        if row is None:
+            await EventCursor.create(source=key, position=checked_at.isoformat())
+            return 0
+        since = _parse_time(row.position) - CURSOR_OVERLAP
+        played: list[PlayedItem] = []
+        for page in range(MAX_PLAY_PAGES):
+            batch = await media.recently_played(cred, page * PLAYS_PAGE, PLAYS_PAGE)
+            played += batch
+            if len(batch) < PLAYS_PAGE or batch[-1].last_played < since:
+                break
         await EventCursor.update_or_create(
             source=key, defaults={"position": checked_at.isoformat()}
         )
-        if row is None:
-            return 0
-        since = _parse_time(row.position) - CURSOR_OVERLAP
         # Webhook bodies acknowledged before a restart are applied first: they know more.
         if self._settle is not None:
             await self._settle()

@@ -373,7 +373,9 @@ class JellyfinMedia:
         found.update((item_id, "MusicArtist") for item_id, _ in artists)
         return found
 
-    async def recently_played(self, cred: UserCredential, limit: int) -> list[PlayedItem]:
+    async def recently_played(
+        self, cred: UserCredential, start: int, limit: int
+    ) -> list[PlayedItem]:
         """Tracks by UserData.LastPlayedDate, newest first (set when a listen starts)."""
         page = await self._call(
             self._as(cred).items(
@@ -381,6 +383,7 @@ class JellyfinMedia:
                 is_played=True,
                 sort_by=("DatePlayed",),
                 sort_order="Descending",
+                start_index=start,
                 limit=limit,
                 enable_images=False,
                 enable_user_data=True,
