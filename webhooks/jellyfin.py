@@ -8,7 +8,7 @@ from companion import keys
 from companion.errors import BadRequest, CompanionError, Unauthorized
 from companion.providers.live import Fact
 from web.json import json_response
-from webhooks.jellyfin_payload import HANDLED, PayloadError, decode, to_facts
+from webhooks.jellyfin_payload import HANDLED, PayloadError, decode, states_facts, to_facts
 from webhooks.routes import router
 
 MAX_BODY = 256 * 1024
@@ -60,7 +60,7 @@ async def receive(request: web.Request) -> web.Response:
     kind = payload["NotificationType"]
     # Bodies that state nothing the companion uses (other types, video items, progress saves
     # of user data every 10 s) are answered without a write.
-    if kind not in HANDLED or not to_facts(payload):
+    if kind not in HANDLED or not states_facts(payload):
         return json_response({"ok": True, "ignored": kind})
     stored = await live.store.store(SOURCE, body.decode("utf-8-sig"))
     if not stored:

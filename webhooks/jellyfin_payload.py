@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import codecs
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from companion.providers.live import (
     Fact,
@@ -30,6 +33,8 @@ HANDLED = frozenset(
 )
 # The plugin's item-type gate passes songs and albums; only these carry music facts.
 _MUSIC_TYPES = frozenset({"Audio", "MusicAlbum"})
+# User data saved by playback (every 10 s while playing): the favorite flag did not change.
+_PLAYBACK_SAVES = frozenset({"PlaybackProgress", "PlaybackStart", "PlaybackFinished"})
 
 
 class PayloadError(ValueError):
@@ -80,34 +85,67 @@ def _id(value: Any) -> str | None:
     return value.lower().replace("-", "")
 
 
-def _check_value(key: str, value: Any) -> str | None:
-    """Why value cannot be the key's value, or None when it can."""
-    if value is None:
-        return None
-    if key in _IDS:
-        return None if _id(value) else "must be a 32-hex or hyphenated GUID"
-    if key in _STRINGS or key.startswith("Provider_"):
-        return None if isinstance(value, str) else "must be a string"
-    if key in _INTS:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "must be an integer"
-    if key in _BOOLS:
-        return None if isinstance(value, bool) else "must be true or false"
-    # Send All Properties is one flat object; Fields[] injected by the admin are strings.
-    if isinstance(value, dict | list):
-        return "must be a plain value (the body is one flat object)"
-    return None
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _is_str(value: Any) -> bool:
+    return type(value) is str
+
+
+def _is_id(value: Any) -> bool:
+    return type(value) is str and _GUID.match(value) is not None
+
+
+# key -> (check, what the message says it must be)
+_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **{k: (_is_id, "must be a 32-hex or hyphenated GUID") for k in _IDS},
+    **{k: (_is_str, "must be a string") for k in _STRINGS},
+    **{k: (_is_int, "must be an integer") for k in _INTS},
+    **{k: (_is_bool, "must be true or false") for k in _BOOLS},
+}
+_NESTED = (dict, list)
 
 
 def validate(value: dict[str, Any]) -> None:
-    """Check the types of the keys the companion reads; raise PayloadError naming the first."""
+    """Check the types of the keys the companion reads; raise PayloadError naming the first.
+
+    Send All Properties is one flat object (Fields[] injected by the admin are strings), so a
+    nested value anywhere is refused too.
+    """
     for key, item in value.items():
-        problem = _check_value(key, item)
-        if problem is not None:
-            raise PayloadError(f"{key} {problem}.")
+        if item is None:
+            continue
+        if type(item) in _NESTED:
+            raise PayloadError(f"{key} must be a plain value (the body is one flat object).")
+        check = _CHECKS.get(key)
+        if check is not None:
+            if not check[0](item):
+                raise PayloadError(f"{key} {check[1]}.")
+        elif type(item) is not str and key.startswith("Provider_"):
+            raise PayloadError(f"{key} must be a string.")
     for key in _REQUIRED.get(value["NotificationType"], ()):
         if value.get(key) is None:
             raise PayloadError(f"{key} is missing.")
+
+
+def states_facts(data: dict[str, Any]) -> bool:
+    """Whether a validated payload states something the companion uses (cheaper than facts)."""
+    kind = data["NotificationType"]
+    item_type = data.get("ItemType")
+    if kind in ("PlaybackStart", "PlaybackProgress", "PlaybackStop"):
+        return item_type == "Audio"
+    if kind == "UserDataSaved":
+        return item_type in _MUSIC_TYPES and data.get("SaveReason") not in _PLAYBACK_SAVES
+    if kind in ("ItemAdded", "ItemDeleted"):
+        return item_type in _MUSIC_TYPES
+    if kind == "TaskCompleted":
+        return data.get("ResultKey", data.get("TaskKey")) == "RefreshLibrary"
+    return False
 
 
 def _time(data: dict[str, Any]) -> datetime:
@@ -140,15 +178,11 @@ def _text(value: Any) -> str:
 def decode(body: bytes) -> dict[str, Any]:
     """Decode and validate a body (text/plain or JSON) into the payload, or raise PayloadError."""
     try:
-        value = json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise PayloadError("The body is not UTF-8 text.") from None
-    except json.JSONDecodeError as err:
-        raise PayloadError(
-            f"The body is not valid JSON: {err.msg} at position {err.pos}."
-        ) from None
-    except RecursionError:
-        raise PayloadError("The body is nested too deeply.") from None
+        # orjson checks the UTF-8 and refuses nesting past 1,024 levels; a BOM it does not take.
+        value = orjson.loads(body[3:] if body.startswith(codecs.BOM_UTF8) else body)
+    except orjson.JSONDecodeError as err:
+        reason = "not UTF-8 text" if "utf-8" in str(err).lower() else "not valid JSON"
+        raise PayloadError(f"The body is {reason}: {err}.") from None
     if not isinstance(value, dict):
         raise PayloadError("The body must be a JSON object (enable Send All Properties).")
     if not isinstance(value.get("NotificationType"), str):
@@ -208,7 +242,7 @@ def to_facts(data: dict[str, Any]) -> list[Fact]:
                     item_type=str(item_type),
                 )
             ]
-        if data.get("SaveReason") in ("PlaybackProgress", "PlaybackStart", "PlaybackFinished"):
+        if data.get("SaveReason") in _PLAYBACK_SAVES:
             return []
         return [
             UserDataFact(
