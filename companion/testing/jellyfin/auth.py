@@ -24,6 +24,11 @@ class AuthContext:
         return self.token.is_api_key
 
     @property
+    def user_id(self) -> str | None:
+        """The caller's user id (None for an API key)."""
+        return self.user.id if self.user is not None else None
+
+    @property
     def is_admin(self) -> bool:
         """API keys count as administrators."""
         return self.token.is_api_key or bool(self.user and self.user.is_admin)

@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from .library import Track
-from .routes_sessions import report_playback
+from .playback import report_playback
 from .routes_userdata import set_favorite
 from .services import Services, services
 from .state import Faults, Session, User, WebhookConfig
@@ -108,6 +108,18 @@ async def add_track(request: web.Request) -> web.Response:
     return json_response({"id": track.id, "new_ids": new_ids})
 
 
+@routes.patch("/__fake__/library/tracks/{item_id}")
+async def update_track(request: web.Request) -> web.Response:
+    """Change a track's title/genre/year; LibraryChanged ItemsUpdated, a new Etag."""
+    svc = services(request)
+    item = svc.state.library.get(_item_id(request.match_info["item_id"]))
+    if not isinstance(item, Track):
+        raise web.HTTPNotFound(text="no such track")
+    svc.state.library.update_track(item, await _body(request))
+    svc.events.library_changed(updated=[item.id])
+    return no_content()
+
+
 @routes.delete("/__fake__/library/tracks/{item_id}")
 async def delete_track(request: web.Request) -> web.Response:
     """Remove a track; LibraryChanged ItemsRemoved + ItemDeleted."""
@@ -146,6 +158,8 @@ async def put_webhook(request: web.Request) -> web.Response:
         enable_albums=bool(body.get("enable_albums", True)),
         notification_types=body.get("notification_types"),
         server_url=str(body.get("server_url") or ""),
+        out_of_order=bool(body.get("out_of_order", False)),
+        split_body=bool(body.get("split_body", False)),
     )
     return no_content()
 

@@ -74,7 +74,6 @@ class Events:
         """Record a save: webhook always, UserDataChanged (debounced) unless progress."""
         ud = self.state.data_for(user.id, item.id, create=True)
         assert ud is not None
-        ud.saved = now_utc()
         self.webhook.user_data_saved(user, item, ud, reason)
         if reason == "PlaybackProgress":
             return  # UserDataChangeNotifier ignores progress saves

@@ -29,7 +29,7 @@ from .routes_system import all_tasks
 from .routing import SEGMENTS, collect_segments, retry_case_insensitive
 from .services import SERVICES, Services
 from .socket import SocketHub
-from .state import SUPPORTED_VERSIONS, State
+from .state import ACCEPTED_VERSIONS, State
 from .webhook import WebhookEmitter
 from .wire import now_utc
 
@@ -104,9 +104,9 @@ class FakeJellyfin:
         socket_timeout: float = 60.0,
         server_name: str = "fake-jellyfin",
     ) -> None:
-        if version not in SUPPORTED_VERSIONS:
+        if version not in ACCEPTED_VERSIONS:
             raise ValueError(
-                f"unsupported fake version {version!r}; use one of {SUPPORTED_VERSIONS}"
+                f"unsupported fake version {version!r}; use one of {ACCEPTED_VERSIONS}"
             )
         self.library = Library(tracks=tracks, seed=seed)
         self.library.warm()

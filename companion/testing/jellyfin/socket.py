@@ -201,9 +201,13 @@ class SocketHub:
                 await self.send(c, kind, data)
 
     async def to_all(self, kind: str, data: Any = _MISSING) -> None:
-        """Send to every socket (restart/shutdown notices)."""
+        """Send to every session's socket (restart/shutdown notices).
+
+        A <=10.10 API-key socket has no session, so SessionManager never reaches it.
+        """
         for c in list(self.conns):
-            await self.send(c, kind, data)
+            if c.session_id is not None:
+                await self.send(c, kind, data)
 
     async def push_sessions(self, forced: bool) -> None:
         """Push `Sessions` to subscribers; unforced pushes respect the interval."""

@@ -10,7 +10,13 @@ from typing import Any
 from .library import Library
 from .wire import md5_id, new_id, now_utc
 
-SUPPORTED_VERSIONS = ("10.8.13", "10.10.7", "10.11.6", "12.0.0")
+# The emulated releases: each behaves as that release's source does (see the reference's
+# Corrections section), wrong behaviours included.
+SUPPORTED_VERSIONS = ("10.9.11", "10.10.7", "10.11.11", "12.0.0")
+# Also accepted, never emulated on purpose: 10.8.13 only reports itself, so a test can check
+# that a client refuses an unsupported server; 10.11.6 behaves as 10.11.11 (same 10.11 code for
+# everything the fake emulates) for suites written before 10.11.11 was emulated.
+ACCEPTED_VERSIONS = (*SUPPORTED_VERSIONS, "10.8.13", "10.11.6")
 SCAN_TASK_ID = "7738148ffcd07979c7ceb148e06b3aed"
 
 
@@ -57,7 +63,7 @@ class UserData:
     position_ticks: int = 0
     likes: bool | None = None
     rating: float | None = None
-    saved: datetime = field(default_factory=now_utc)
+    # No save timestamp: Jellyfin's user data carries none (jellyfin#17542).
 
 
 @dataclass(slots=True)
@@ -126,6 +132,11 @@ class WebhookConfig:
     enable_albums: bool = True
     notification_types: list[str] | None = None
     server_url: str = ""
+    # Delivery as a real network and plugin may do it (both off by default):
+    out_of_order: bool = False  # events queued together are sent newest first
+    reorder_window: float = 0.05  # how long the sender gathers events to reorder
+    split_body: bool = False  # the body leaves in two TCP segments with a pause between
+    segment_pause: float = 0.05
 
 
 @dataclass(slots=True)
