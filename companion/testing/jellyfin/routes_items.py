@@ -175,7 +175,7 @@ async def album_artists(request: web.Request) -> web.Response:
     return await _artists(request, True)
 
 
-def _mix(st: State, seed: Item | Playlist | None, limit: int) -> list[Track]:
+def mix_tracks(st: State, seed: Item | Playlist | None, limit: int) -> list[Track]:
     """Deterministic "similar" tracks: same genre first, then the rest, hash-ordered."""
     lib = st.library
     if seed is None:
@@ -219,7 +219,7 @@ async def _instant_mix(request: web.Request, seed_id: str | None) -> web.Respons
     seed: Item | Playlist | None = st.library.get(seed_id) or st.playlists.get(seed_id or "")
     if seed is None:
         raise problem(404)
-    tracks = _mix(st, seed, q.integer("limit") or 200)
+    tracks = mix_tracks(st, seed, q.integer("limit") or 200)
     opts = render_options(q, user)
     return query_result([item_dto(st, t, opts) for t in tracks], len(tracks), 0)
 

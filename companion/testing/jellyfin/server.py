@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -14,6 +16,8 @@ from companion.testing.serving import serve
 
 from . import (
     control,
+    routes_config,
+    routes_discover,
     routes_items,
     routes_media,
     routes_playlists,
@@ -26,7 +30,7 @@ from .auth import AUTH_KEY, resolve
 from .events import Events, Timing
 from .library import Library
 from .routes_system import all_tasks
-from .routing import SEGMENTS, collect_segments, retry_case_insensitive
+from .routing import TEMPLATES, Templates, retry_case_insensitive
 from .services import SERVICES, Services
 from .socket import SocketHub
 from .state import ACCEPTED_VERSIONS, State
@@ -52,15 +56,7 @@ async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamR
     path = request.path
     if path.startswith("/__fake__"):
         return await handler(request)
-    st.requests.append(
-        {
-            "method": request.method,
-            "path": path,
-            "query": {k: request.query.getone(k) for k in request.query},
-            "query_string": request.query_string,
-            "at": datetime.now(UTC).isoformat(),
-        }
-    )
+    st.requests.append(await _log_entry(request))
     ctx, _ = resolve(request, st)
     if ctx is not None:
         request[AUTH_KEY] = ctx
@@ -83,12 +79,50 @@ async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 status=faults.status, text="Error processing request.", content_type="text/plain"
             )
     try:
-        return await handler(request)
-    except web.HTTPException:
+        resp = await handler(request)
+    except web.HTTPException as exc:
+        _record(st, request, exc)
         raise
     except Exception:  # ExceptionMiddleware: anything unexpected is a 500
         log.exception("fake jellyfin handler failed for %s %s", request.method, path)
         return web.Response(status=500, text="Error processing request.", content_type="text/plain")
+    _record(st, request, resp)
+    return resp
+
+
+async def _log_entry(request: web.Request) -> dict[str, Any]:
+    """One request-log entry: method, path, query and the JSON body, as the client sent them."""
+    body: Any = None
+    if request.body_exists and "json" in request.content_type:
+        raw = await request.read()  # cached: the handler reads it again
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": {k: request.query.getone(k) for k in request.query},
+        "query_string": request.query_string,
+        "params": list(request.query.keys()),
+        "body": body,
+        "at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _record(st: State, request: web.Request, resp: web.StreamResponse) -> None:
+    """Keep JSON answers for contract checks when `record_responses` is on."""
+    if not st.record_responses or not isinstance(resp, web.Response):
+        return
+    st.responses.append(
+        {
+            "method": request.method,
+            "path": request.path,
+            "status": resp.status,
+            "content_type": resp.content_type,
+            "body": resp.text if resp.body is not None and resp.content_type else None,
+        }
+    )
 
 
 class FakeJellyfin:
@@ -132,9 +166,10 @@ class FakeJellyfin:
             self.state, self.events, self.hub, self.webhook, random.Random(self.seed)
         )
         for mod in (
-            control,
             routes_system,
+            routes_config,
             routes_users,
+            routes_discover,  # before routes_items: /Items/Suggestions is not /Items/{id}
             routes_items,
             routes_userdata,
             routes_playlists,
@@ -143,7 +178,10 @@ class FakeJellyfin:
         ):
             app.add_routes(mod.routes)
         app.router.add_get("/socket", self.hub.handle)
-        app[SEGMENTS] = collect_segments(app)
+        app[TEMPLATES] = Templates(app)
+        plane = web.Application()
+        plane.add_routes(control.routes)
+        app.add_subapp("/__fake__", plane)
         return app
 
     @property

@@ -166,6 +166,11 @@ class State:
         self.sessions: dict[str, Session] = {}
         self.faults = Faults()
         self.requests: list[dict[str, Any]] = []
+        # Contract tests switch this on to validate every JSON answer against the spec.
+        self.record_responses = False
+        self.responses: list[dict[str, Any]] = []
+        # Installed plugins besides Webhook (GET /Plugins): Playback Reporting when set.
+        self.playback_reporting = False
         self.remote_commands: list[dict[str, Any]] = []
         self.webhook: WebhookConfig | None = None
         self.webhook_log: list[dict[str, Any]] = []
