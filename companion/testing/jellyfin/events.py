@@ -12,6 +12,7 @@ from .dto import user_data_dto
 from .library import Item, Track
 from .socket import SocketHub
 from .state import SCAN_TASK_ID, Playlist, Session, State, User
+from .tasks import scan_task_info
 from .webhook import WebhookEmitter
 from .wire import fmt_date, now_utc
 
@@ -218,6 +219,4 @@ class Events:
         scan.last_result = result
         await self.hub.to_admin_users("ScheduledTaskEnded", result)
         await self.hub.push_tasks()
-        from .routes_system import scan_task_info  # local import: avoids a module cycle
-
         self.webhook.task_completed(result, scan_task_info(self.state))

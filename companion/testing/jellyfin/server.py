@@ -29,11 +29,11 @@ from . import (
 from .auth import AUTH_KEY, resolve
 from .events import Events, Timing
 from .library import Library
-from .routes_system import all_tasks
 from .routing import TEMPLATES, Templates, retry_case_insensitive
 from .services import SERVICES, Services
 from .socket import SocketHub
 from .state import ACCEPTED_VERSIONS, State
+from .tasks import all_tasks
 from .webhook import WebhookEmitter
 from .wire import now_utc
 
