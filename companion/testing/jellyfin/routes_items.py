@@ -225,8 +225,10 @@ async def _instant_mix(request: web.Request, seed_id: str | None) -> web.Respons
 
 
 @routes.get("/Artists/InstantMix")
-async def artist_mix(request: web.Request) -> web.Response:
-    """Instant mix from an artist (?id=)."""
+async def artist_mix(request: web.Request) -> web.StreamResponse:
+    """Instant mix from an artist (?id=); gone in 12.0, where the path names an artist."""
+    if services(request).state.vt >= (12,):
+        return await artist_by_name(request)
     return await _instant_mix(request, Query(request).ident("id"))
 
 
@@ -247,7 +249,8 @@ async def artist_by_name(request: web.Request) -> web.Response:
     st = services(request).state
     q = Query(request)
     user = user_for(q.ident("userId"), ctx, st)
-    a = st.library.artist_by_name.get(unquote(request.match_info["name"]).lower())
+    name = request.match_info.get("name", request.path.rsplit("/", 1)[-1])
+    a = st.library.artist_by_name.get(unquote(name).lower())
     if a is None:
         raise problem(404)
     return json_response(item_dto(st, a, render_options(q, user, all_fields=True)))
