@@ -114,13 +114,15 @@ def _record(st: State, request: web.Request, resp: web.StreamResponse) -> None:
     """Keep JSON answers for contract checks when `record_responses` is on."""
     if not st.record_responses or not isinstance(resp, web.Response):
         return
+    if "json" not in resp.content_type or resp.body is None:
+        return
     st.responses.append(
         {
             "method": request.method,
             "path": request.path,
             "status": resp.status,
             "content_type": resp.content_type,
-            "body": resp.text if resp.body is not None and resp.content_type else None,
+            "body": resp.text,
         }
     )
 
