@@ -300,3 +300,22 @@ async def test_api_key_socket_sessions_per_version(
             assert r.status == 200
         kinds = await _until_keepalive(ws)
         assert ("Sessions" in kinds) == (version not in EARLY)
+
+
+async def test_every_progress_report_pushes_sessions(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
+    """SendData(!e.IsAutomated): a client's progress report is pushed at once, no throttle."""
+    tok = (await login(http, fake.url))["AccessToken"]
+    t = fake.library.tracks[0]
+    async with http.ws_connect(f"{fake.url}/socket", params={"ApiKey": tok}) as ws:
+        await ws.send_str(json.dumps({"MessageType": "SessionsStart", "Data": "0,60000"}))
+        await _until_keepalive(ws)
+        for events in (["start"], ["progress", "progress"]):
+            for event in events:
+                body = {"item_id": t.id, "event": event, "position_ticks": 10**7}
+                async with http.post(f"{fake.url}/__fake__/users/demo/playback", json=body) as r:
+                    assert r.status == 200
+            kinds = await _until_keepalive(ws)
+        # Both progress reports arrived well within the 60 s interval, and both were pushed.
+        assert kinds.count("Sessions") == 2
