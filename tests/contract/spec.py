@@ -52,6 +52,7 @@ LEGACY = [
     (re.compile(r"^/Users/[^/]+/FavoriteItems/([^/]+)$", re.I), r"/UserFavoriteItems/\1"),
     (re.compile(r"^/Users/[^/]+/PlayedItems/([^/]+)$", re.I), r"/UserPlayedItems/\1"),
     (re.compile(r"^/Users/[^/]+/Views$", re.I), "/UserViews"),
+    (re.compile(r"^/Users/[^/]+/Images/[^/]+(/[^/]+)?$", re.I), "/UserImage"),
 ]
 
 

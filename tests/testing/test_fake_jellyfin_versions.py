@@ -300,3 +300,45 @@ async def test_api_key_socket_sessions_per_version(
             assert r.status == 200
         kinds = await _until_keepalive(ws)
         assert ("Sessions" in kinds) == (version not in EARLY)
+
+
+async def test_every_progress_report_pushes_sessions(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
+    """SendData(!e.IsAutomated): a client's progress report is pushed at once, no throttle."""
+    tok = (await login(http, fake.url))["AccessToken"]
+    t = fake.library.tracks[0]
+    async with http.ws_connect(f"{fake.url}/socket", params={"ApiKey": tok}) as ws:
+        await ws.send_str(json.dumps({"MessageType": "SessionsStart", "Data": "0,60000"}))
+        await _until_keepalive(ws)
+        for events in (["start"], ["progress", "progress"]):
+            for event in events:
+                body = {"item_id": t.id, "event": event, "position_ticks": 10**7}
+                async with http.post(f"{fake.url}/__fake__/users/demo/playback", json=body) as r:
+                    assert r.status == 200
+            kinds = await _until_keepalive(ws)
+        # Both progress reports arrived well within the 60 s interval, and both were pushed.
+        assert kinds.count("Sessions") == 2
+
+
+async def test_one_token_two_devices_make_two_sessions(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
+    """Header values win over the token's device record (AuthorizationContext), so a user
+    token reporting from two browsers with their own DeviceIds is two sessions; the request
+    log keeps the caller's Client/Device/DeviceId and body, never the token."""
+    tok = (await login(http, fake.url))["AccessToken"]
+    t = fake.library.tracks[0]
+    for device_id in ("browser-a", "browser-b"):
+        h = {"Authorization": mb_header(tok, device_id=device_id, client="Companion")}
+        async with http.post(
+            f"{fake.url}/Sessions/Playing", headers=h, json={"ItemId": t.id, "PositionTicks": 0}
+        ) as r:
+            assert r.status == 204
+    mine = [s for s in fake.state.sessions.values() if s.client == "Companion"]
+    assert sorted(s.device_id for s in mine) == ["browser-a", "browser-b"]
+    assert all(s.now_playing_id == t.id for s in mine)
+    playing = [e for e in fake.state.requests if e["path"] == "/Sessions/Playing"]
+    assert [e["client"]["DeviceId"] for e in playing] == ["browser-a", "browser-b"]
+    assert all("Token" not in e["client"] and tok not in str(e) for e in playing)
+    assert playing[0]["body"] == {"ItemId": t.id, "PositionTicks": 0}

@@ -177,7 +177,9 @@ class Events:
     ) -> None:
         """Playback start/progress/stop: Sessions push and PlaybackX webhooks."""
         self.webhook.playback(kind, session, item, position, paused, completed)
-        self._spawn(self.hub.push_sessions(forced=kind != "PlaybackProgress"))
+        # SessionInfoWebSocketListener forces a push for start, stop and every progress report
+        # a client makes (SendData(!e.IsAutomated)): no throttle on playback.
+        self._spawn(self.hub.push_sessions(forced=True))
 
     def sessions_changed(self, forced: bool = True) -> None:
         """A session started or ended."""

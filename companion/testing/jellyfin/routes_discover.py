@@ -96,6 +96,12 @@ async def playback_info(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/Users/{userId}/Images/{type}")
+async def user_image(request: web.Request) -> web.Response:
+    """The fake's users have no profile image: ImageController answers NotFound()."""
+    raise problem(404)
+
+
 @routes.get("/web/assets/img/devices/{name}")
 async def device_image(request: web.Request) -> web.Response:
     """The web client's device icons (statistics tools link them)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .auth import require
+from .auth import require, session_of
 from .dto_users import session_dto
 from .playback import report_playback
 from .routes_users import read_json
@@ -24,7 +24,7 @@ async def _report(request: web.Request, event: str) -> web.Response:
     item = svc.state.library.get(norm_id(str(body.get("itemid") or "")))
     if item is None:
         raise error_text(404)
-    session = svc.state.session_for(ctx.token, request.remote or "127.0.0.1")
+    session = session_of(svc.state, ctx, request.remote)
     pos = body.get("positionticks")
     report_playback(
         svc,
@@ -101,7 +101,7 @@ async def capabilities(request: web.Request) -> web.Response:
     smc = q.boolean("supportsMediaControl")
     if smc is None:
         smc = bool(body.get("supportsmediacontrol"))
-    svc.state.session_for(ctx.token).supports_remote_control = smc
+    session_of(svc.state, ctx, request.remote).supports_remote_control = smc
     return no_content()
 
 

@@ -60,7 +60,9 @@ async def retry_case_insensitive(request: web.Request) -> tuple[web.Request, Han
         return None
     if request.match_info.http_exception.status != 404:
         return None
-    canon = request.app[TEMPLATES].canonical(request.path)
+    # ASP.NET routing also ignores a trailing slash (/Library/MediaFolders/).
+    path = request.path.rstrip("/") or "/"
+    canon = request.app[TEMPLATES].canonical(path)
     if canon is None or canon == request.path:
         return None
     clone = request.clone(rel_url=URL.build(path=canon, query_string=request.query_string))

@@ -26,7 +26,7 @@ from . import (
     routes_userdata,
     routes_users,
 )
-from .auth import AUTH_KEY, resolve
+from .auth import AUTH_KEY, header_fields, resolve, session_of
 from .events import Events, Timing
 from .library import Library
 from .routing import TEMPLATES, Templates, retry_case_insensitive
@@ -56,13 +56,13 @@ async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamR
     path = request.path
     if path.startswith("/__fake__"):
         return await handler(request)
-    st.requests.append(await _log_entry(request))
+    st.requests.append(await _log_entry(request, st))
     ctx, _ = resolve(request, st)
     if ctx is not None:
         request[AUTH_KEY] = ctx
     if ctx is not None and ctx.user is not None:
         ctx.user.last_activity = now_utc()
-        st.session_for(ctx.token, request.remote or "127.0.0.1").last_activity = now_utc()
+        session_of(st, ctx, request.remote).last_activity = now_utc()
     # The middleware accepts an upgrade on any path; /socket is the convention.
     if request.headers.get("Upgrade", "").lower() == "websocket":
         return await svc.hub.handle(request)
@@ -90,8 +90,11 @@ async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return resp
 
 
-async def _log_entry(request: web.Request) -> dict[str, Any]:
-    """One request-log entry: method, path, query and the JSON body, as the client sent them."""
+async def _log_entry(request: web.Request, st: State) -> dict[str, Any]:
+    """One request-log entry: method, path, query, JSON body and the caller's client/device.
+
+    The token itself is never logged: tests read this log.
+    """
     body: Any = None
     if request.body_exists and "json" in request.content_type:
         raw = await request.read()  # cached: the handler reads it again
@@ -106,6 +109,7 @@ async def _log_entry(request: web.Request) -> dict[str, Any]:
         "query_string": request.query_string,
         "params": list(request.query.keys()),
         "body": body,
+        "client": {k: v for k, v in header_fields(request, st).items() if k != "Token"},
         "at": datetime.now(UTC).isoformat(),
     }
 
@@ -114,13 +118,15 @@ def _record(st: State, request: web.Request, resp: web.StreamResponse) -> None:
     """Keep JSON answers for contract checks when `record_responses` is on."""
     if not st.record_responses or not isinstance(resp, web.Response):
         return
+    if "json" not in resp.content_type or resp.body is None:
+        return
     st.responses.append(
         {
             "method": request.method,
             "path": request.path,
             "status": resp.status,
             "content_type": resp.content_type,
-            "body": resp.text if resp.body is not None and resp.content_type else None,
+            "body": resp.text,
         }
     )
 

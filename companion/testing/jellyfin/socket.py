@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .auth import AUTH_KEY, AuthContext
+from .auth import AUTH_KEY, AuthContext, session_of
 from .dto_users import session_dto
 from .state import State
 from .wire import dumps, new_id
@@ -118,7 +118,7 @@ class SocketHub:
         has_session = not (ctx.is_api_key and st.vt < (10, 11))
         sid = None
         if has_session:
-            sid = st.session_for(ctx.token, request.remote or "127.0.0.1").id
+            sid = session_of(st, ctx, request.remote).id
         conn = Conn(ws, ctx, sid, has_session, time.monotonic())
         self.conns.append(conn)
         if has_session:

@@ -245,12 +245,29 @@ class State:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def session_for(self, tok: Token, remote: str = "127.0.0.1") -> Session:
-        """Return (creating) the session of a token: id is MD5 of Client+DeviceId."""
-        sid = md5_id(tok.client, tok.device_id)
+    def session_for(
+        self,
+        tok: Token,
+        remote: str = "127.0.0.1",
+        *,
+        client: str | None = None,
+        device: str | None = None,
+        device_id: str | None = None,
+        version: str | None = None,
+    ) -> Session:
+        """Return (creating) the session of a caller: id is MD5 of Client+DeviceId.
+
+        The request's own header values win over the token's device record (one user token
+        used from two browsers with two DeviceIds makes two sessions, as on the server).
+        """
+        client = client or tok.client
+        device_id = device_id or tok.device_id
+        sid = md5_id(client, device_id)
         s = self.sessions.get(sid)
         if s is None or s.user_id != tok.user_id:
-            s = Session(sid, tok.user_id, tok.client, tok.device, tok.device_id, tok.version)
+            s = Session(
+                sid, tok.user_id, client, device or tok.device, device_id, version or tok.version
+            )
             s.remote_end_point = remote
             self.sessions[sid] = s
         return s
