@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from companion.events import Event, EventBus
 from companion.history.models import PlaybackState
 from companion.library.models import Favorite, LibraryTrack
-from companion.live.plays import TICKS_PER_SECOND, PlayRecorder
+from companion.live.plays import TICKS_PER_SECOND, PlayRecorder, is_counted
 from companion.media import make_ref
 from companion.providers.live import (
     Fact,
@@ -28,6 +28,9 @@ from companion.providers.live import (
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+# The play rule lives in companion.live.plays; automation reads it from here too.
+__all__ = ["TICKS_PER_SECOND", "LibraryIndexLike", "OverlayWriter", "is_counted"]
 
 # Progress is pushed when it moved this much (two sources report the same playback).
 PROGRESS_STEP_TICKS = 2 * TICKS_PER_SECOND
