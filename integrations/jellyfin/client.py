@@ -81,9 +81,10 @@ _FILTERS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _filter_params(filters: Mapping[str, Any]) -> dict[str, ParamValue]:
-    # Always recursive: 12.0 changed the non-recursive default and we never want views.
-    params: dict[str, ParamValue] = {"recursive": True}
+def _filter_params(filters: Mapping[str, Any], *, items: bool = True) -> dict[str, ParamValue]:
+    # /Items always recursive: 12.0 changed the non-recursive default and we never want views.
+    # /Artists has no such parameter (ArtistsController): it is not sent there.
+    params: dict[str, ParamValue] = {"recursive": True} if items else {}
     for key, value in filters.items():
         if value is None:
             continue
@@ -219,7 +220,7 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
         For id listings of tens of thousands of items, where building full models would cost
         more than the request. `path` is /Items or /Artists.
         """
-        params = {**_filter_params(filters), "userId": self._uid(user_id)}
+        params = {**_filter_params(filters, items=path == "/Items"), "userId": self._uid(user_id)}
         data = await self._request("GET", path, params=params)
         try:
             items = data["Items"]
@@ -241,14 +242,14 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
 
     async def artists(self, user_id: str | None = None, **filters: Unpack[ItemFilters]) -> ItemPage:
         """GET /Artists: every artist, contributing ones included."""
-        params = {**_filter_params(filters), "userId": self._uid(user_id)}
+        params = {**_filter_params(filters, items=False), "userId": self._uid(user_id)}
         return await self._page("/Artists", params)
 
     async def album_artists(
         self, user_id: str | None = None, **filters: Unpack[ItemFilters]
     ) -> ItemPage:
         """GET /Artists/AlbumArtists: artists that have albums."""
-        params = {**_filter_params(filters), "userId": self._uid(user_id)}
+        params = {**_filter_params(filters, items=False), "userId": self._uid(user_id)}
         return await self._page("/Artists/AlbumArtists", params)
 
     async def instant_mix(

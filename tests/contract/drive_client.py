@@ -30,6 +30,7 @@ ARTIST_FILTERS = frozenset(
         "enable_user_data",
         "enable_images",
         "include_item_types",
+        "enable_total_record_count",
     ]
 )
 
@@ -59,6 +60,8 @@ def every_filter(fake: FakeJellyfin) -> dict[str, Any]:
         "enable_images": False,
         "min_date_last_saved": since,
         "min_date_last_saved_for_user": since,
+        "is_played": False,
+        "enable_total_record_count": False,
     }
     missing = set(get_type_hints(ItemFilters)) - set(values)
     assert not missing, f"add a contract value for the new ItemFilters keys {missing}"
@@ -126,7 +129,7 @@ async def drive(fake: FakeJellyfin) -> None:
         entry = page.items[-1].playlist_item_id or ""
         await _try(user.move_playlist_item(pid, entry, 1))
         await user.update_playlist(pid, name="Renamed", item_ids=ids[:3])
-        await _try(key.update_playlist(pid, name="By key", user_id=uid))
+        await _try(key.update_playlist(pid, name="By key"))
         await user.remove_from_playlist(pid, [ids[0]])
         await user.delete_item(pid)
         await user.report_playback_start(t.id, position_ticks=0, play_session_id="ps1")
@@ -150,7 +153,12 @@ async def drive(fake: FakeJellyfin) -> None:
         await _try(media.index_page(0, 10, None))
         await _try(media.index_page(0, 10, since))
         await _try(media.index_items([t.id]))
-        await _try(media.user_data_since(cred, since))
+        await _try(media.index_count())
+        await _try(media.index_ids(0, 10))
+        await _try(media.album_track_counts())
+        await _try(media.index_ids_in_albums([album.id]))
+        await _try(media.favorite_ids(cred))
+        await _try(media.recently_played(cred, 0, 10))
         await _try(media.get_many(cred, [t.id, album.id]))
         await _try(media.album_tracks(cred, album.id))
         await _try(media.artist_albums(cred, album.album_artist_ids[0]))
