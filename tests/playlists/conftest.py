@@ -67,6 +67,16 @@ async def start_companion(
     return Companion(client, {"Authorization": f"Bearer {token}"})
 
 
+@pytest.fixture(autouse=True)
+def fast_outbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast retries from the very start: an app's outbox runs pending pushes as it starts, before
+    a test could shorten its backoff (a push failing then would wait minutes)."""
+    from companion.playlists import outbox
+
+    monkeypatch.setattr(outbox, "BACKOFF_BASE", 0.02)
+    monkeypatch.setattr(outbox, "BACKOFF_MAX", 0.2)
+
+
 @pytest.fixture(params=["10.10.7", "10.11.11"])
 async def fake_jellyfin(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """A fake Jellyfin with enough tracks for playlists past one 200-id batch.

@@ -143,8 +143,14 @@ async def test_favorite_reaches_only_that_users_socket(
     await guest_rec.until(
         lambda: any(f.item_id == track.id and not f.is_favorite for f in guest_rec.of(UserDataFact))
     )
-    await asyncio.sleep(0.2)  # well past the fake's 50 ms debounce
-    assert demo_rec.facts == []
+    # demo's own toggle afterwards travels the same path: once it has arrived, anything of
+    # guest's sent to demo's socket would have arrived before it.
+    marker = jf.library.tracks[30]
+    async with session.post(f"{jf.url}/__fake__/users/demo/favorites/{marker.id}") as resp:
+        assert resp.status == 200
+    await demo_rec.until(lambda: bool(demo_rec.facts))
+    assert {f.item_id for f in demo_rec.of(UserDataFact)} <= {marker.id, marker.album_id}
+    assert all(f.user_id == demo.user_id for f in demo_rec.of(UserDataFact))
 
 
 async def test_library_changed_and_scan_finished_on_an_admin_socket(
@@ -271,7 +277,8 @@ async def test_bad_token_stops_without_retrying(
     bad = SocketCredential(user_id=None, token="0" * 32, device_id="companion")
     sock = await live.open(bad, rec.sink, sessions=True, on_connect=rec.on_connect)
     await until(lambda: sock.status.credential_invalid)
-    await asyncio.sleep(0.5)  # several backoff periods: nothing more may happen
+    # The connect loop ends on a rejected credential: no backoff, no retry.
+    await until(lambda: sock._task is not None and sock._task.done())
     assert socket_requests(jf) == 1 and sock.attempts == 1
     assert rec.connects == 0 and not sock.status.connected
     assert sum(r.levelno >= logging.ERROR for r in caplog.records) == 1
@@ -285,7 +292,7 @@ async def test_deleted_user_marks_the_credential_invalid(
     async with session.delete(f"{jf.url}/__fake__/users/guest"):
         pass
     await until(lambda: sock.status.credential_invalid)
-    await asyncio.sleep(0.3)
+    await until(lambda: sock._task is not None and sock._task.done())
     assert sock.attempts == 2 and rec.connects == 1
 
 
