@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 
@@ -16,41 +14,29 @@ from companion.media import (
     BrowseQuery,
     ImageData,
     ImageSource,
-    IndexTrack,
     ItemKind,
     MediaItem,
     MediaNotFound,
     Page,
-    PlayedItem,
     StreamQuality,
     Track,
     UserCredential,
 )
 from companion.providers import CredentialsRejected, ProviderUnavailable
 from integrations.jellyfin.client import ItemFilters, JellyfinClient
-from integrations.jellyfin.const import MAX_CONNECT_TIMEOUT, TICKS_PER_SECOND
+from integrations.jellyfin.const import MAX_CONNECT_TIMEOUT
 from integrations.jellyfin.exceptions import (
     JellyfinAuthenticationError,
-    JellyfinConnectionError,
     JellyfinError,
     JellyfinNotFoundError,
-    JellyfinResponseError,
 )
 from integrations.jellyfin.mapping import ITEM_FIELDS, disc_order, to_album, to_media, to_track
-from integrations.jellyfin.models import Item, ItemPage
+from integrations.jellyfin.media_base import TOKEN_REJECTED, UNREACHABLE
+from integrations.jellyfin.media_sync import MediaSync
+from integrations.jellyfin.models import ItemPage
 
-_LOGGER = logging.getLogger(__name__)
-_T = TypeVar("_T")
-
-UNREACHABLE = "Jellyfin is slow or unreachable. Check your Jellyfin instance."
-TOKEN_REJECTED = "Jellyfin no longer accepts your sign-in. Sign in again."
 # Cover art is small; anything bigger is not an image we want to hold in memory.
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-# Before 10.11 `minDateLastSaved` answers 500 (its SQL names the parameter of
-# `minDateLastSavedForUser`), while `minDateLastSavedForUser` works and filters on the same
-# column: the item's metadata save date (SqliteItemRepository 3256-3265 at v10.10.7).
-CHANGED_SINCE_FIXED = (10, 11)
-ALBUM_PAGE = 20_000
 
 _KIND_TYPES = {"track": "Audio", "album": "MusicAlbum", "artist": "MusicArtist"}
 _SORTS: dict[str, tuple[str, ...]] = {
@@ -62,15 +48,6 @@ _SORTS: dict[str, tuple[str, ...]] = {
 }
 # Jellyfin's transcoding containers for the codecs a user may pick.
 _CONTAINERS = {"mp3": "mp3", "aac": "aac", "opus": "ogg"}
-# The light pages of the library index: no images, no user data, only the fields it keeps.
-# (DateLastSaved is not asked for: BaseItemDto has no such property, it is never returned.)
-_INDEX_FIELDS = ("ProviderIds", "DateCreated")
-_INDEX_FILTERS: ItemFilters = {
-    "include_item_types": ["Audio"],
-    "fields": _INDEX_FIELDS,
-    "enable_images": False,
-    "enable_user_data": False,
-}
 # Proxied headers: what a player needs to seek and to know the size and type.
 _PASSED_HEADERS = (
     "Content-Type",
@@ -96,34 +73,14 @@ class _Upstream:
             yield chunk
 
 
-class JellyfinMedia:
+class JellyfinMedia(MediaSync):
     """The MediaServer provider; every library call carries the user's own token."""
 
     name = "Jellyfin"
 
     def __init__(self, client: JellyfinClient, public_url: str) -> None:
-        self._client = client
+        super().__init__(client)
         self.public_url = public_url.rstrip("/")
-        # The ceiling of one library call, retries included (tests shorten it).
-        self.timeout = client.request_timeout
-        # The administrator an API key names where Jellyfin answers only a user ("" for none).
-        self._admin_id: str | None = None
-
-    def _as(self, cred: UserCredential) -> JellyfinClient:
-        return self._client.with_token(cred.token, cred.user_id, device_id=cred.device_id)
-
-    async def _call(self, call: Awaitable[_T]) -> _T:
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await call
-        except TimeoutError as err:
-            _LOGGER.debug("Jellyfin at %s timed out after %g s", self._client.host, self.timeout)
-            raise ProviderUnavailable(UNREACHABLE) from err
-        except JellyfinAuthenticationError as err:
-            raise CredentialsRejected(TOKEN_REJECTED) from err
-        except (JellyfinConnectionError, JellyfinResponseError) as err:
-            _LOGGER.debug("Jellyfin library call failed: %s", err)
-            raise ProviderUnavailable(UNREACHABLE) from err
 
     # -- listings ----------------------------------------------------------------------------
 
@@ -243,160 +200,6 @@ class JellyfinMedia:
             page = await self._call(client.items(**filters))
         return _page(page, offset, limit)
 
-    # -- library index (service credential) --------------------------------------------------
-
-    async def index_page(
-        self, start: int, limit: int, since: datetime | None
-    ) -> tuple[list[IndexTrack], int]:
-        """One light page of every Audio item in SortName order, and TotalRecordCount."""
-        filters: ItemFilters = {
-            **_INDEX_FILTERS,
-            "start_index": start,
-            "limit": limit,
-            # A stable order, so that offset paging neither repeats nor skips (reference §10).
-            "sort_by": ("SortName",),
-            "sort_order": "Ascending",
-        }
-        if since is not None:
-            version = self._client.server_version or CHANGED_SINCE_FIXED
-            if version >= CHANGED_SINCE_FIXED:
-                filters["min_date_last_saved"] = since
-            else:
-                filters["min_date_last_saved_for_user"] = since
-        page = await self._call(self._client.items(**filters))
-        return [to_index_track(i) for i in page.items if i.type == "Audio"], page.total
-
-    async def index_items(self, ids: Sequence[str]) -> list[IndexTrack]:
-        """The Audio items among ids, in one light /Items?ids= call."""
-        if not ids:
-            return []
-        filters: ItemFilters = {**_INDEX_FILTERS, "ids": ids}
-        page = await self._call(self._client.items(**filters))
-        return [to_index_track(i) for i in page.items if i.type == "Audio"]
-
-    async def index_count(self) -> int:
-        """TotalRecordCount of every Audio item, with an empty page."""
-        _, total = await self._call(
-            self._client.item_refs(include_item_types=["Audio"], limit=0, enable_images=False)
-        )
-        return total
-
-    async def index_ids(self, start: int, limit: int) -> list[str]:
-        """One page of Audio ids in SortName order; the lightest listing Jellyfin offers."""
-        refs, _ = await self._call(
-            self._client.item_refs(
-                include_item_types=["Audio"],
-                start_index=start,
-                limit=limit,
-                sort_by=("SortName",),
-                sort_order="Ascending",
-                enable_images=False,
-                enable_user_data=False,
-                enable_total_record_count=False,
-            )
-        )
-        return [item_id for item_id, _ in refs]
-
-    async def album_track_counts(self) -> dict[str, int] | None:
-        """ChildCount of every MusicAlbum, listed as an administrator.
-
-        Jellyfin fills ChildCount only for a user (DtoService.AttachUserSpecificInfo), so with
-        an API key the listing names the first administrator; None without one.
-        """
-        user_id = await self._an_administrator()
-        if user_id is None:
-            return None
-        counts: dict[str, int] = {}
-        start = 0
-        while True:
-            page = await self._call(
-                self._client.items(
-                    user_id,
-                    include_item_types=["MusicAlbum"],
-                    fields=["ChildCount"],
-                    start_index=start,
-                    limit=ALBUM_PAGE,
-                    sort_by=("SortName",),
-                    enable_images=False,
-                    enable_user_data=False,
-                )
-            )
-            for item in page.items:
-                if item.type == "MusicAlbum" and item.child_count is not None:
-                    counts[item.id] = item.child_count
-            start += len(page.items)
-            if len(page.items) < ALBUM_PAGE or start >= page.total:
-                return counts
-
-    async def index_ids_in_albums(self, album_ids: Sequence[str]) -> list[str]:
-        """Audio ids of these albums, in one /Items?albumIds= call."""
-        if not album_ids:
-            return []
-        refs, _ = await self._call(
-            self._client.item_refs(
-                include_item_types=["Audio"],
-                album_ids=album_ids,
-                enable_images=False,
-                enable_user_data=False,
-                enable_total_record_count=False,
-            )
-        )
-        return [item_id for item_id, _ in refs]
-
-    async def _an_administrator(self) -> str | None:
-        if self._client.user_id is not None:
-            return self._client.user_id
-        if self._admin_id is None:
-            users = await self._call(self._client.users())
-            admin = next((u for u in users if u.is_admin and not u.is_disabled), None)
-            self._admin_id = admin.id if admin is not None else ""
-        return self._admin_id or None
-
-    # -- state a reconcile compares ----------------------------------------------------------
-
-    async def favorite_ids(self, cred: UserCredential) -> dict[str, str]:
-        """Favorite tracks and albums in one /Items call, artists in one /Artists call."""
-        light: ItemFilters = {
-            "is_favorite": True,
-            "enable_images": False,
-            "enable_user_data": False,
-        }
-        tracks_albums: ItemFilters = {**light, "include_item_types": ["Audio", "MusicAlbum"]}
-        client = self._as(cred)
-        (items, _), (artists, _) = await self._call(
-            asyncio.gather(
-                client.item_refs(**tracks_albums),
-                client.item_refs("/Artists", **light),
-            )
-        )
-        found = {item_id: kind for item_id, kind in items if kind in ("Audio", "MusicAlbum")}
-        found.update((item_id, "MusicArtist") for item_id, _ in artists)
-        return found
-
-    async def recently_played(
-        self, cred: UserCredential, start: int, limit: int
-    ) -> list[PlayedItem]:
-        """Tracks by UserData.LastPlayedDate, newest first (set when a listen starts)."""
-        page = await self._call(
-            self._as(cred).items(
-                include_item_types=["Audio"],
-                is_played=True,
-                sort_by=("DatePlayed",),
-                sort_order="Descending",
-                start_index=start,
-                limit=limit,
-                enable_images=False,
-                enable_user_data=True,
-                enable_total_record_count=False,
-            )
-        )
-        played: list[PlayedItem] = []
-        for item in page.items:
-            data = item.user_data
-            if item.type == "Audio" and data is not None and data.last_played_date is not None:
-                played.append(PlayedItem(item.id, data.last_played_date, item.run_time_ticks or 0))
-        return played
-
     # -- media -------------------------------------------------------------------------------
 
     async def fetch_image(self, source: ImageSource, size: int | None) -> ImageData | None:
@@ -463,29 +266,6 @@ class JellyfinMedia:
             raise CredentialsRejected(TOKEN_REJECTED) from err
         except JellyfinError as err:
             raise ProviderUnavailable(UNREACHABLE) from err
-
-
-def to_index_track(item: Item) -> IndexTrack:
-    """Map an Audio item to the library index's row shape."""
-    ids = item.provider_ids
-    ticks = item.run_time_ticks
-    return IndexTrack(
-        item_id=item.id,
-        title=item.name,
-        artists=tuple(a.name for a in item.artists),
-        artist_ids=tuple(a.id for a in item.artists if a.id),
-        album=item.album,
-        album_id=item.album_id,
-        album_artist=item.album_artist,
-        duration_s=round(ticks / TICKS_PER_SECOND, 3) if ticks else 0.0,
-        track_number=item.index_number,
-        disc_number=item.parent_index_number,
-        year=item.production_year,
-        isrc=ids.get("ISRC") or ids.get("Isrc"),
-        mbid_recording=ids.get("MusicBrainzRecording"),
-        mbid_track=ids.get("MusicBrainzTrack"),
-        date_created=item.date_created,
-    )
 
 
 def _page(page: ItemPage, offset: int, limit: int) -> Page:
