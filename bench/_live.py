@@ -145,13 +145,23 @@ async def wait_http(http: aiohttp.ClientSession, url: str, timeout: float = 20) 
 
 
 async def sign_in(http: aiohttp.ClientSession, base: str, user: str) -> dict[str, Any]:
-    """POST /api/auth/login (the session cookie lands in http's jar); return the user."""
-    async with http.post(
-        f"{base}/api/auth/login", json={"username": user, "password": user}
-    ) as resp:
-        body = await resp.json()
-        if resp.status != 200:
+    """POST /api/auth/login (the session cookie lands in http's jar); return the user.
+
+    A companion that has just started may still be loading its Jellyfin entry (409
+    `jellyfin_not_configured`): that is retried for a while, anything else is an error.
+    """
+    deadline = time.monotonic() + 60
+    while True:
+        async with http.post(
+            f"{base}/api/auth/login", json={"username": user, "password": user}
+        ) as resp:
+            body = await resp.json()
+        if resp.status == 200:
+            break
+        loading = resp.status == 409 and body["error"]["code"] == "jellyfin_not_configured"
+        if not loading or time.monotonic() > deadline:
             raise RuntimeError(f"sign-in of {user} failed: {resp.status} {body}")
+        await asyncio.sleep(0.2)
     # Cookie-authenticated writes carry the session's CSRF token, as the dashboard's do.
     csrf = next(c.value for c in http.cookie_jar if c.key == "companion_csrf")
     http.headers["X-CSRF-Token"] = csrf

@@ -262,6 +262,10 @@ class LiveService:
         media = self._providers.media
         if media is None:
             return 0
+        # Webhook bodies acknowledged before a restart go first: applied after the compare,
+        # an old body would undo what the compare found right.
+        if self._settle is not None:
+            await self._settle()
         applied = await self.reconcile_favorites(cred)
         return applied + await self.reconcile_plays(cred)
 
@@ -312,9 +316,6 @@ class LiveService:
         await EventCursor.update_or_create(
             source=key, defaults={"position": checked_at.isoformat()}
         )
-        # Webhook bodies acknowledged before a restart are applied first: they know more.
-        if self._settle is not None:
-            await self._settle()
         recent = [p for p in played if p.last_played >= since]
         if not recent:
             return 0
