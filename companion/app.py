@@ -15,6 +15,7 @@ from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.events import EventBus
+from companion.history.imports import HistoryImports
 from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
@@ -35,6 +36,7 @@ from web.api import auth as auth_api
 from web.api import automation as automation_api
 from web.api import favorites as favorites_api
 from web.api import history as history_api
+from web.api import history_import as history_import_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
@@ -181,6 +183,15 @@ async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
     await playlists.close()
 
 
+async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Imports of old plays: a restart finds what it interrupted and marks it.
+    imports = HistoryImports(app[keys.PROVIDERS], app[keys.BUS])
+    app[keys.HISTORY_IMPORTS] = imports
+    await imports.recover()
+    yield
+    await imports.close()
+
+
 async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     entries = app[keys.ENTRIES]
     vibe = VibeService(
@@ -250,6 +261,7 @@ def api_routers() -> list[ApiRouter]:
         preferences_api.router,
         webhook_settings_api.router,
         history_api.router,
+        history_import_api.router,
         playlists_api.router,
         dashboard_api.router,
         automation_api.router,
@@ -296,6 +308,7 @@ def create_app(settings: Settings) -> web.Application:
             _integrations_ctx,
             _music_ctx,
             _playlists_ctx,
+            _history_ctx,
             _vibe_ctx,
             _automation_ctx,
         ]

@@ -13,6 +13,7 @@ from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox
 from companion.db.database import Database
 from companion.events import EventBus
+from companion.history.imports import HistoryImports
 from companion.integration.entries import ConfigEntries
 from companion.library.music import MusicServices
 from companion.live.runtime import LiveRuntime
@@ -46,6 +47,7 @@ PLAYLISTS = web.AppKey("playlists", PlaylistService)
 AUTOMATION = web.AppKey("automation", AutomationServices)
 VIBE = web.AppKey("vibe", VibeService)
 VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
+HISTORY_IMPORTS = web.AppKey("history_imports", HistoryImports)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from companion.media import MediaServer
+    from companion.providers.history import PlayHistorySource
     from companion.providers.live import LiveSource
     from companion.providers.playlists import RemotePlaylists
+    from companion.providers.scrobble import ScrobbleService
     from companion.providers.vibe import MixSource, SimilarityEngine
 
 
@@ -56,3 +58,6 @@ class Providers:
         # Vibe queues: AudioMuse-AI's similarity engine, and the media server's mixes/remote.
         self.similarity: SimilarityEngine | None = None
         self.mixes: MixSource | None = None
+        # Listening history: the media server's play data, and scrobble services by domain.
+        self.play_history: PlayHistorySource | None = None
+        self.scrobblers: dict[str, ScrobbleService] = {}

@@ -1,0 +1,6 @@
+"""Listening: your plays sent out to ListenBrainz and Last.fm (scrobbling) and marked played in
+Jellyfin through one durable outbox, listening histories brought in from those services, and
+the year in review's "Top of <year>" playlist.
+
+May import the core, `playlists`, `history`, `library` and `accounts`.
+"""
