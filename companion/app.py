@@ -20,6 +20,7 @@ from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
 from companion.library.music import MusicServices
+from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
 from companion.playlists.service import PlaylistService
@@ -42,6 +43,7 @@ from web.api import items as items_api
 from web.api import library as library_api
 from web.api import playlists as playlists_api
 from web.api import preferences as preferences_api
+from web.api import scrobble as scrobble_api
 from web.api import sessions as sessions_api
 from web.api import setup as setup_api
 from web.api import system as system_api
@@ -192,6 +194,17 @@ async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
     await imports.close()
 
 
+async def _listening_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Scrobbling out through a durable outbox; rows a restart left are sent from here on.
+    listening = ListeningService(
+        app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX], app[keys.MUSIC]
+    )
+    app[keys.LISTENING] = listening
+    await listening.start()
+    yield
+    await listening.close()
+
+
 async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     entries = app[keys.ENTRIES]
     vibe = VibeService(
@@ -262,6 +275,7 @@ def api_routers() -> list[ApiRouter]:
         webhook_settings_api.router,
         history_api.router,
         history_import_api.router,
+        scrobble_api.router,
         playlists_api.router,
         dashboard_api.router,
         automation_api.router,
@@ -309,6 +323,7 @@ def create_app(settings: Settings) -> web.Application:
             _music_ctx,
             _playlists_ctx,
             _history_ctx,
+            _listening_ctx,
             _vibe_ctx,
             _automation_ctx,
         ]

@@ -16,6 +16,7 @@ from companion.events import EventBus
 from companion.history.imports import HistoryImports
 from companion.integration.entries import ConfigEntries
 from companion.library.music import MusicServices
+from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics
 from companion.playlists.service import PlaylistService
@@ -48,6 +49,7 @@ AUTOMATION = web.AppKey("automation", AutomationServices)
 VIBE = web.AppKey("vibe", VibeService)
 VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
 HISTORY_IMPORTS = web.AppKey("history_imports", HistoryImports)
+LISTENING = web.AppKey("listening", ListeningService)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

@@ -94,3 +94,73 @@ def minutes(n: int) -> timedelta:
 async def settle() -> None:
     """Let queued callbacks run."""
     await asyncio.sleep(0)
+
+
+LB_USER, LFM_USER, LFM_PASSWORD = "lbuser", "lfmuser", "lfm-password"
+
+
+@pytest.fixture
+async def fake_listenbrainz() -> AsyncIterator[Any]:
+    """A fake ListenBrainz with one account."""
+    from companion.testing.listenbrainz import FakeListenBrainz
+
+    fake = FakeListenBrainz()
+    fake.add_user(LB_USER)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def fake_lastfm() -> AsyncIterator[Any]:
+    """A fake Last.fm with an API account and one user."""
+    from companion.testing.lastfm import FakeLastFm
+
+    fake = FakeLastFm()
+    fake.add_api_account("lfm-key", "lfm-secret")
+    fake.add_user(LFM_USER, LFM_PASSWORD)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def scrobble_env(fake_listenbrainz: Any, fake_lastfm: Any) -> dict[str, str]:
+    """The environment that configures both scrobble integrations."""
+    return {
+        "LISTENBRAINZ_URL": fake_listenbrainz.url,
+        "LASTFM_API_KEY": "lfm-key",
+        "LASTFM_SHARED_SECRET": "lfm-secret",
+        "LASTFM_URL": fake_lastfm.url,
+    }
+
+
+async def ready_scrobbling(companion: Companion) -> None:
+    """Wait for the scrobble integrations and make retries and pacing fast."""
+    app = companion.client.app
+    entries = app[keys.ENTRIES]
+    for domain in ("listenbrainz", "lastfm"):
+        for entry in entries.entries(domain):
+            await entries.wait_setup(entry.entry_id)
+    lastfm = app[keys.PROVIDERS].scrobblers.get("lastfm")
+    if lastfm is not None:
+        lastfm.client.min_interval = 0  # type: ignore[attr-defined]
+    outbox = app[keys.LISTENING].outbox
+    outbox.backoff_base, outbox.backoff_max = 0.05, 0.2
+
+
+@pytest.fixture
+async def scrobbling(
+    aiohttp_client: ClientFactory,
+    settings: Settings,
+    fake_jellyfin: Any,
+    fake_listenbrainz: Any,
+    fake_lastfm: Any,
+) -> Companion:
+    """The app with ListenBrainz and Last.fm configured (demo signed in, index filled)."""
+    from dataclasses import replace
+
+    env = {**settings.environ, **scrobble_env(fake_listenbrainz, fake_lastfm)}
+    companion = await start_companion(aiohttp_client, replace(settings, environ=env), fake_jellyfin)
+    await companion.client.app[keys.LIVE].sockets.library_index.full_sync()
+    await ready_scrobbling(companion)
+    return companion
