@@ -46,6 +46,7 @@ from web.api import preferences as preferences_api
 from web.api import scrobble as scrobble_api
 from web.api import sessions as sessions_api
 from web.api import setup as setup_api
+from web.api import stats as stats_api
 from web.api import system as system_api
 from web.api import tracks as tracks_api
 from web.api import vibe as vibe_api
@@ -276,6 +277,7 @@ def api_routers() -> list[ApiRouter]:
         history_api.router,
         history_import_api.router,
         scrobble_api.router,
+        stats_api.router,
         playlists_api.router,
         dashboard_api.router,
         automation_api.router,

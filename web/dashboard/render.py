@@ -27,6 +27,7 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("player", "Player", "/player", False),
     ("now", "Now playing", "/now-playing", False),
     ("history", "History", "/history", False),
+    ("review", "Year in review", "/review", False),
     ("activity", "Activity", "/activity", False),
     ("automation", "Automation", "/automation", False),
     ("integrations", "Integrations", "/integrations", True),

@@ -11,7 +11,13 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from web.dashboard import pages_admin, pages_automation, pages_live, pages_music
+from web.dashboard import (
+    pages_admin,
+    pages_automation,
+    pages_listening,
+    pages_live,
+    pages_music,
+)
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -70,4 +76,7 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/playlists", pages_live.playlists)
     router.add_get("/playlists/{playlist_id}", pages_live.playlist)
     router.add_get("/vibe", pages_live.vibe)
+    router.add_get("/review", pages_listening.review_page)
+    router.add_get("/review/{year}", pages_listening.review_page)
+    router.add_get("/listening", pages_listening.listening_page)
     router.add_static("/static/", STATIC_DIR, name="static")
