@@ -28,6 +28,7 @@ from companion.library.models import LibraryTrack
 
 Progress = Callable[[int, int], Awaitable[None]]
 PAGE = 5000
+COUNTED_ORIGINS = frozenset({"userdata", "listenbrainz", "lastfm"})
 UNDATED_PAGE = 500
 
 
@@ -113,9 +114,9 @@ async def _commit_dated(
 def _play(user_id: str, row: HistoryImportRow, runtime_s: float) -> Play:
     assert row.started_at is not None and row.item_id is not None
     seconds = row.duration_s
-    # A last-played date says the item was played, not for how long: it counts, like
-    # Jellyfin counts it; a plugin row carries its listening time and follows the rule.
-    counted = True if row.origin == "userdata" else counted_listen(seconds, runtime_s)
+    # A last-played date or a scrobble says the item was played, not for how long: it counts,
+    # as the source counted it; a plugin row carries its listening time and follows the rule.
+    counted = row.origin in COUNTED_ORIGINS or counted_listen(seconds, runtime_s)
     return Play(
         user_id=user_id,
         item_id=row.item_id,

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from companion.errors import CompanionError, Conflict, NotFound, ServiceUnavailable, Unauthorized
+from companion.errors import BadRequest, CompanionError, Conflict, NotFound, ServiceUnavailable
 from companion.events import Event, EventBus
 from companion.history.import_commit import commit_import
 from companion.history.import_jellyfin import JellyfinOptions, JellyfinPreview
@@ -56,7 +56,7 @@ def user_error(err: Exception) -> CompanionError | None:
     if isinstance(err, PluginQueryFailed):
         return ServiceUnavailable(str(err), code="playback_reporting_failed")
     if isinstance(err, CredentialsRejected):
-        return Unauthorized(str(err), code="source_rejected")
+        return BadRequest(str(err), code="source_rejected")
     if isinstance(err, ProviderUnavailable):
         return ServiceUnavailable(str(err), code="source_unreachable")
     return None

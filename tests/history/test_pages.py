@@ -33,9 +33,15 @@ async def test_review_page_shows_the_year_with_charts(
     for i in range(3):
         at = datetime(2025, 2, 1 + i, 9, tzinfo=UTC)
         await Play.create(
-            user_id=user, item_id=track.id, started_at=at, bucket=int(at.timestamp() // 60),
-            ended_at=at + timedelta(minutes=3), position_ticks=180 * 10**7,
-            runtime_ticks=track.runtime_ticks, counted=True, source="webhook",
+            user_id=user,
+            item_id=track.id,
+            started_at=at,
+            bucket=int(at.timestamp() // 60),
+            ended_at=at + timedelta(minutes=3),
+            position_ticks=180 * 10**7,
+            runtime_ticks=track.runtime_ticks,
+            counted=True,
+            source="webhook",
         )
     await UndatedPlays.create(user_id=user, item_id=track.id, count=4)
     await _cookie_sign_in(scrobbling)

@@ -82,6 +82,8 @@ async def _stager(request: web.Request, source: str, body: dict[str, Any]) -> St
     if source == "jellyfin":
         cred = await request.app[keys.MUSIC].credential(principal)
         return imports(request).jellyfin(cred, jellyfin_options(body))
+    if source in ("listenbrainz", "lastfm"):
+        return await request.app[keys.LISTENING].history_stager(principal, source, body)
     raise InvalidInput(
         "'source' must be jellyfin, listenbrainz or lastfm.", details={"field": "source"}
     )
