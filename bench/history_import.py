@@ -105,7 +105,8 @@ async def wait_state(h: Harness, job_id: int, state: str) -> dict[str, Any]:
 
 
 async def import_once(h: Harness, label: str) -> dict[str, Any]:
-    """Preview then import through the API; print times and memory."""
+    """Preview then import through the API; print times and memory (the job, with the
+    preview's seconds in `_preview_s`)."""
     rss = PeakRss()
     before = rss.now_mb()
     with rss:
@@ -128,6 +129,7 @@ async def import_once(h: Harness, label: str) -> dict[str, Any]:
     print(f"{label}_rss_before_mb: {before:.1f}")
     print(f"{label}_rss_peak_preview_mb: {preview_peak:.1f}")
     print(f"{label}_rss_peak_import_mb: {rss.peak_mb:.1f}")
+    job["_preview_s"] = preview_s
     return job
 
 
@@ -186,6 +188,8 @@ async def run(plays: int, n_tracks: int) -> None:
         print(f"history_import_{plays // 5}_dated_added: {small['result']['dated_added']}")
         print(f"history_import_read_only_baseline_{plays}_s: {baseline_full:.2f}")
         print(f"history_import_read_only_baseline_{plays // 5}_s: {baseline:.2f}")
+        ratio = big["_preview_s"] / baseline_full if baseline_full else 0.0
+        print(f"history_import_{plays}_preview_to_read_only_ratio: {ratio:.1f}")
         again = await import_once(h, f"history_import_{plays}_rerun")
         print(f"history_import_{plays}_rerun_dated_added: {again['result']['dated_added']}")
         print(f"history_import_{plays}_rerun_undated_added: {again['result']['undated_added']}")

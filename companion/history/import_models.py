@@ -10,7 +10,7 @@ from tortoise.models import Model
 
 
 class HistoryImport(Model):
-    """One import of a user's old plays: previewed first, then committed in one transaction."""
+    """One import of a user's old plays: previewed first (rows staged), then committed."""
 
     id = fields.IntField(primary_key=True)
     user_id = fields.CharField(max_length=32, description="Jellyfin user id")

@@ -118,7 +118,7 @@ class HistoryImports:
         """Jobs a restart interrupted: a preview is dropped, an import goes back to previewed."""
         for job in await HistoryImport.filter(state__in=RUNNING):
             if job.state == "importing":
-                # The commit is one transaction: nothing of it was written.
+                # The preview stands: importing it again adds only what is still missing.
                 job.state = "previewed"
             else:
                 await HistoryImportRow.filter(job_id=job.id).delete()
@@ -161,7 +161,7 @@ class HistoryImports:
         return job_dict(job)
 
     async def commit(self, user_id: str, job_id: int) -> dict[str, Any]:
-        """Import a previewed job in the background (one transaction)."""
+        """Import a previewed job in the background (page by page; re-running adds nothing)."""
         job = await self._owned(user_id, job_id)
         if job.state != "previewed":
             raise Conflict(
@@ -236,7 +236,7 @@ class HistoryImports:
         except asyncio.CancelledError:
             raise
         except Exception as err:
-            # The transaction rolled back: the preview still stands and can be imported again.
+            # The preview still stands: importing it again adds only what is still missing.
             await self._fail(job, err, "import", state="previewed")
             return
         job.result, job.state = result, "done"

@@ -56,6 +56,8 @@ async def test_user_data_gives_one_dated_play_and_undated_counts(
     ]
     undated = {u.item_id: u.count for u in await UndatedPlays.all()}
     assert undated == {a.id: 4, c.id: 2}
+    history = await companion.call("GET", "/api/history")
+    assert {p["source"] for p in history["items"]} == {"userdata"}
     # The staged rows are gone with the commit.
     assert await HistoryImportRow.all().count() == 0
 

@@ -291,3 +291,27 @@ async def test_service_not_set_up_or_down_when_linking(
     assert "ListenBrainz is not set up" in body["error"]["message"]
     assert await ScrobbleAccount.all().count() == 0
     body = await companion.call("PUT", "/api/scrobble/spotify", 404, json={})
+
+
+async def test_service_down_when_linking_writes_nothing(
+    scrobbling: Companion, fake_listenbrainz: Any, fake_lastfm: Any
+) -> None:
+    fake_listenbrainz.fail_status = 503
+    token = fake_listenbrainz.users[LB_USER].token
+    body = await scrobbling.call("PUT", "/api/scrobble/listenbrainz", 503, json={"token": token})
+    assert body["error"]["code"] == "scrobble_unreachable"
+    assert "ListenBrainz is unreachable" in body["error"]["message"]
+    fake_lastfm.fail_code = 11
+    body = await scrobbling.call(
+        "PUT", "/api/scrobble/lastfm", 503, json={"username": LFM_USER, "password": LFM_PASSWORD}
+    )
+    assert body["error"]["code"] == "scrobble_unreachable"
+    fake_lastfm.fail_code = None
+    body = await scrobbling.call(
+        "PUT", "/api/scrobble/lastfm", 400, json={"username": LFM_USER, "password": "wrong"}
+    )
+    assert body["error"] == {
+        "code": "scrobble_rejected",
+        "message": "Last.fm rejected that username or password.",
+    }
+    assert await ScrobbleAccount.all().count() == 0

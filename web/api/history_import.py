@@ -132,7 +132,7 @@ async def get_import(request: web.Request) -> web.Response:
     responses={"202": "The job, importing", "409": "Not a finished preview, or one runs"},
 )
 async def commit(request: web.Request) -> web.Response:
-    """Commit a previewed job in one transaction."""
+    """Commit a previewed job (additive; importing it again adds nothing)."""
     job_id = int(request.match_info["id"])
     return json_response(await imports(request).commit(_user(request), job_id), status=202)
 
