@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -66,11 +66,14 @@ async def _commit_dated(
     tracks: set[str] = set()
     last_id = 0
     while True:
-        rows = (
-            await HistoryImportRow.filter(job_id=job.id, kind="dated", id__gt=last_id)
+        # Plain tuples, not model instances: a page of 2,000 rows costs a tenth of the time.
+        rows = [
+            _Staged(*r)
+            for r in await HistoryImportRow.filter(job_id=job.id, kind="dated", id__gt=last_id)
             .order_by("id")
             .limit(PAGE)
-        )
+            .values_list(*_Staged._fields)
+        ]
         if not rows:
             return done, present, tracks
         last_id = rows[-1].id
@@ -80,8 +83,18 @@ async def _commit_dated(
         await progress(done, total)
 
 
+class _Staged(NamedTuple):
+    id: int
+    item_id: str | None
+    started_at: datetime | None
+    duration_s: int
+    origin: str
+    client: str
+    device: str
+
+
 async def _insert_page(
-    job: HistoryImport, rows: list[HistoryImportRow], conn: BaseDBAsyncClient, tracks: set[str]
+    job: HistoryImport, rows: list[_Staged], conn: BaseDBAsyncClient, tracks: set[str]
 ) -> int:
     """One page of dated rows in one transaction; returns how many were present already."""
     present = 0
@@ -117,7 +130,7 @@ async def _insert_page(
     return present
 
 
-def _play(user_id: str, row: HistoryImportRow, runtime_s: float) -> Play:
+def _play(user_id: str, row: _Staged, runtime_s: float) -> Play:
     assert row.started_at is not None and row.item_id is not None
     seconds = row.duration_s
     # A last-played date or a scrobble says the item was played, not for how long: it counts,

@@ -17,6 +17,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.expressions import F
+
 from companion.events import Event, EventBus, Unsubscribe
 from companion.history.models import Play
 from companion.listening.models import ScrobbleAccount, ScrobbleOutbox
@@ -159,8 +161,13 @@ class ScrobbleOutboxWorker:
                 break
             batch = {int(i): s for i, s, src in page if sender.wants(str(src))}
             added += await self._queue(account, batch)
+            # Only if the user did not backfill meanwhile (that resets the cursor to rescan).
+            moved = await ScrobbleAccount.filter(
+                id=account.id, scan_cursor=account.scan_cursor, since=account.since
+            ).update(scan_cursor=int(page[-1][0]))
+            if not moved:
+                break
             account.scan_cursor = int(page[-1][0])
-            await ScrobbleAccount.filter(id=account.id).update(scan_cursor=account.scan_cursor)
             if len(page) < SCAN_PAGE:
                 break
         return added
@@ -206,10 +213,7 @@ class ScrobbleOutboxWorker:
         if not batch:
             return True
         ids = [o.row_id for o in batch]
-        await ScrobbleOutbox.filter(id__in=ids).update(status="sending")
-        for row in rows:
-            if row.id in ids:
-                await ScrobbleOutbox.filter(id=row.id).update(attempts=row.attempts + 1)
+        await ScrobbleOutbox.filter(id__in=ids).update(status="sending", attempts=F("attempts") + 1)
         try:
             ignored = await sender.send(account, batch)
         except ScrobbleRateLimited as err:

@@ -12,11 +12,12 @@ from companion.crypto import SecretBox
 from companion.history.import_rules import SOURCE_LASTFM, SOURCE_LISTENBRAINZ
 from companion.listening.models import ScrobbleAccount
 from companion.media import UserCredential
-from companion.providers import Providers, ProviderUnavailable
+from companion.providers import CredentialsRejected, Providers, ProviderUnavailable
 from companion.providers.scrobble import Listen, ScrobbleService, ScrobbleTrack
 
 SERVICE_NAMES = {"listenbrainz": "ListenBrainz", "lastfm": "Last.fm", "jellyfin": "Jellyfin"}
 NOT_SET_UP = "{name} is not set up. An administrator adds it under Integrations."
+UNREADABLE = "The stored link cannot be read (the companion's secret key changed). Link again."
 # Plays Jellyfin did not see: only these are marked played there.
 UNSEEN_BY_JELLYFIN = frozenset({SOURCE_LISTENBRAINZ, SOURCE_LASTFM})
 
@@ -89,9 +90,11 @@ class ScrobbleSender:
 
     def secret(self, account: ScrobbleAccount) -> str:
         """The account's decrypted token or session key."""
-        if not account.secret:
-            raise ValueError("account has no secret")
-        return self._box.decrypt(account.secret)
+        try:
+            return self._box.decrypt(account.secret or "")
+        except ValueError:
+            # Stored under another COMPANION_SECRET_KEY: only linking again can fix it.
+            raise CredentialsRejected(UNREADABLE) from None
 
     async def send(self, account: ScrobbleAccount, batch: list[Outgoing]) -> dict[int, str]:
         """Submit the batch as listens."""

@@ -132,7 +132,8 @@ class LastFmClient(SessionOwner):
 
     async def user_name(self, session_key: str) -> str:
         """user.getInfo of the session's user."""
-        data = await self.call("user.getInfo", {"sk": session_key}, signed=False)
+        # POST keeps the session key out of URLs (and so out of any log that prints one).
+        data = await self.call("user.getInfo", {"sk": session_key}, post=True)
         user = data.get("user")
         if not isinstance(user, dict) or not user.get("name"):
             raise LastFmResponseError("Last.fm answered user.getInfo without a user")

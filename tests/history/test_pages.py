@@ -7,6 +7,7 @@ from typing import Any
 
 from companion.history.import_models import UndatedPlays
 from companion.history.models import Play
+from companion.testing.jellyfin.routes_playback_reporting import playback_reporting
 from tests.history.conftest import T0, demo_id, import_all, set_user_data
 from tests.playlists.conftest import Companion
 
@@ -62,10 +63,15 @@ async def test_listening_page_lists_imports_undated_and_services(
 ) -> None:
     track = fake_jellyfin.library.tracks[0]
     set_user_data(fake_jellyfin, track.id, 3, T0)
+    # A plugin on a server half an hour off the hour: its local dates are read back to UTC.
+    plugin = playback_reporting(fake_jellyfin)
+    plugin.install(utc_offset=-timedelta(hours=5, minutes=30))
+    plugin.record_playback(demo_id(fake_jellyfin), track.id, T0, 30)
     await import_all(scrobbling, {"source": "jellyfin"})
     await _cookie_sign_in(scrobbling)
     text = await _page(scrobbling, "/listening")
-    assert "Will add 1 plays and 2 undated plays for 1 tracks" in text
+    assert "Will add 1 plays and 2 undated plays for 1 tracks; 1 already present" in text
+    assert "its dates read as UTC-05:30 (detected)" in text
     assert "Added 1 plays and 2 undated plays." in text
     assert 'data-import-form="jellyfin"' in text and 'data-import-form="listenbrainz"' in text
     assert 'data-service="listenbrainz"' in text and 'name="token"' in text

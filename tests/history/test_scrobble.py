@@ -315,3 +315,18 @@ async def test_service_down_when_linking_writes_nothing(
         "message": "Last.fm rejected that username or password.",
     }
     assert await ScrobbleAccount.all().count() == 0
+
+
+async def test_a_secret_stored_under_another_key_asks_for_a_new_link(
+    scrobbling: Companion, fake_jellyfin: Any, fake_listenbrainz: Any
+) -> None:
+    token = fake_listenbrainz.users[LB_USER].token
+    await scrobbling.call("PUT", "/api/scrobble/listenbrainz", json={"token": token})
+    # The pass the link started holds the account as it was: let it end first.
+    await scrobbling.client.app[keys.LISTENING].outbox.wait_pass()
+    await ScrobbleAccount.all().update(secret="gAAAAA-not-under-this-key")
+    await add_play(fake_jellyfin, 1, datetime.now(UTC) + timedelta(seconds=1))
+    await scrobbling.client.app[keys.LISTENING].outbox.wait_pass()
+    account = await ScrobbleAccount.get(service="listenbrainz")
+    assert account.status == "rejected" and "Link again" in (account.last_error or "")
+    assert await ScrobbleOutbox.filter(status="pending").count() == 1

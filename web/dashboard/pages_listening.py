@@ -20,6 +20,15 @@ from web.dashboard.render import user_page
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def utc_offset_label(minutes: int) -> str:
+    """UTC+02:00, UTC-05:30, UTC."""
+    if not minutes:
+        return "UTC"
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
 async def review_page(request: web.Request) -> web.StreamResponse:
     """/review and /review/{year}: the year in review with charts."""
 
@@ -63,6 +72,10 @@ async def listening_page(request: web.Request) -> web.StreamResponse:
             return {**base, "no_history": True}
         user = await User.get(id=principal.user_id)
         jobs = await request.app[keys.HISTORY_IMPORTS].list(principal.jellyfin_id)
+        for job in jobs:
+            plugin = job["summary"].get("playback_reporting")
+            if plugin:
+                plugin["offset_label"] = utc_offset_label(int(plugin["utc_offset_minutes"]))
         services = await request.app[keys.LISTENING].accounts.services(user)
         undated = await stats.undated(principal.jellyfin_id, 0, 20)
         return {
