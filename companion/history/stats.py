@@ -1,6 +1,7 @@
 """Listening statistics: top tracks, artists, albums and genres over a period, listening time,
 streaks, new artists, and the year in review. Undated imported plays are counted apart and
-only in all-time figures (they have no date to fall in a period).
+only in all-time figures (they have no date to fall in a period). Days, months, hours and
+calendar years are the install's (COMPANION_TIMEZONE), not UTC's.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from tortoise.functions import Min
@@ -44,10 +45,12 @@ class Window:
         return cls(now - _ROLLING[period], now, period)
 
     @classmethod
-    def year(cls, year: int) -> Window:
-        """A calendar year (UTC)."""
+    def year(cls, year: int, zone: tzinfo = UTC) -> Window:
+        """A calendar year in a time zone."""
         return cls(
-            datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC), str(year)
+            datetime(year, 1, 1, tzinfo=zone).astimezone(UTC),
+            datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC),
+            str(year),
         )
 
 
@@ -133,7 +136,11 @@ async def _new_artists(
 
 
 async def overview(
-    user_id: str, window: Window, limit: int = 10, genres_of: GenresOf | None = None
+    user_id: str,
+    window: Window,
+    limit: int = 10,
+    genres_of: GenresOf | None = None,
+    zone: tzinfo = UTC,
 ) -> dict[str, Any]:
     """Every statistic of a window: tops, listening time, streaks, new artists."""
     rows = await _rows(user_id, window)
@@ -165,7 +172,8 @@ async def overview(
         if track and track.get("album_id"):
             per_album[track["album_id"]] += count
             album_names[track["album_id"]] = track.get("album") or ""
-    today = window.until.date() if window.until <= datetime.now(UTC) else datetime.now(UTC).date()
+    end = min(window.until, datetime.now(UTC)).astimezone(zone)
+    today = end.date()
     return {
         "period": window.label,
         "since": window.since.isoformat() if window.since else None,
@@ -193,7 +201,7 @@ async def overview(
             for a, c in per_album.most_common(limit)
         ],
         "top_genres": await _genres(per_album, genres_of, limit),
-        "streaks": _streaks({r.started_at.astimezone(UTC).date() for r in rows}, today),
+        "streaks": _streaks({r.started_at.astimezone(zone).date() for r in rows}, today),
         "new_artists": await _new_artists(user_id, window, tracks),
     }
 
@@ -216,11 +224,15 @@ async def _genres(
 
 
 async def review(
-    user_id: str, year: int, limit: int = 10, genres_of: GenresOf | None = None
+    user_id: str,
+    year: int,
+    limit: int = 10,
+    genres_of: GenresOf | None = None,
+    zone: tzinfo = UTC,
 ) -> dict[str, Any]:
     """The year in review: the year's overview plus plays and hours per month, hour and day."""
-    window = Window.year(year)
-    body = await overview(user_id, window, limit, genres_of)
+    window = Window.year(year, zone)
+    body = await overview(user_id, window, limit, genres_of, zone)
     rows = await _rows(user_id, window)
     months = [0] * 12
     minutes = [0.0] * 12
@@ -228,7 +240,7 @@ async def review(
     per_day: Counter[str] = Counter()
     tracks = await _tracks(list({r.item_id for r in rows if r.seconds <= 0}))
     for r in rows:
-        at = r.started_at.astimezone(UTC)
+        at = r.started_at.astimezone(zone)
         months[at.month - 1] += 1
         secs = r.seconds or float((tracks.get(r.item_id) or {}).get("duration_s") or 0)
         minutes[at.month - 1] += secs / 60
@@ -238,6 +250,7 @@ async def review(
     body.update(
         {
             "year": year,
+            "time_zone": str(zone),
             "months": [
                 {"month": m + 1, "plays": months[m], "minutes": round(minutes[m])}
                 for m in range(12)
@@ -250,9 +263,9 @@ async def review(
     return body
 
 
-async def top_track_ids(user_id: str, year: int, limit: int) -> list[str]:
+async def top_track_ids(user_id: str, year: int, limit: int, zone: tzinfo = UTC) -> list[str]:
     """The year's most played track ids (counted plays), most played first."""
-    rows = await _rows(user_id, Window.year(year))
+    rows = await _rows(user_id, Window.year(year, zone))
     per_track = Counter(r.item_id for r in rows)
     # Ties go to the track played first, so the list is stable from one run to the next.
     first: dict[str, datetime] = {}
@@ -263,15 +276,16 @@ async def top_track_ids(user_id: str, year: int, limit: int) -> list[str]:
     return ranked[:limit]
 
 
-async def years(user_id: str) -> list[int]:
+async def years(user_id: str, zone: tzinfo = UTC) -> list[int]:
     """Calendar years that have counted plays, newest first."""
     found: set[int] = set()
     first = await Play.filter(user_id=user_id, counted=True).order_by("started_at").first()
     last = await Play.filter(user_id=user_id, counted=True).order_by("-started_at").first()
     if first is None or last is None:
         return []
-    for year in range(first.started_at.year, last.started_at.year + 1):
-        window = Window.year(year)
+    low, high = first.started_at.astimezone(zone).year, last.started_at.astimezone(zone).year
+    for year in range(low, high + 1):
+        window = Window.year(year, zone)
         if await Play.exists(
             user_id=user_id,
             counted=True,

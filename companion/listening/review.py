@@ -3,6 +3,7 @@ pushed to Jellyfin like any companion playlist (refreshed in place when made aga
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from typing import Any
 
 from companion.accounts.auth import Principal
@@ -22,14 +23,18 @@ def playlist_name(year: int) -> str:
 
 
 async def top_of_year(
-    playlists: PlaylistService, principal: Principal, year: int, size: int = DEFAULT_SIZE
+    playlists: PlaylistService,
+    principal: Principal,
+    year: int,
+    size: int = DEFAULT_SIZE,
+    zone: tzinfo = UTC,
 ) -> dict[str, Any]:
     """Create or refresh the user's Top of <year>; answers the playlist (with its sync state)."""
     if principal.user_id is None or principal.jellyfin_id is None:
         raise Forbidden(
             "Sign in with Jellyfin to have a history.", code="jellyfin_sign_in_required"
         )
-    ids = await stats.top_track_ids(principal.jellyfin_id, year, size)
+    ids = await stats.top_track_ids(principal.jellyfin_id, year, size, zone)
     # Tracks Jellyfin no longer has cannot go in a Jellyfin playlist (unknown while it is down).
     resolved = await playlists.resolve_items(principal, ids)
     if resolved is not None:

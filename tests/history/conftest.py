@@ -22,6 +22,14 @@ T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings, in UTC: days and years in these tests are UTC's."""
+    from dataclasses import replace
+
+    return replace(settings, timezone="UTC")
+
+
+@pytest.fixture
 async def fake_jellyfin() -> AsyncIterator[Any]:
     """A fake Jellyfin with a small library."""
     from companion.testing.jellyfin import FakeJellyfin

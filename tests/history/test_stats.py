@@ -141,3 +141,21 @@ async def test_streaks_count_days() -> None:
     assert result["longest_days"] == 3 and result["current_days"] == 2
     assert result["longest_to"] == "2025-01-03" and result["days_with_plays"] == 5
     assert keys.LISTENING  # the review's playlist lives in the listening capability
+
+
+async def test_days_and_years_are_the_install_time_zone(
+    companion: Companion, fake_jellyfin: Any
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    auckland = ZoneInfo("Pacific/Auckland")
+    # 20:00 UTC on New Year's Eve is already 09:00 on New Year's Day in Auckland.
+    await play(fake_jellyfin, 0, datetime(2025, 12, 31, 20, tzinfo=UTC), seconds=100)
+    user = demo_id(fake_jellyfin)
+    utc = await stats.review(user, 2025)
+    local = await stats.review(user, 2026, zone=auckland)
+    assert utc["plays"] == 1 and local["plays"] == 1
+    assert local["months"][0]["plays"] == 1 and local["hours"][9] == 1
+    assert local["time_zone"] == "Pacific/Auckland"
+    assert await stats.years(user, auckland) == [2026]
+    assert (await stats.review(user, 2025, zone=auckland))["plays"] == 0

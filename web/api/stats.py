@@ -90,7 +90,11 @@ async def overview(request: web.Request) -> web.Response:
         )
     window = stats.Window.rolling(period)
     body = await stats.overview(
-        _user(principal), window, _limit(request), genres_of(request, principal)
+        _user(principal),
+        window,
+        _limit(request),
+        genres_of(request, principal),
+        request.app[keys.SETTINGS].zone,
     )
     return json_response(body)
 
@@ -98,7 +102,8 @@ async def overview(request: web.Request) -> web.Response:
 @router.get("/api/stats/years", summary="Years that have counted plays, newest first")
 async def years(request: web.Request) -> web.Response:
     """The years a review can be made of."""
-    return json_response({"years": await stats.years(_user(principal_of(request)))})
+    zone = request.app[keys.SETTINGS].zone
+    return json_response({"years": await stats.years(_user(principal_of(request)), zone)})
 
 
 @router.get(
@@ -111,7 +116,11 @@ async def review(request: web.Request) -> web.Response:
     principal = principal_of(request)
     year = parse_year(request.match_info["year"])
     body = await stats.review(
-        _user(principal), year, _limit(request), genres_of(request, principal)
+        _user(principal),
+        year,
+        _limit(request),
+        genres_of(request, principal),
+        request.app[keys.SETTINGS].zone,
     )
     return json_response(body)
 
@@ -136,5 +145,7 @@ async def review_playlist(request: web.Request) -> web.Response:
             f"'size' must be a whole number from 1 to {MAX_SIZE}.", details={"field": "size"}
         )
     _user(principal)
-    playlist = await top_of_year(request.app[keys.PLAYLISTS], principal, year, size)
+    playlist = await top_of_year(
+        request.app[keys.PLAYLISTS], principal, year, size, request.app[keys.SETTINGS].zone
+    )
     return json_response(playlist)

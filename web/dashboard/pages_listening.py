@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -36,13 +36,16 @@ async def review_page(request: web.Request) -> web.StreamResponse:
         base = {"title": "Year in review", "active": "review", "live": "history.import"}
         if principal.jellyfin_id is None:
             return {**base, "no_history": True}
-        years = await stats.years(principal.jellyfin_id)
+        zone = request.app[keys.SETTINGS].zone
+        years = await stats.years(principal.jellyfin_id, zone)
         raw = request.match_info.get("year")
         try:
-            year = parse_year(raw) if raw else (years[0] if years else datetime.now(UTC).year)
+            year = parse_year(raw) if raw else (years[0] if years else datetime.now(zone).year)
         except Exception:
             raise NotFound("No such year to review.") from None
-        body = await stats.review(principal.jellyfin_id, year, 10, genres_of(request, principal))
+        body = await stats.review(
+            principal.jellyfin_id, year, 10, genres_of(request, principal), zone
+        )
         months = body["months"]
         return {
             **base,
