@@ -19,6 +19,7 @@ MODEL_MODULES = [
     "companion.vibe.models",
     "companion.automation.models",
     "companion.listening.models",
+    "companion.imports.models",
     "aerich.models",
 ]
 APP_LABEL = "models"
