@@ -20,7 +20,7 @@ _VERSION_PATTERNS: tuple[tuple[str, str], ...] = (
     ("live", r"\blive\b|\bunplugged\b|\bin concert\b|\ben vivo\b|\bao vivo\b|\ben directo\b"),
     ("remix", r"\bremix(?:ed)?\b|\brmx\b|\brework\b|\bbootleg\b|\bflip\b|\bvip mix\b"),
     # "Club Mix", "Gabry Ponte Ice Pop Mix"; "Original Mix" and "Album Mix" are the base.
-    ("remix", r"\b(?!original |album |stereo |mono |main )\w+ mix\b|\bdub\b"),
+    ("remix", r"\b(?!original |album |stereo |mono |main |new |single |\d{4} )\w+ mix\b|\bdub\b"),
     ("acoustic", r"\bacoustic\b"),
     ("instrumental", r"\binstrumental\b|\boff vocal\b"),
     ("acapella", r"\ba ?cappella\b|\bacapella\b"),

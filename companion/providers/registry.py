@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from companion.providers.live import LiveSource
     from companion.providers.playlists import RemotePlaylists
     from companion.providers.scrobble import ScrobbleService
+    from companion.providers.sources import PlaylistSource
     from companion.providers.vibe import MixSource, SimilarityEngine
 
 
@@ -61,3 +62,5 @@ class Providers:
         # Listening history: the media server's play data, and scrobble services by domain.
         self.play_history: PlayHistorySource | None = None
         self.scrobblers: dict[str, ScrobbleService] = {}
+        # Playlist imports by URL, by source name ("deezer", "ytmusic", "spotify").
+        self.playlist_sources: dict[str, PlaylistSource] = {}

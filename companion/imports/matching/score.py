@@ -7,6 +7,7 @@ hard rule: a candidate whose version kinds differ is a different recording.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz
@@ -29,7 +30,7 @@ MAX_CANDIDATES = 3
 # A title or artist below these is another song or another artist, whatever else agrees.
 MIN_TITLE = 0.62
 MIN_ARTIST = 0.55
-STRONG_TITLE = 0.85
+STRONG_TITLE = 0.90
 STRONG_ARTIST = 0.80
 # Identifiers: an ISRC is shared by releases of one recording (MA's rule: durations within 8 s).
 ISRC_SECONDS = 8.0
@@ -59,9 +60,9 @@ def title_score(q: Keys, c: Keys) -> float:
     )
     if best < 1.0 and qt.core and ct.core:
         # One title inside the other with extra words ("Love" / "Love Story") stays below
-        # a match on its own: 0.85 at most.
+        # a match on its own: 0.8 at most.
         partial = fuzz.token_set_ratio(qt.full, ct.full) / 100.0
-        best = max(best, min(partial, 0.85) if partial >= 0.99 else 0.0)
+        best = max(best, min(partial, 0.8) if partial >= 0.99 else 0.0)
     return best
 
 
@@ -111,6 +112,13 @@ def _version_conflict(q: Keys, c: Keys) -> str | None:
     return None
 
 
+_NUMBER = re.compile(r"\b(?:\d+|i{1,3}|iv|vi{0,3}|ix|x)\b")
+
+
+def _numbers(core: str) -> frozenset[str]:
+    return frozenset(_NUMBER.findall(core))
+
+
 def _same_id(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and a.strip().lower() == b.strip().lower()  # type: ignore[union-attr]
 
@@ -137,6 +145,10 @@ def score(query: TrackQuery, q: Keys, candidate: Candidate, c: Keys) -> Scored:
     title = title_score(q, c)
     if title < MIN_TITLE:
         return Scored(candidate, title * W_TITLE, rejected="a different title")
+    qn, cn = _numbers(q.title_key.core), _numbers(c.title_key.core)
+    if qn and cn and qn != cn:
+        # "Part 1" and "Part 2", "Symphony No. 5" and "No. 6": other pieces, however alike.
+        return Scored(candidate, title * W_TITLE, rejected="a different part or number")
     conflict = _version_conflict(q, c)
     if conflict:
         return Scored(candidate, title * W_TITLE, rejected=conflict)
