@@ -154,7 +154,8 @@ async def speed(tracks: int, rows: int) -> None:
     queries = [_renamed(t, rng) for t in rng.sample(generated, rows)]
     # Half of the rows again as absent tracks (titles no library has).
     queries[::2] = [
-        TrackQuery(f"Absent Song {i}", ("Nobody Here",), None, 200.0) for i in range(len(queries[::2]))
+        TrackQuery(f"Absent Song {i}", ("Nobody Here",), None, 200.0)
+        for i in range(len(queries[::2]))
     ]
     started = time.perf_counter()
     results = await match_tracks(queries)

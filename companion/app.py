@@ -16,6 +16,7 @@ from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.events import EventBus
 from companion.history.imports import HistoryImports
+from companion.imports.service import ImportService
 from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
@@ -38,6 +39,7 @@ from web.api import automation as automation_api
 from web.api import favorites as favorites_api
 from web.api import history as history_api
 from web.api import history_import as history_import_api
+from web.api import imports as imports_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
@@ -224,6 +226,15 @@ async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     unsubscribe()
 
 
+async def _imports_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists (commits make playlists); waiting rows follow library changes.
+    imports = ImportService(app[keys.PLAYLISTS], app[keys.PROVIDERS], app[keys.BUS])
+    app[keys.IMPORTS] = imports
+    unsubscribe = imports.filler.subscribe()
+    yield
+    unsubscribe()
+
+
 def _collectors(app: web.Application) -> Iterable[str]:
     bus = app.get(keys.BUS)
     lines: list[str] = []
@@ -282,6 +293,7 @@ def api_routers() -> list[ApiRouter]:
         dashboard_api.router,
         automation_api.router,
         vibe_api.router,
+        imports_api.router,
         sessions_api.router,
         webhooks_router,
     ]
@@ -327,6 +339,7 @@ def create_app(settings: Settings) -> web.Application:
             _history_ctx,
             _listening_ctx,
             _vibe_ctx,
+            _imports_ctx,
             _automation_ctx,
         ]
     )

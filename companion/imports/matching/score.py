@@ -38,6 +38,7 @@ ISRC_SECONDS = 8.0
 MAX_SECONDS_APART = 45.0
 # Two candidates this close in length with equal keys are copies of one recording.
 SAME_RECORDING_SECONDS = 3.0
+FEATURED_PENALTY = 0.06
 _ID_ORDER = {"path": 0, "mbid": 1, "isrc": 2, "pick": 3, "text": 4}
 
 
@@ -167,6 +168,9 @@ def score(query: TrackQuery, q: Keys, candidate: Candidate, c: Keys) -> Scored:
     known = [(v, w) for v, w in parts if v is not None]
     total = sum(w for _, w in known)
     value = sum(v * w for v, w in known) / total
+    if set(c.title_key.featured) - set(q.artist_keys):
+        # "Ghost (feat. X)" is a worse fit than "Ghost" for a row that never mentions X.
+        value -= FEATURED_PENALTY
     # A title or artist short of strong caps the score below a match: text alone must agree.
     if title < STRONG_TITLE or (artist is not None and artist < STRONG_ARTIST):
         value = min(value, MATCH_SCORE - 0.01)
