@@ -158,7 +158,8 @@ class ConfigEntries:
     async def _ensure_env_entry(self, integration: Integration) -> None:
         # The environment alone may configure an integration, with nothing stored via the UI.
         env = self.env_values(integration)
-        if not env or self.entries(integration.domain):
+        zero = integration.manifest.zero_config
+        if (not env and not zero) or self.entries(integration.domain):
             return
         try:
             data = schema_mod.validate(integration.schema, env)
@@ -172,12 +173,16 @@ class ConfigEntries:
             domain=integration.domain,
             title=integration.manifest.name,
             data={},
-            source="environment",
+            source="environment" if env else "default",
         )
         entry = self._effective(integration, row)
         entry.data.update(data)
         self._entries[row.entry_id] = entry
-        _LOGGER.info("Configured %s from the environment", integration.manifest.name)
+        _LOGGER.info(
+            "Configured %s from the %s",
+            integration.manifest.name,
+            "environment" if env else "defaults",
+        )
 
     # -- flows -------------------------------------------------------------------------------
 

@@ -38,6 +38,8 @@ class Manifest:
     requirements: tuple[str, ...] = ()
     documentation: str | None = None
     single_config_entry: bool = False
+    # Set up with its defaults at startup when nothing configures it (a keyless public API).
+    zero_config: bool = False
     # Config field name -> environment variable that overrides the stored value.
     env: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +63,7 @@ class Manifest:
             requirements=tuple(raw.get("requirements", ())),
             documentation=raw.get("documentation"),
             single_config_entry=bool(raw.get("single_config_entry", False)),
+            zero_config=bool(raw.get("zero_config", False)),
             env=dict(raw.get("env", {})),
         )
 

@@ -25,10 +25,10 @@ from companion.library.track_keys import path_key, words
 W_TITLE, W_ARTIST, W_DURATION, W_ALBUM = 0.55, 0.30, 0.10, 0.05
 MATCH_SCORE = 0.88
 MATCH_MARGIN = 0.05
-AMBIGUOUS_SCORE = 0.62
+AMBIGUOUS_SCORE = 0.70
 MAX_CANDIDATES = 3
 # A title or artist below these is another song or another artist, whatever else agrees.
-MIN_TITLE = 0.62
+MIN_TITLE = 0.70
 MIN_ARTIST = 0.55
 STRONG_TITLE = 0.90
 STRONG_ARTIST = 0.80
@@ -60,10 +60,13 @@ def title_score(q: Keys, c: Keys) -> float:
         _ratio(qt.full, ct.core),
     )
     if best < 1.0 and qt.core and ct.core:
-        # One title inside the other with extra words ("Love" / "Love Story") stays below
-        # a match on its own: 0.8 at most.
-        partial = fuzz.token_set_ratio(qt.full, ct.full) / 100.0
-        best = max(best, min(partial, 0.8) if partial >= 0.99 else 0.0)
+        # One title inside the other with extra words ("Love" / "Love Story") is a candidate
+        # for a person to judge, never a match: 0.8 at most, and only when the shorter title
+        # is at least two words and half of the longer one.
+        short, long_ = sorted((qt.full.split(), ct.full.split()), key=len)
+        if len(short) >= 2 and len(short) * 2 >= len(long_):
+            partial = fuzz.token_set_ratio(qt.full, ct.full) / 100.0
+            best = max(best, 0.8 if partial >= 0.99 else 0.0)
     return best
 
 

@@ -1,0 +1,5 @@
+"""A fake of Spotify's public playlist embed page (see FakeSpotify)."""
+
+from companion.testing.spotify.server import FakeSpotify, embed_track
+
+__all__ = ["FakeSpotify", "embed_track"]

@@ -1,0 +1,20 @@
+"""Setting up and unloading the Spotify entry: registers it as a playlist source."""
+
+from __future__ import annotations
+
+from companion.integration.types import ConfigEntry, IntegrationContext
+from integrations.spotify.client import SpotifyClient
+from integrations.spotify.const import DEFAULT_URL
+from integrations.spotify.source import SpotifySource
+
+
+async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> SpotifySource:
+    """Register the source (no call is made until a playlist is imported)."""
+    source = SpotifySource(SpotifyClient(entry.data.get("url") or DEFAULT_URL, session=ctx.session))
+    ctx.providers.playlist_sources[source.name] = source
+    return source
+
+
+async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
+    """Stop offering Spotify imports."""
+    ctx.providers.playlist_sources.pop(SpotifySource.name, None)
