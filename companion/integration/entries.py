@@ -158,8 +158,11 @@ class ConfigEntries:
     async def _ensure_env_entry(self, integration: Integration) -> None:
         # The environment alone may configure an integration, with nothing stored via the UI.
         env = self.env_values(integration)
-        zero = integration.manifest.zero_config
-        if (not env and not zero) or self.entries(integration.domain):
+        if self.entries(integration.domain):
+            return
+        if not env:
+            if integration.manifest.zero_config:
+                self._add_default_entry(integration)
             return
         try:
             data = schema_mod.validate(integration.schema, env)
@@ -173,15 +176,28 @@ class ConfigEntries:
             domain=integration.domain,
             title=integration.manifest.name,
             data={},
-            source="environment" if env else "default",
+            source="environment",
         )
         entry = self._effective(integration, row)
         entry.data.update(data)
         self._entries[row.entry_id] = entry
-        _LOGGER.info(
-            "Configured %s from the %s",
-            integration.manifest.name,
-            "environment" if env else "defaults",
+        _LOGGER.info("Configured %s from the environment", integration.manifest.name)
+
+    def _add_default_entry(self, integration: Integration) -> None:
+        """A keyless integration (manifest `zero_config`) runs with its defaults, unstored."""
+        try:
+            data = schema_mod.validate(integration.schema, {})
+        except InvalidInput as err:
+            _LOGGER.error("%s has no usable defaults: %s", integration.manifest.name, err.message)
+            return
+        entry_id = f"default-{integration.domain}"
+        self._entries[entry_id] = ConfigEntry(
+            entry_id=entry_id,
+            domain=integration.domain,
+            title=integration.manifest.name,
+            data=data,
+            options={},
+            source="default",
         )
 
     # -- flows -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("library", "Library", "/library", False),
     ("favorites", "Favorites", "/favorites", False),
     ("playlists", "Playlists", "/playlists", False),
+    ("imports", "Import", "/imports", False),
     ("vibe", "Vibe", "/vibe", False),
     ("player", "Player", "/player", False),
     ("now", "Now playing", "/now-playing", False),

@@ -316,6 +316,7 @@ const Companion = (() => {
       case "playlist.synced": return "Playlist " + (d.name || d.playlist_id) + ": " + d.state + (d.last_error ? " (" + d.last_error + ")" : "");
       case "vibe.queue": return "Vibe queue " + d.reason + ": " + d.item_count + " tracks (" + d.engine + ")";
       case "integration.state": return "Integration " + (d.domain || "") + " is " + (d.state || "") + (d.reason ? " (" + d.reason + ")" : "");
+      case "import.filled": return d.message || "Waiting tracks joined an imported playlist";
       default: return JSON.stringify(d).slice(0, 160);
     }
   }
