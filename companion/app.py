@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 
@@ -231,8 +233,13 @@ async def _imports_ctx(app: web.Application) -> AsyncIterator[None]:
     imports = ImportService(app[keys.PLAYLISTS], app[keys.PROVIDERS], app[keys.BUS])
     app[keys.IMPORTS] = imports
     unsubscribe = imports.filler.subscribe()
+    # Keys for rows indexed before an upgrade; in the background, so startup is not delayed.
+    backfill = asyncio.get_running_loop().create_task(imports.start(), name="import-keys")
     yield
     unsubscribe()
+    backfill.cancel()
+    with contextlib.suppress(BaseException):
+        await backfill
 
 
 def _collectors(app: web.Application) -> Iterable[str]:

@@ -24,6 +24,7 @@ from companion.imports.rows import (
     query_of,
 )
 from companion.imports.sources import fetch_url
+from companion.library.index_rows import backfill_match_keys
 from companion.library.models import LibraryTrack
 from companion.media import parse_ref
 from companion.playlists.service import PlaylistService
@@ -51,6 +52,12 @@ class ImportService:
         self._providers = providers
         self._bus = bus
         self.filler = Filler(playlists, bus)
+
+    async def start(self) -> None:
+        """Give rows indexed before matching keys existed their keys (once, after upgrade)."""
+        filled = await backfill_match_keys()
+        if filled:
+            _LOGGER.info("Library index: matching keys computed for %d tracks", filled)
 
     @staticmethod
     def _owner(principal: Principal) -> int:

@@ -120,3 +120,23 @@ def from_row(row: LibraryTrack) -> IndexTrack:
         date_last_saved=row.date_last_saved,
         path=row.path,
     )
+
+
+async def backfill_match_keys(batch: int = 2000) -> int:
+    """Compute matching keys of rows indexed before they existed; return how many were set.
+
+    Rows written since carry them already; the file path of older rows comes with the next
+    full sync.
+    """
+    done = 0
+    while True:
+        rows = await LibraryTrack.filter(match_title="").exclude(title="").limit(batch)
+        if not rows:
+            return done
+        for row in rows:
+            row.match_title = title_key(row.title).core[:_NAME_MAX] or "-"
+            names = tuple(row.artists.split(ARTIST_SEPARATOR)) if row.artists else ()
+            row.match_artist = primary_artist_key(names)[:_NAME_MAX]
+            row.match_album = album_key(row.album)[:_NAME_MAX]
+        await LibraryTrack.bulk_update(rows, fields=["match_title", "match_artist", "match_album"])
+        done += len(rows)

@@ -54,6 +54,8 @@ _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u00b4]")
 _NON_WORD = re.compile(r"[^\w]+")
 _SPACES = re.compile(r"\s+")
 _LEADING_THE = re.compile(r"^the\s+")
+# YouTube channel names: "Adele - Topic", "QueenVEVO", "Queen Official".
+_CHANNEL = re.compile(r"(?:\s+-\s+topic|vevo|\s+official)$", re.IGNORECASE)
 _TRAILING_THE = re.compile(r",\s*the$")
 # Characters folded to ASCII: Latin letters with marks or ligatures, and typographic marks.
 # Other scripts (CJK, Cyrillic, Greek, Arabic...) are kept as they are: transliterating kanji
@@ -83,6 +85,7 @@ def fold(text: str) -> str:
     return folded.replace("&", " and ")
 
 
+@lru_cache(maxsize=65536)
 def words(text: str) -> str:
     """Folded text reduced to words: apostrophes dropped, other punctuation made spaces."""
     bare = _APOSTROPHES.sub("", fold(text))
@@ -176,13 +179,14 @@ def title_key(title: str) -> TitleKey:
 @lru_cache(maxsize=65536)
 def artist_key(name: str) -> str:
     """An artist name as a key: folded words, without a leading or trailing "The"."""
-    plain = fold(name).strip()
+    plain = _CHANNEL.sub("", fold(name).strip())
     plain = _TRAILING_THE.sub("", plain)
     plain = words(plain)
     return _LEADING_THE.sub("", plain)
 
 
-def split_artists(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def split_artists(text: str) -> tuple[str, ...]:
     """Artist names from one credit string: "A feat. B", "A & B", "A, B" (whole name first).
 
     The whole credit comes first so that duos named with "&" ("Simon & Garfunkel") still
@@ -190,7 +194,7 @@ def split_artists(text: str) -> list[str]:
     """
     text = text.strip()
     if not text:
-        return []
+        return ()
     names = [text]
     main, *feats = _ARTIST_FEAT.split(text)
     pieces = [main, *feats]
@@ -203,7 +207,7 @@ def split_artists(text: str) -> list[str]:
         # "Beatles, The" splits off a bare "The": it names nobody.
         if artist_key(clean) not in ("", "the"):
             seen.setdefault(clean, None)
-    return list(seen)
+    return tuple(seen)
 
 
 def album_key(album: str | None) -> str:

@@ -155,3 +155,14 @@ async def test_mapping_step_and_multipart(companion: Companion, fake_jellyfin: A
     form.add_field("mapping", '{"title": "Col B", "artist": "Col A"}')
     body = await companion.call("POST", "/api/imports", 201, data=form)
     assert body["name"] == "mine" and body["rows"][0]["state"] == "matched", str(body["rows"][0])
+
+
+async def test_keys_backfilled_after_upgrade(companion: Companion) -> None:
+    from companion.library.index_rows import backfill_match_keys
+    from companion.library.models import LibraryTrack
+
+    before = {r.item_id: r.match_title for r in await LibraryTrack.all().limit(20)}
+    await LibraryTrack.filter(item_id__in=list(before)).update(match_title="", match_artist="")
+    assert await backfill_match_keys(batch=7) >= len(before)
+    after = {r.item_id: r.match_title for r in await LibraryTrack.filter(item_id__in=list(before))}
+    assert after == before and all(after.values())

@@ -35,10 +35,10 @@ def test_normalisation() -> None:
     assert fold("Beyoncé Ørsted Łódź ß") == "beyonce orsted lodz ss"
     # CJK stays as it is: no pinyin or romaji.
     assert fold("千本桜") == "千本桜" and fold("紅蓮華") == "紅蓮華"
-    assert split_artists("Daft Punk feat. Pharrell Williams")[1:] == [
+    assert split_artists("Daft Punk feat. Pharrell Williams")[1:] == (
         "Daft Punk",
         "Pharrell Williams",
-    ]
+    )
 
 
 def test_text_match_with_source_conventions() -> None:
@@ -154,3 +154,21 @@ def test_ambiguous_offers_at_most_three() -> None:
     result = decide(TrackQuery("Intro", ("Band",)), tracks)
     assert result.state == "ambiguous" and 1 <= len(result.candidates) <= 3
     assert {c.candidate.item_id for c in result.candidates} >= {"9" * 32, "8" * 32}
+
+
+def test_channel_names_typos_and_apostrophes() -> None:
+    queen = _c("6" * 32, "Don't Stop Me Now", ("Queen",), "Jazz", 209)
+    journey = _c("7" * 32, "Don't Stop Believin'", ("Journey",), "Escape", 250)
+    for query in (
+        TrackQuery("Don't Stop Me Now (Official Video)", ("Queen Official",), None, 211),
+        TrackQuery("Dont Stop Me Now", ("QueenVEVO",)),
+        TrackQuery(
+            "Don\u2019t Stop Me Now - Remastered 2011",
+            ("Queen - Topic",),
+            "Jazz (2011 Remaster)",
+            209,
+        ),
+    ):
+        assert decide(query, [queen, journey]).item_id == "6" * 32, query
+    typo = decide(TrackQuery("Dont Stop Believing", ("journey",), None, 251), [queen, journey])
+    assert typo.item_id == "7" * 32

@@ -41,13 +41,25 @@ async def match_tracks(
     for start in range(0, len(queries), BATCH):
         batch = queries[start : start + BATCH]
         keys = [Keys(q.title, q.artists, q.album) for q in batch]
-        candidates = await find_candidates(batch, keys)
-        for query, k, found in zip(batch, keys, candidates, strict=True):
+        decided: list[MatchResult | None] = [None] * len(batch)
+        for at, query in enumerate(batch):
             picked = known_picks.get(pick_key(query)) if known_picks else None
             if picked is not None:
-                results.append(MatchResult("matched", picked, 1.0, "pick"))
-                continue
-            results.append(decide(query, found, cache, k))
+                decided[at] = MatchResult("matched", picked, 1.0, "pick")
+        # First pass: identifiers and equal titles settle most rows; the rest are looked up
+        # again with every track of their artists.
+        for by_artist in (False, True):
+            open_rows = [at for at, result in enumerate(decided) if result is None]
+            if not open_rows:
+                break
+            found = await find_candidates(
+                [batch[at] for at in open_rows], [keys[at] for at in open_rows], by_artist=by_artist
+            )
+            for at, candidates in zip(open_rows, found, strict=True):
+                result = decide(batch[at], candidates, cache, keys[at])
+                if by_artist or result.state == "matched":
+                    decided[at] = result
+        results.extend(r for r in decided if r is not None)
         if progress is not None:
             progress(len(results), len(queries))
     return results
