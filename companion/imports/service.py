@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from companion.accounts.auth import Principal
-from companion.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from companion.errors import Conflict, Forbidden, InvalidInput, NotFound
 from companion.events import Event, EventBus
 from companion.imports.filling import Filler
 from companion.imports.matching import TrackQuery, match_tracks, pick_key
@@ -267,13 +267,6 @@ class ImportService:
             await job.save(using_db=conn)
         self._publish(principal.jellyfin_id, {**_brief(job), "phase": "committed"})
         return {**job_dto(job, rows), "playlist": playlist}
-
-    def require_sources(self) -> None:
-        """503 when no URL source is set up (the integrations are not loaded)."""
-        if not self._providers.playlist_sources:
-            raise ServiceUnavailable(
-                "No playlist service is set up for imports by URL.", code="import_sources_missing"
-            )
 
 
 def _brief(job: ImportJob) -> dict[str, Any]:

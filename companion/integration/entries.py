@@ -162,7 +162,7 @@ class ConfigEntries:
             return
         if not env:
             if integration.manifest.zero_config:
-                self._add_default_entry(integration)
+                await self._setup_default(integration)
             return
         try:
             data = schema_mod.validate(integration.schema, env)
@@ -183,22 +183,15 @@ class ConfigEntries:
         self._entries[row.entry_id] = entry
         _LOGGER.info("Configured %s from the environment", integration.manifest.name)
 
-    def _add_default_entry(self, integration: Integration) -> None:
-        """A keyless integration (manifest `zero_config`) runs with its defaults, unstored."""
-        try:
-            data = schema_mod.validate(integration.schema, {})
-        except InvalidInput as err:
-            _LOGGER.error("%s has no usable defaults: %s", integration.manifest.name, err.message)
+    async def _setup_default(self, integration: Integration) -> None:
+        """A keyless integration (manifest `zero_config`) offers its defaults without an entry."""
+        setup = integration.setup_default
+        if setup is None:
             return
-        entry_id = f"default-{integration.domain}"
-        self._entries[entry_id] = ConfigEntry(
-            entry_id=entry_id,
-            domain=integration.domain,
-            title=integration.manifest.name,
-            data=data,
-            options={},
-            source="default",
-        )
+        try:
+            await setup(self._ctx)
+        except Exception:
+            _LOGGER.exception("%s could not start with its defaults", integration.manifest.name)
 
     # -- flows -------------------------------------------------------------------------------
 

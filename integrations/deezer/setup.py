@@ -16,6 +16,12 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Deez
     return source
 
 
+async def async_setup_default(ctx: IntegrationContext) -> None:
+    """Offer imports with the defaults when no entry configures this integration."""
+    source = DeezerSource(DeezerClient(DEFAULT_URL, session=ctx.session))
+    ctx.providers.playlist_sources.setdefault(source.name, source)
+
+
 async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
     """Stop offering Deezer imports."""
     ctx.providers.playlist_sources.pop(DeezerSource.name, None)

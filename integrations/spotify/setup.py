@@ -15,6 +15,12 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Spot
     return source
 
 
+async def async_setup_default(ctx: IntegrationContext) -> None:
+    """Offer imports with the defaults when no entry configures this integration."""
+    source = SpotifySource(SpotifyClient(DEFAULT_URL, session=ctx.session))
+    ctx.providers.playlist_sources.setdefault(source.name, source)
+
+
 async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
     """Stop offering Spotify imports."""
     ctx.providers.playlist_sources.pop(SpotifySource.name, None)

@@ -33,7 +33,7 @@ async def test_environment_configures_and_overrides(
     client: TestClient[Any, Any], admin_headers: dict[str, str]
 ) -> None:
     listing = await (await client.get("/api/integrations", headers=admin_headers)).json()
-    (entry,) = [e for e in listing["entries"] if e["domain"] == "ollama"]
+    (entry,) = listing["entries"]
     assert entry["source"] == "environment"
     assert entry["env_overrides"] == {
         "api_key": "Using API key from environment",
@@ -56,7 +56,7 @@ async def test_environment_wins_over_a_stored_value(
     client: TestClient[Any, Any], admin_headers: dict[str, str], env_fake: FakeOllama
 ) -> None:
     entries = client.app[keys.ENTRIES]
-    (entry,) = entries.entries("ollama")
+    (entry,) = entries.entries()
     await Row.filter(entry_id=entry.entry_id).update(
         data={"url": "http://127.0.0.1:9", "model": "x"}
     )

@@ -41,8 +41,7 @@ async def test_first_start_setup_and_integration_lifecycle(tmp_path: Path) -> No
             assert resp.status_code == 201
             entry_id = resp.json()["entry"]["entry_id"]
             for _ in range(100):
-                entries = (await http.get("/api/integrations")).json()["entries"]
-                state = next(e["state"] for e in entries if e["entry_id"] == entry_id)
+                state = (await http.get("/api/integrations")).json()["entries"][0]["state"]
                 if state == "loaded":
                     break
                 await asyncio.sleep(0.05)

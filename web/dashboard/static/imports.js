@@ -11,15 +11,24 @@
 
   function status(text, kind) { const s = $("#import-status"); s.textContent = text || ""; s.className = kind || ""; }
 
-  async function upload(file, mapping) {
-    const form = new FormData();
-    form.append("file", file, file.name);
-    if (mapping) form.append("mapping", JSON.stringify(mapping));
+  // POST /api/imports keeping the error's details (the column-mapping step needs them).
+  async function post(body, json) {
     const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-    const resp = await fetch("/api/imports", { method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRF-Token": csrf, "Accept": "application/json" } });
+    const headers = { "X-CSRF-Token": csrf, "Accept": "application/json" };
+    if (json) headers["Content-Type"] = "application/json";
+    let resp;
+    try { resp = await fetch("/api/imports", { method: "POST", body, credentials: "same-origin", headers }); }
+    catch (err) { throw new C.ApiError(0, "network", "The companion did not answer. Check your connection."); }
     const data = await resp.json().catch(() => null);
     if (!resp.ok) { const e = (data && data.error) || {}; const err = new C.ApiError(resp.status, e.code, e.message || resp.statusText); err.details = e.details; throw err; }
     return data;
+  }
+
+  function upload(file, mapping) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    if (mapping) form.append("mapping", JSON.stringify(mapping));
+    return post(form, false);
   }
 
   async function start(run) {
@@ -88,8 +97,13 @@
   document.addEventListener("DOMContentLoaded", () => {
     if (!$("#import-file")) return;
     $("#import-file").addEventListener("submit", (e) => { e.preventDefault(); pendingFile = $("#import-file-input").files[0]; if (pendingFile) start(() => upload(pendingFile)); });
-    $("#import-url").addEventListener("submit", (e) => { e.preventDefault(); start(() => C.api("POST", "/api/imports", { url: $("#import-url-input").value.trim() })); });
-    $("#import-text").addEventListener("submit", (e) => { e.preventDefault(); pendingFile = new File([$("#import-text-input").value], "Pasted playlist.txt"); start(() => C.api("POST", "/api/imports", { source: $("#import-text-source").value, text: $("#import-text-input").value, name: "Pasted playlist" })); });
+    $("#import-url").addEventListener("submit", (e) => { e.preventDefault(); start(() => post(JSON.stringify({ url: $("#import-url-input").value.trim() }), true)); });
+    $("#import-text").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const text = $("#import-text-input").value;
+      pendingFile = new File([text], "Pasted playlist.txt");
+      start(() => post(JSON.stringify({ source: $("#import-text-source").value, text, name: "Pasted playlist" }), true));
+    });
     $("#import-mapping-form").addEventListener("submit", (e) => {
       e.preventDefault();
       const mapping = {};
