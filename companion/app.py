@@ -41,6 +41,7 @@ from web.api import automation as automation_api
 from web.api import favorites as favorites_api
 from web.api import history as history_api
 from web.api import history_import as history_import_api
+from web.api import import_accounts as import_accounts_api
 from web.api import imports as imports_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
@@ -230,7 +231,9 @@ async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _imports_ctx(app: web.Application) -> AsyncIterator[None]:
     # After playlists (commits make playlists); waiting rows follow library changes.
-    imports = ImportService(app[keys.PLAYLISTS], app[keys.PROVIDERS], app[keys.BUS])
+    imports = ImportService(
+        app[keys.PLAYLISTS], app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX]
+    )
     app[keys.IMPORTS] = imports
     unsubscribe = imports.filler.subscribe()
     # Keys for rows indexed before an upgrade; in the background, so startup is not delayed.
@@ -300,6 +303,7 @@ def api_routers() -> list[ApiRouter]:
         dashboard_api.router,
         automation_api.router,
         vibe_api.router,
+        import_accounts_api.router,
         imports_api.router,
         sessions_api.router,
         webhooks_router,

@@ -103,3 +103,30 @@ class ImportPick(Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.item_id}"
+
+
+class SourceAccount(Model):
+    """A user's sign-in at a playlist service (Spotify): tokens encrypted, or a pending grant."""
+
+    id = fields.IntField(primary_key=True)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="source_accounts", on_delete=fields.CASCADE
+    )
+    source = fields.CharField(max_length=16)
+    tokens: str | None = fields.TextField(
+        null=True, description="Fernet-encrypted OAuth tokens (JSON)"
+    )
+    pending_state = fields.CharField(max_length=64, null=True, description="OAuth state in flight")
+    pending_verifier: str | None = fields.TextField(
+        null=True, description="Fernet-encrypted PKCE verifier"
+    )
+    redirect_uri: str | None = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "import_source_accounts"
+        unique_together = (("owner_id", "source"),)
+
+    def __str__(self) -> str:
+        return f"{self.source} account of user {self.owner_id}"  # type: ignore[attr-defined]

@@ -10,8 +10,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from companion.accounts.auth import Principal
-from companion.errors import Conflict, Forbidden, InvalidInput, NotFound
+from companion.crypto import SecretBox
+from companion.errors import CompanionError, Conflict, Forbidden, InvalidInput, NotFound
 from companion.events import Event, EventBus
+from companion.imports.accounts import AccountLinks
 from companion.imports.filling import Filler
 from companion.imports.matching import TrackQuery, match_tracks, pick_key
 from companion.imports.models import ImportJob, ImportPick, ImportRow
@@ -28,8 +30,13 @@ from companion.library.index_rows import backfill_match_keys
 from companion.library.models import LibraryTrack
 from companion.media import parse_ref
 from companion.playlists.service import PlaylistService
-from companion.providers import Providers
-from companion.providers.sources import SourcePlaylist
+from companion.providers import Providers, ProviderUnavailable
+from companion.providers.sources import (
+    AccountRejected,
+    Progress,
+    SourcePlaylist,
+    SourcePlaylistMissing,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,11 +54,14 @@ def _now() -> datetime:
 class ImportService:
     """Every import operation of the API, the websocket and the re-match reactor."""
 
-    def __init__(self, playlists: PlaylistService, providers: Providers, bus: EventBus) -> None:
+    def __init__(
+        self, playlists: PlaylistService, providers: Providers, bus: EventBus, box: SecretBox
+    ) -> None:
         self._playlists = playlists
         self._providers = providers
         self._bus = bus
         self.filler = Filler(playlists, bus)
+        self.accounts = AccountLinks(providers, box)
 
     async def start(self) -> None:
         """Give rows indexed before matching keys existed their keys (once, after upgrade)."""
@@ -114,8 +124,31 @@ class ImportService:
         def progress(done: int, total: int) -> None:
             self._publish(user, {"phase": "fetching", "done": done, "total": total})
 
-        playlist = await fetch_url(self._providers, url, progress)
+        playlist = await self._own_playlist(principal, url, progress)
+        if playlist is None:
+            playlist = await fetch_url(self._providers, url, progress)
         return await self._create(principal, playlist)
+
+    async def _own_playlist(
+        self, principal: Principal, url: str, progress: Progress
+    ) -> SourcePlaylist | None:
+        """The playlist through the user's own sign-in at its service, when they have one."""
+        for name in self._providers.account_sources:
+            source = self._providers.playlist_sources.get(name)
+            playlist_id = source.playlist_id(url.strip()) if source is not None else None
+            if playlist_id is None:
+                continue
+            try:
+                return await self.accounts.try_fetch(principal, name, playlist_id, progress)
+            except SourcePlaylistMissing as err:
+                raise NotFound(str(err), code="import_playlist_not_found") from err
+            except AccountRejected:
+                return None  # signed out at the service: the public page may still do
+            except ProviderUnavailable as err:
+                raise CompanionError(
+                    str(err), code="import_source_unreachable", status=503
+                ) from err
+        return None
 
     async def _create(self, principal: Principal, playlist: SourcePlaylist) -> dict[str, Any]:
         owner = self._owner(principal)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from companion.providers.live import LiveSource
     from companion.providers.playlists import RemotePlaylists
     from companion.providers.scrobble import ScrobbleService
-    from companion.providers.sources import PlaylistSource
+    from companion.providers.sources import AccountPlaylistSource, PlaylistSource
     from companion.providers.vibe import MixSource, SimilarityEngine
 
 
@@ -64,3 +64,5 @@ class Providers:
         self.scrobblers: dict[str, ScrobbleService] = {}
         # Playlist imports by URL, by source name ("deezer", "ytmusic", "spotify").
         self.playlist_sources: dict[str, PlaylistSource] = {}
+        # Imports of a user's own playlists after they sign in to the service (Spotify).
+        self.account_sources: dict[str, AccountPlaylistSource] = {}

@@ -61,3 +61,60 @@ class PlaylistSource(Protocol):
     async def fetch(self, playlist_id: str, progress: Progress | None = None) -> SourcePlaylist:
         """Every track of the playlist (paging as the service needs), in order."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTokens:
+    """A user's OAuth tokens at a playlist service (kept encrypted by the companion)."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPlaylist:
+    """One of the user's own playlists at the service."""
+
+    id: str
+    name: str
+    item_count: int
+
+
+class AccountRejected(PermissionError):
+    """The service refused the user's authorisation (revoked, expired); sign in again."""
+
+
+class AccountPlaylistSource(Protocol):
+    """A service whose users sign in (OAuth with PKCE) to import their own playlists.
+
+    Methods raise AccountRejected, SourcePlaylistMissing, SourcePlaylistPrivate (not theirs),
+    or `companion.providers.ProviderUnavailable`.
+    """
+
+    name: str
+    label: str
+
+    def authorize_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str:
+        """Where to send the user's browser to grant access."""
+        ...
+
+    async def exchange_code(
+        self, code: str, code_verifier: str, redirect_uri: str
+    ) -> AccountTokens:
+        """Trade the authorisation code (and the PKCE verifier) for tokens."""
+        ...
+
+    async def refresh(self, tokens: AccountTokens) -> AccountTokens:
+        """New tokens from the refresh token."""
+        ...
+
+    async def playlists(self, tokens: AccountTokens) -> list[AccountPlaylist]:
+        """The playlists the user owns or collaborates on."""
+        ...
+
+    async def fetch(
+        self, tokens: AccountTokens, playlist_id: str, progress: Progress | None = None
+    ) -> SourcePlaylist:
+        """Every track of one of the user's playlists (with albums and ISRCs when given)."""
+        ...

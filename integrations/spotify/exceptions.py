@@ -17,3 +17,11 @@ class SpotifyNotFoundError(SpotifyError):
 
 class SpotifyResponseError(SpotifyError):
     """Spotify answered something the client cannot read (a changed page)."""
+
+
+class SpotifyAuthenticationError(SpotifyError):
+    """Spotify refused the token or the authorisation code (401, or 400 invalid_grant)."""
+
+
+class SpotifyForbiddenError(SpotifyError):
+    """Spotify refused the request (403): the playlist is not the user's own."""

@@ -1,5 +1,7 @@
 """A fake of open.spotify.com/embed/playlist/{id}: an HTML page with __NEXT_DATA__ JSON.
 
+The same server also plays Spotify's accounts service and Web API (`web_api.py`).
+
 The shape follows what scrapers of the real page read (growth.md §2: SoulSync's public
 scraper): props.pageProps.state.data.entity with name and trackList entries {uri, title,
 subtitle (artists joined by ", " with NBSPs), duration (ms), isExplicit}; no album, no ISRC,
@@ -15,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from companion.testing.serving import serve
+from companion.testing.spotify.web_api import AccountState, routes
 
 EMBED_LIMIT = 100
 
@@ -46,6 +49,8 @@ class FakeSpotify:
 
     def __init__(self) -> None:
         self.playlists: dict[str, dict[str, Any]] = {}
+        # Accounts service and Web API (a user's own playlists after a PKCE sign-in).
+        self.accounts = AccountState()
         self.requests: list[str] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -91,6 +96,7 @@ class FakeSpotify:
         """Serve on 127.0.0.1."""
         app = web.Application()
         app.router.add_get("/embed/playlist/{id}", self._embed)
+        app.add_routes(routes(self.accounts))
         self._runner, self.port = await serve(app, port=port)
         return self.url
 
