@@ -34,7 +34,10 @@ _VERSION_PATTERNS: tuple[tuple[str, str], ...] = (
     ("rerecorded", r"\bre ?recorded\b|\btaylors version\b|\b20\d\d version\b"),
     ("session", r"\bsession\b|\brehearsal\b|\bbbc\b|\bpeel\b"),
 )
-_VERSION_RES = tuple((kind, re.compile(pattern)) for kind, pattern in _VERSION_PATTERNS)
+# One pass over a tag: every kind is a named group of a single pattern (kinds may repeat).
+_VERSION_RE = re.compile(
+    "|".join(f"(?P<{kind}_{i}>{pattern})" for i, (kind, pattern) in enumerate(_VERSION_PATTERNS))
+)
 # Words that name an edition of the same recording; a tag made only of these is neutral.
 _NEUTRAL = re.compile(
     r"\b(?:remaster(?:ed)?|\d{4}|deluxe|edition|anniversary|expanded|bonus|track|version|"
@@ -48,6 +51,7 @@ _TRAILING_FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s+(.+)$", re.IGNORE
 _BRACKETS = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
 # A spaced dash suffix: "Title - 2011 Remaster", "Title - Live at Wembley".
 _DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
+_NEEDS_PARSING = re.compile(r"[(\[{]|\s[-\u2013\u2014]\s|\b(?:feat|ft|featuring)\b", re.IGNORECASE)
 _ARTIST_FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|with|x|vs\.?)\s+", re.IGNORECASE)
 _ARTIST_JOIN = re.compile(r"\s*(?:,|;|/|\s&\s|\sand\s|\s\+\s)\s*", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u00b4]")
@@ -105,7 +109,7 @@ class TitleKey:
 
 def _tag_versions(tag: str) -> set[str]:
     plain = words(tag)
-    return {kind for kind, pattern in _VERSION_RES if pattern.search(plain)}
+    return {m.lastgroup.rsplit("_", 1)[0] for m in _VERSION_RE.finditer(plain) if m.lastgroup}
 
 
 def _is_descriptor(tag: str) -> bool:
@@ -125,6 +129,10 @@ def _is_descriptor(tag: str) -> bool:
 @lru_cache(maxsize=65536)
 def title_key(title: str) -> TitleKey:
     """Split a title into core words, version kinds, tag texts and featured artists."""
+    if not _NEEDS_PARSING.search(title):
+        # Most titles have no brackets, dashes or credits: their words are the whole key.
+        plain = words(title)
+        return TitleKey(core=plain, full=plain, versions=frozenset(), tags=(), featured=())
     featured: list[str] = []
     text = unicodedata.normalize("NFKC", title)
 
