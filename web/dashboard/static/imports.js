@@ -94,8 +94,35 @@
     } catch (err) { list.replaceChildren(el("li", { class: "error", text: err.message })); }
   }
 
+  // Spotify: sign in (PKCE, on the companion's side) and list your own playlists.
+  async function loadAccounts() {
+    let spotify;
+    try { spotify = (await C.api("GET", "/api/imports/accounts")).items.find((a) => a.source === "spotify"); }
+    catch (err) { return; }
+    if (!spotify) return;
+    $("#import-accounts").hidden = false;
+    $("#spotify-connect").hidden = spotify.connected;
+    if (!spotify.connected) return;
+    try {
+      const data = await C.api("GET", "/api/imports/accounts/spotify/playlists");
+      $("#spotify-playlists").replaceChildren(...data.items.map((p) => el("li", {},
+        el("button", { type: "button", "data-spotify": p.id, text: `Import ${p.name} (${p.item_count} tracks)` }))));
+    } catch (err) { $("#spotify-playlists").replaceChildren(el("li", { class: "error", text: err.message })); }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     if (!$("#import-file")) return;
+    $("#spotify-connect").addEventListener("click", async () => {
+      try { location.href = (await C.api("POST", "/api/imports/accounts/spotify/connect")).url; }
+      catch (err) { C.toast(err.message, "error"); }
+    });
+    $("#spotify-playlists").addEventListener("click", (e) => {
+      const btn = e.target.closest("[data-spotify]"); if (!btn) return;
+      start(() => post(JSON.stringify({ url: "https://open.spotify.com/playlist/" + btn.dataset.spotify }), true));
+    });
+    const params = new URLSearchParams(location.search);
+    if (params.get("account_error")) status("Spotify sign-in failed (" + params.get("account_error") + "). Try again.", "error");
+    loadAccounts();
     $("#import-file").addEventListener("submit", (e) => { e.preventDefault(); pendingFile = $("#import-file-input").files[0]; if (pendingFile) start(() => upload(pendingFile)); });
     $("#import-url").addEventListener("submit", (e) => { e.preventDefault(); start(() => post(JSON.stringify({ url: $("#import-url-input").value.trim() }), true)); });
     $("#import-text").addEventListener("submit", (e) => {
