@@ -166,3 +166,23 @@ async def test_keys_backfilled_after_upgrade(companion: Companion) -> None:
     assert await backfill_match_keys(batch=7) >= len(before)
     after = {r.item_id: r.match_title for r in await LibraryTrack.filter(item_id__in=list(before))}
     assert after == before and all(after.values())
+
+
+async def test_index_sync_end_fills_waiting_rows(companion: Companion, fake_jellyfin: Any) -> None:
+    events: list[Event] = []
+    bus = companion.client.app[keys.BUS]
+    bus.subscribe(events.append, ("import.filled",))
+    text = csv_of([("Arrives Later", "Patient Band", "Someday")])
+    body = await companion.call("POST", "/api/imports", 201, json={"source": "csv", "text": text})
+    await companion.call("POST", f"/api/imports/{body['id']}/commit", 201, json={})
+    added = await add_fake_track(
+        fake_jellyfin, artist="Patient Band", album="Someday", title="Arrives Later"
+    )
+    # An index sync (not a live event) brings the track in, then says it has finished.
+    index = companion.client.app[keys.LIVE].sockets.library_index
+    await index.incremental_sync()
+    bus.publish(Event("library.index_synced", {"indexed": 1, "removed": 0}))
+    async with asyncio.timeout(10):
+        while not events:
+            await asyncio.sleep(0.02)
+    assert events[0].data["refs"] == [f"jellyfin:{added['id']}"]
