@@ -84,6 +84,8 @@ async def test_requests_work_with_and_without_the_prefix(prefixed_client: Client
         for url in (path, BASE + path):
             resp = await prefixed_client.request(method, url)
             assert resp.status == status, (method, url)
+    document = await (await prefixed_client.get(BASE + "/api/openapi.json")).json()
+    assert document["servers"] == [{"url": BASE}]
     # A path that merely starts with the same letters is not under the prefix.
     assert (await prefixed_client.get("/companionx/healthz")).status == 404
 
