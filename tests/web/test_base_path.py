@@ -18,7 +18,7 @@ Client = TestClient[Any, Any]
 BASE = "/companion"
 PAGES = ["/library", "/library?view=tracks", "/favorites", "/playlists", "/vibe", "/player"]
 PAGES += ["/now-playing", "/history", "/activity", "/automation", "/integrations"]
-PAGES += ["/settings/webhooks"]
+PAGES += ["/settings/webhooks", "/listening", "/review"]
 
 
 def test_base_path_setting() -> None:
