@@ -11,6 +11,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from companion import keys
 from web.dashboard import (
     pages_admin,
     pages_automation,
@@ -18,7 +19,9 @@ from web.dashboard import (
     pages_listening,
     pages_live,
     pages_music,
+    pages_settings,
 )
+from web.dashboard.render import install_base_path
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -59,6 +62,7 @@ def setup_dashboard(app: web.Application) -> None:
     env.filters["duration"] = duration
     env.filters["names"] = names
     env.globals["static_version"] = _static_version()
+    install_base_path(env, app[keys.SETTINGS].base_path)
     router = app.router
     router.add_get("/", pages_admin.root)
     router.add_get("/login", pages_admin.login_page)
@@ -66,6 +70,7 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/setup", pages_admin.setup_page)
     router.add_get("/integrations", pages_admin.integrations)
     router.add_get("/automation", pages_automation.automation)
+    router.add_get("/settings/webhooks", pages_settings.webhooks)
     router.add_get("/library", pages_music.library)
     router.add_get("/albums/{ref}", pages_music.album)
     router.add_get("/artists/{ref}", pages_music.artist)
