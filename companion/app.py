@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 
@@ -15,10 +17,13 @@ from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.events import EventBus
+from companion.history.imports import HistoryImports
+from companion.imports.service import ImportService
 from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
 from companion.library.music import MusicServices
+from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
 from companion.playlists.service import PlaylistService
@@ -28,20 +33,25 @@ from companion.ratelimit import FailureLimiter
 from companion.settings import Settings
 from companion.vibe.extend import VibeExtender
 from companion.vibe.service import VibeService, audiomuse_problem
-from web import middlewares
+from web import base_path, middlewares
 from web import ws as ws_api
 from web.api import artwork as artwork_api
 from web.api import auth as auth_api
 from web.api import automation as automation_api
 from web.api import favorites as favorites_api
 from web.api import history as history_api
+from web.api import history_import as history_import_api
+from web.api import import_accounts as import_accounts_api
+from web.api import imports as imports_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
 from web.api import playlists as playlists_api
 from web.api import preferences as preferences_api
+from web.api import scrobble as scrobble_api
 from web.api import sessions as sessions_api
 from web.api import setup as setup_api
+from web.api import stats as stats_api
 from web.api import system as system_api
 from web.api import tracks as tracks_api
 from web.api import vibe as vibe_api
@@ -49,6 +59,7 @@ from web.api import webhook_settings as webhook_settings_api
 from web.dashboard import api as dashboard_api
 from web.dashboard.routes import setup_dashboard
 from web.routing import ApiRouter
+from web.urls import where_to_open
 from webhooks import automation as automation_webhook  # noqa: F401  (registers its route)
 from webhooks import jellyfin as jellyfin_webhook
 from webhooks.routes import router as webhooks_router
@@ -95,12 +106,10 @@ async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.SIGNIN] = SignInService(app[keys.PROVIDERS], auth, app[keys.SECRET_BOX], app[keys.BUS])
     token = await auth.ensure_setup_token()
     if token is not None:
-        settings = app[keys.SETTINGS]
         # Printed on purpose: only someone who can read the log can claim a fresh install.
         _LOGGER.warning(
-            "No administrator yet. Open http://%s:%s/ and enter this one-time setup token: %s",
-            settings.host,
-            settings.port,
+            "No administrator yet. Open %s and enter this one-time setup token: %s",
+            where_to_open(app[keys.SETTINGS]),
             token,
             extra={"show_secret": True},
         )
@@ -181,6 +190,26 @@ async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
     await playlists.close()
 
 
+async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Imports of old plays: a restart finds what it interrupted and marks it.
+    imports = HistoryImports(app[keys.PROVIDERS], app[keys.BUS])
+    app[keys.HISTORY_IMPORTS] = imports
+    await imports.recover()
+    yield
+    await imports.close()
+
+
+async def _listening_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Scrobbling out through a durable outbox; rows a restart left are sent from here on.
+    listening = ListeningService(
+        app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX], app[keys.MUSIC]
+    )
+    app[keys.LISTENING] = listening
+    await listening.start()
+    yield
+    await listening.close()
+
+
 async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     entries = app[keys.ENTRIES]
     vibe = VibeService(
@@ -197,6 +226,22 @@ async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     unsubscribe = extender.subscribe(app[keys.BUS])
     yield
     unsubscribe()
+
+
+async def _imports_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists (commits make playlists); waiting rows follow library changes.
+    imports = ImportService(
+        app[keys.PLAYLISTS], app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX]
+    )
+    app[keys.IMPORTS] = imports
+    unsubscribe = imports.filler.subscribe()
+    # Keys for rows indexed before an upgrade; in the background, so startup is not delayed.
+    backfill = asyncio.get_running_loop().create_task(imports.start(), name="import-keys")
+    yield
+    unsubscribe()
+    backfill.cancel()
+    with contextlib.suppress(BaseException):
+        await backfill
 
 
 def _collectors(app: web.Application) -> Iterable[str]:
@@ -250,10 +295,15 @@ def api_routers() -> list[ApiRouter]:
         preferences_api.router,
         webhook_settings_api.router,
         history_api.router,
+        history_import_api.router,
+        scrobble_api.router,
+        stats_api.router,
         playlists_api.router,
         dashboard_api.router,
         automation_api.router,
         vibe_api.router,
+        import_accounts_api.router,
+        imports_api.router,
         sessions_api.router,
         webhooks_router,
     ]
@@ -264,6 +314,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=const.MAX_BODY_BYTES,
         middlewares=[
+            # First: every later middleware and handler sees the path without the prefix.
+            base_path.base_path_middleware,
             middlewares.proxy_middleware,
             middlewares.security_headers_middleware,
             middlewares.metrics_middleware,
@@ -283,6 +335,8 @@ def create_app(settings: Settings) -> web.Application:
         router.register(app)
     # The dashboard's pages and static files (its one API route is in api_routers above).
     setup_dashboard(app)
+    # Last: requests that still carry COMPANION_BASE_PATH reach the routes above.
+    base_path.install(app)
     # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
     app[keys.WEBSOCKETS] = set()
     app.on_shutdown.append(ws_api.close_all)
@@ -296,7 +350,10 @@ def create_app(settings: Settings) -> web.Application:
             _integrations_ctx,
             _music_ctx,
             _playlists_ctx,
+            _history_ctx,
+            _listening_ctx,
             _vibe_ctx,
+            _imports_ctx,
             _automation_ctx,
         ]
     )

@@ -58,6 +58,7 @@ async def receive(request: web.Request) -> web.Response:
     except PayloadError as err:
         raise BadRequest(str(err), code="invalid_payload") from None
     kind = payload["NotificationType"]
+    live.activity.record(SOURCE, str(kind))
     # Bodies that state nothing the companion uses (other types, video items, progress saves
     # of user data every 10 s) are answered without a write.
     if kind not in HANDLED or not states_facts(payload):

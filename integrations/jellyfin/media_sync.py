@@ -20,7 +20,8 @@ CHANGED_SINCE_FIXED = (10, 11)
 ALBUM_PAGE = 20_000
 # The light pages of the library index: no images, no user data, only the fields it keeps.
 # (DateLastSaved is not asked for: BaseItemDto has no such property, it is never returned.)
-_INDEX_FIELDS = ("ProviderIds", "DateCreated")
+# Path (stored on the item, no extra query) lets imports match M3U rows by file.
+_INDEX_FIELDS = ("ProviderIds", "DateCreated", "Path")
 _INDEX_FILTERS: ItemFilters = {
     "include_item_types": ["Audio"],
     "fields": _INDEX_FIELDS,
@@ -213,4 +214,5 @@ def to_index_track(item: Item) -> IndexTrack:
         mbid_recording=ids.get("MusicBrainzRecording"),
         mbid_track=ids.get("MusicBrainzTrack"),
         date_created=item.date_created,
+        path=item.path,
     )

@@ -236,6 +236,8 @@ class Item:
     child_count: int | None = None
     playlist_item_id: str | None = None
     container: str | None = None
+    # Only present when requested with fields=Path (the library index, for import matching).
+    path: str | None = None
 
     @classmethod
     def from_dict(cls, data: Json) -> Item:
@@ -270,6 +272,7 @@ class Item:
             # Before 10.10.2 this is a random per-entry GUID; keep its case rules identical.
             playlist_item_id=optional_id(playlist_item_id),
             container=_str(data, "Container"),
+            path=_str(data, "Path"),
         )
 
 

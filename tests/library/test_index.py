@@ -25,7 +25,7 @@ from companion.media import IndexTrack, MediaServer
 from companion.providers import Providers, ProviderUnavailable
 from companion.providers.live import LibraryFact
 from companion.testing.jellyfin import FakeJellyfin
-from companion.testing.jellyfin.dto import has_mbids
+from companion.testing.jellyfin.dto import has_mbids, item_path
 from companion.testing.jellyfin.wire import TICKS_PER_SECOND, mbid
 
 Client = TestClient[Any, Any]
@@ -110,6 +110,7 @@ async def test_full_sync_indexes_every_track(
             mbid_recording=mbid("recording", track.id) if tagged and recordings else None,
             mbid_track=mbid("track", track.id) if tagged else None,
             date_created=track.date_created,
+            path=item_path(fake_jellyfin.state, track),
         )
     # Jellyfin never returns DateLastSaved: the cursor is when the sync started, our clock.
     assert result.cursor is not None and started <= result.cursor <= datetime.now(UTC)
@@ -130,7 +131,8 @@ async def test_pages_are_light(
         assert query["sortBy"] == "SortName"
         assert query["enableImages"].lower() == "false"
         assert query["enableUserData"].lower() == "false"
-        assert set(query["fields"].split(",")) == {"ProviderIds", "DateCreated"}
+        # Path (stored on the item, no extra query) lets imports match M3U rows by file.
+        assert set(query["fields"].split(",")) == {"ProviderIds", "DateCreated", "Path"}
         assert int(query["limit"]) == PAGE
 
 

@@ -11,7 +11,17 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from web.dashboard import pages_admin, pages_automation, pages_live, pages_music
+from companion import keys
+from web.dashboard import (
+    pages_admin,
+    pages_automation,
+    pages_imports,
+    pages_listening,
+    pages_live,
+    pages_music,
+    pages_settings,
+)
+from web.dashboard.render import install_base_path
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -52,6 +62,7 @@ def setup_dashboard(app: web.Application) -> None:
     env.filters["duration"] = duration
     env.filters["names"] = names
     env.globals["static_version"] = _static_version()
+    install_base_path(env, app[keys.SETTINGS].base_path)
     router = app.router
     router.add_get("/", pages_admin.root)
     router.add_get("/login", pages_admin.login_page)
@@ -59,6 +70,7 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/setup", pages_admin.setup_page)
     router.add_get("/integrations", pages_admin.integrations)
     router.add_get("/automation", pages_automation.automation)
+    router.add_get("/settings/webhooks", pages_settings.webhooks)
     router.add_get("/library", pages_music.library)
     router.add_get("/albums/{ref}", pages_music.album)
     router.add_get("/artists/{ref}", pages_music.artist)
@@ -70,4 +82,8 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/playlists", pages_live.playlists)
     router.add_get("/playlists/{playlist_id}", pages_live.playlist)
     router.add_get("/vibe", pages_live.vibe)
+    router.add_get("/review", pages_listening.review_page)
+    router.add_get("/review/{year}", pages_listening.review_page)
+    router.add_get("/listening", pages_listening.listening_page)
+    router.add_get("/imports", pages_imports.imports)
     router.add_static("/static/", STATIC_DIR, name="static")

@@ -20,6 +20,7 @@ from . import (
     routes_discover,
     routes_items,
     routes_media,
+    routes_playback_reporting,
     routes_playlists,
     routes_sessions,
     routes_system,
@@ -181,6 +182,7 @@ class FakeJellyfin:
             routes_playlists,
             routes_media,
             routes_sessions,
+            routes_playback_reporting,
         ):
             app.add_routes(mod.routes)
         app.router.add_get("/socket", self.hub.handle)
