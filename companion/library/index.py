@@ -3,7 +3,8 @@
 An incremental sync asks the server for the tracks whose metadata it saved since the previous
 sync started (the companion's own clock, minus a margin: Jellyfin never returns its save
 dates), then compares the server's track count with the index; only when they differ (tracks
-deleted, or missed) does it list every id to find which.
+deleted, or missed) does it look for which: each album's track count first, every id only when
+the albums do not explain the difference.
 """
 
 from __future__ import annotations
