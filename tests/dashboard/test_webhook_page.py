@@ -39,7 +39,14 @@ PLUGIN_ORDER = [
 
 async def _webhook(client: Client, kind: str) -> None:
     secret = await client.app[keys.LIVE].secrets.get("jellyfin")
-    body = {"NotificationType": kind, "ServerId": "a" * 32, "ServerName": "jelly"}
+    # As the plugin sends it: an item event carries the item's id and type (music ones stored).
+    body = {
+        "NotificationType": kind,
+        "ServerId": "a" * 32,
+        "ServerName": "jelly",
+        "ItemId": "b" * 32,
+        "ItemType": "Audio",
+    }
     resp = await client.post(
         "/webhooks/jellyfin",
         data=json.dumps(body),

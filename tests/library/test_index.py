@@ -110,7 +110,7 @@ async def test_full_sync_indexes_every_track(
             mbid_recording=mbid("recording", track.id) if tagged and recordings else None,
             mbid_track=mbid("track", track.id) if tagged else None,
             date_created=track.date_created,
-            path=item_path(fake_jellyfin.state, track),
+            path=item_path(fake_jellyfin.library, track),
         )
     # Jellyfin never returns DateLastSaved: the cursor is when the sync started, our clock.
     assert result.cursor is not None and started <= result.cursor <= datetime.now(UTC)
