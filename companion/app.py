@@ -21,6 +21,7 @@ from companion.integration.types import IntegrationContext
 from companion.library.music import MusicServices
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
+from companion.player.runtime import PlayerServices
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.providers.live import FavoriteFact
@@ -37,6 +38,7 @@ from web.api import history as history_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
+from web.api import player as player_api
 from web.api import playlists as playlists_api
 from web.api import preferences as preferences_api
 from web.api import sessions as sessions_api
@@ -179,6 +181,14 @@ async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
     await playlists.close()
 
 
+async def _player_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists ("save as playlist", "play a playlist"); no background work of its own.
+    app[keys.PLAYER] = PlayerServices.create(
+        app[keys.MUSIC], app[keys.PROVIDERS], app[keys.BUS], lambda: app.get(keys.PLAYLISTS)
+    )
+    yield
+
+
 async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     entries = app[keys.ENTRIES]
     vibe = VibeService(
@@ -248,6 +258,7 @@ def api_routers() -> list[ApiRouter]:
         webhook_settings_api.router,
         history_api.router,
         playlists_api.router,
+        player_api.router,
         dashboard_api.router,
         automation_api.router,
         vibe_api.router,
@@ -293,6 +304,7 @@ def create_app(settings: Settings) -> web.Application:
             _integrations_ctx,
             _music_ctx,
             _playlists_ctx,
+            _player_ctx,
             _vibe_ctx,
             _automation_ctx,
         ]

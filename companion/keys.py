@@ -17,6 +17,7 @@ from companion.integration.entries import ConfigEntries
 from companion.library.music import MusicServices
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics
+from companion.player.runtime import PlayerServices
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
@@ -45,6 +46,7 @@ MUSIC = web.AppKey("music", MusicServices)
 PLAYLISTS = web.AppKey("playlists", PlaylistService)
 AUTOMATION = web.AppKey("automation", AutomationServices)
 VIBE = web.AppKey("vibe", VibeService)
+PLAYER = web.AppKey("player", PlayerServices)
 VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().

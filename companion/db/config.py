@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "companion.history.models",
     "companion.live.models",
     "companion.playlists.models",
+    "companion.player.models",
     "companion.vibe.models",
     "companion.automation.models",
     "aerich.models",

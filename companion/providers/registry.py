@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from companion.media import MediaServer
     from companion.providers.live import LiveSource
+    from companion.providers.playback import PlaybackReporter
     from companion.providers.playlists import RemotePlaylists
     from companion.providers.vibe import MixSource, SimilarityEngine
 
@@ -56,3 +57,5 @@ class Providers:
         # Vibe queues: AudioMuse-AI's similarity engine, and the media server's mixes/remote.
         self.similarity: SimilarityEngine | None = None
         self.mixes: MixSource | None = None
+        # The dashboard player's playback, reported to the media server as a session.
+        self.playback: PlaybackReporter | None = None
