@@ -29,7 +29,7 @@ from companion.ratelimit import FailureLimiter
 from companion.settings import Settings
 from companion.vibe.extend import VibeExtender
 from companion.vibe.service import VibeService, audiomuse_problem
-from web import middlewares
+from web import base_path, middlewares
 from web import ws as ws_api
 from web.api import auth as auth_api
 from web.api import automation as automation_api
@@ -50,6 +50,7 @@ from web.api import webhook_settings as webhook_settings_api
 from web.dashboard import api as dashboard_api
 from web.dashboard.routes import setup_dashboard
 from web.routing import ApiRouter
+from web.urls import where_to_open
 from webhooks import automation as automation_webhook  # noqa: F401  (registers its route)
 from webhooks import jellyfin as jellyfin_webhook
 from webhooks.routes import router as webhooks_router
@@ -96,12 +97,10 @@ async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.SIGNIN] = SignInService(app[keys.PROVIDERS], auth, app[keys.SECRET_BOX], app[keys.BUS])
     token = await auth.ensure_setup_token()
     if token is not None:
-        settings = app[keys.SETTINGS]
         # Printed on purpose: only someone who can read the log can claim a fresh install.
         _LOGGER.warning(
-            "No administrator yet. Open http://%s:%s/ and enter this one-time setup token: %s",
-            settings.host,
-            settings.port,
+            "No administrator yet. Open %s and enter this one-time setup token: %s",
+            where_to_open(app[keys.SETTINGS]),
             token,
             extra={"show_secret": True},
         )
@@ -272,6 +271,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=const.MAX_BODY_BYTES,
         middlewares=[
+            # First: every later middleware and handler sees the path without the prefix.
+            base_path.base_path_middleware,
             middlewares.proxy_middleware,
             middlewares.security_headers_middleware,
             middlewares.metrics_middleware,
@@ -291,6 +292,8 @@ def create_app(settings: Settings) -> web.Application:
         router.register(app)
     # The dashboard's pages and static files (its one API route is in api_routers above).
     setup_dashboard(app)
+    # Last: requests that still carry COMPANION_BASE_PATH reach the routes above.
+    base_path.install(app)
     # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
     app[keys.WEBSOCKETS] = set()
     app.on_shutdown.append(ws_api.close_all)

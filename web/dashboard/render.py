@@ -7,11 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
 from companion import keys
 from companion.accounts.auth import Principal
 from companion.errors import MESSAGES, CompanionError
+from web.base_path import prefixed
 from web.dashboard import csrf
 
 Build = Callable[[Principal], Awaitable[dict[str, Any]]]
@@ -31,6 +33,21 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("automation", "Automation", "/automation", False),
     ("integrations", "Integrations", "/integrations", True),
 )
+
+
+def install_base_path(env: jinja2.Environment, base: str) -> None:
+    """Make every template (macros included) render URLs under COMPANION_BASE_PATH.
+
+    `base_path` goes before every literal path (`href="{{ base_path }}/library"`); the `url`
+    filter prefixes a path that comes from data (`{{ t.image_url|url }}`) and leaves absolute
+    URLs alone. The dashboard's script reads the same prefix from `<body data-base-path>`.
+    """
+
+    def url(path: object) -> str:
+        return prefixed(base, str(path or ""))
+
+    env.globals["base_path"] = base
+    env.filters["url"] = url
 
 
 def principal_or_none(request: web.Request) -> Principal | None:

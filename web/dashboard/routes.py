@@ -11,7 +11,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from companion import keys
 from web.dashboard import pages_admin, pages_automation, pages_live, pages_music
+from web.dashboard.render import install_base_path
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -52,6 +54,7 @@ def setup_dashboard(app: web.Application) -> None:
     env.filters["duration"] = duration
     env.filters["names"] = names
     env.globals["static_version"] = _static_version()
+    install_base_path(env, app[keys.SETTINGS].base_path)
     router = app.router
     router.add_get("/", pages_admin.root)
     router.add_get("/login", pages_admin.login_page)

@@ -4,6 +4,19 @@
 
 const Companion = (() => {
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+  // COMPANION_BASE_PATH ("" or e.g. "/companion"), rendered by the server into <body>.
+  const base = () => document.body?.dataset.basePath || "";
+  // A root-relative path under the base path; absolute URLs and data: pass unchanged.
+  function url(path) {
+    if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) return path;
+    const b = base();
+    return b && (path === b || path.startsWith(b + "/") || path.startsWith(b + "?")) ? path : b + path;
+  }
+  // The current page's path without the base path (what the server's routes see).
+  function pagePath() {
+    const b = base(), p = location.pathname;
+    return b && p.startsWith(b) ? (p.slice(b.length) || "/") : p;
+  }
   const UNREACHABLE = "Jellyfin is slow or unreachable. Check your Jellyfin instance.";
 
   class ApiError extends Error {
@@ -17,7 +30,7 @@ const Companion = (() => {
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let resp;
     try {
-      resp = await fetch(path, {
+      resp = await fetch(url(path), {
         method, headers, credentials: "same-origin",
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30000),
@@ -32,7 +45,7 @@ const Companion = (() => {
       const e = (data && data.error) || {};
       // A session that ended (signed out elsewhere, expired) goes back to the sign-in page.
       if (resp.status === 401 && document.body.dataset.signedIn === "true" && ["unauthorized", "signed_out"].includes(e.code)) {
-        location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+        location.href = url("/login?next=" + encodeURIComponent(pagePath() + location.search));
       }
       throw new ApiError(resp.status, e.code || "http_" + resp.status, e.message || resp.statusText);
     }
@@ -75,9 +88,9 @@ const Companion = (() => {
     return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
   }
 
-  function imageUrl(url, size) {
-    if (!url) return "data:,";
-    return url + (url.includes("?") ? "&" : "?") + "size=" + size;
+  function imageUrl(src, size) {
+    if (!src) return "data:,";
+    return url(src) + (src.includes("?") ? "&" : "?") + "size=" + size;
   }
 
   // ---- page content refresh (Retry and live updates) without a full reload ----
@@ -91,7 +104,7 @@ const Companion = (() => {
           headers: { "X-Fragment": "1" }, credentials: "same-origin",
           signal: AbortSignal.timeout(30000),
         });
-        if (resp.status === 401) { location.href = resp.headers.get("X-Location") || "/login"; return; }
+        if (resp.status === 401) { location.href = resp.headers.get("X-Location") || url("/login"); return; }
         const html = await resp.text();
         const focused = document.activeElement && document.activeElement.id;
         main.innerHTML = html;
@@ -117,7 +130,7 @@ const Companion = (() => {
   function connect() {
     if (document.body.dataset.signedIn !== "true") return;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(proto + "//" + location.host + "/api/ws");
+    socket = new WebSocket(proto + "//" + location.host + url("/api/ws"));
     setWsState("connecting");
     socket.addEventListener("message", (msg) => {
       let data;
@@ -198,8 +211,8 @@ const Companion = (() => {
   }
   function playTracks(tracks, index) {
     saveQueue({ items: tracks, index: index || 0, autoplay: true });
-    if (location.pathname === "/player") document.dispatchEvent(new CustomEvent("companion:queue"));
-    else location.href = "/player";
+    if (pagePath() === "/player") document.dispatchEvent(new CustomEvent("companion:queue"));
+    else location.href = url("/player");
   }
   function enqueue(tracks) {
     const queue = loadQueue();
@@ -284,7 +297,7 @@ const Companion = (() => {
     error.textContent = "";
     try {
       await api("POST", "/api/auth/login", { username: form.username.value, password: form.password.value });
-      location.href = form.dataset.next || "/library";
+      location.href = form.dataset.next || url("/library");
     } catch (err) {
       error.textContent = err.message;
     }
@@ -344,7 +357,7 @@ const Companion = (() => {
   });
 
   document.addEventListener("DOMContentLoaded", connect);
-  return { api, el, toast, duration, imageUrl, refreshMain, onEvent, unreachableBlock, loadQueue, saveQueue,
+  return { api, url, pagePath, el, toast, duration, imageUrl, refreshMain, onEvent, unreachableBlock, loadQueue, saveQueue,
     enqueue, playTracks, openPlaylistMenu, addToPlaylist, ApiError, UNREACHABLE };
 })();
 window.Companion = Companion;

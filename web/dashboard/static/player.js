@@ -48,7 +48,7 @@
     if (index < 0 || index >= queue.items.length) { audio.removeAttribute("src"); show(); return; }
     queue.index = index;
     C.saveQueue(queue);
-    audio.src = "/api/tracks/" + encodeURIComponent(queue.items[index].ref) + "/stream";
+    audio.src = C.url("/api/tracks/" + encodeURIComponent(queue.items[index].ref) + "/stream");
     show();
     if (play) audio.play().catch(() => {});
   }

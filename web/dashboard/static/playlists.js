@@ -38,7 +38,7 @@
       listBox.setAttribute("aria-busy", "false");
       if (!data.items.length) { listBox.replaceChildren(el("p", { class: "empty", text: "No playlists yet." })); }
       else listBox.replaceChildren(el("ul", { class: "playlists" }, data.items.map((p) => el("li", { "data-playlist": p.id },
-        el("a", { href: "/playlists/" + p.id, text: p.name }), " ",
+        el("a", { href: C.url("/playlists/" + p.id), text: p.name }), " ",
         el("span", { class: "sub", text: p.item_count + " tracks" }), " ", syncBadge(p, loadList)))));
     } catch (err) { failed(listBox, err, loadList); return; }
     try {
@@ -136,7 +136,7 @@
       else if (b.dataset.remove !== undefined) { await write("DELETE", "/api/playlists/" + id + "/items/" + b.dataset.remove); }
       else if (b.id === "playlist-delete") {
         if (!confirm("Delete this playlist?")) return;
-        try { await C.api("DELETE", "/api/playlists/" + id); location.href = "/playlists"; }
+        try { await C.api("DELETE", "/api/playlists/" + id); location.href = C.url("/playlists"); }
         catch (err) { C.toast(err.message, "error"); }
       }
     });
@@ -180,7 +180,7 @@
     if (!b) return;
     if (b.dataset.syncRetry) retrySync(b.dataset.syncRetry, box ? loadOne : loadList);
     if (b.dataset.adopt) {
-      try { const p = await C.api("POST", "/api/playlists/adopt", { jellyfin_id: b.dataset.adopt }); location.href = "/playlists/" + p.id; }
+      try { const p = await C.api("POST", "/api/playlists/adopt", { jellyfin_id: b.dataset.adopt }); location.href = C.url("/playlists/" + p.id); }
       catch (err) { C.toast(err.message, "error"); }
     }
   });
