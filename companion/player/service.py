@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from companion.accounts.auth import Principal
@@ -78,18 +78,10 @@ class PlayerService:
         principal: Principal,
         change: Callable[[q.Queue], q.Queue],
         reason: str,
-        *,
-        player: str | None = None,
-        before: Callable[[PlayerQueue], Awaitable[None]] | None = None,
     ) -> PlayerQueue:
-        """Apply a pure queue edit under the user's lock, store it, publish it.
-
-        With `player`, that tab becomes the one that plays (it pressed play somewhere).
-        """
+        """Apply a pure queue edit under the user's lock, store it, publish it."""
         async with self.lock(principal):
             row = await self.row(principal)
-            if before is not None:
-                await before(row)
             old = load_queue(row)
             try:
                 new = change(old)
@@ -97,8 +89,6 @@ class PlayerService:
                 raise NotFound("No such entry in the queue.", code="entry_not_found") from None
             if new.current != old.current:
                 row.position = 0
-            if player is not None:
-                row.active_player = player
             store_queue(row, new)
             row.version += 1
             await row.save()
@@ -185,14 +175,12 @@ class PlayerService:
         *,
         start: int = 0,
         shuffle: bool | None = None,
-        player: str | None = None,
     ) -> PlayerQueue:
         """Replace the queue and play from `start` (or shuffled)."""
         return await self.edit(
             principal,
             lambda old: q.play(old, item_ids, start, shuffle=shuffle, rng=self._rng),
             "play",
-            player=player,
         )
 
     async def save_as_playlist(self, principal: Principal, name: Any) -> dict[str, Any]:

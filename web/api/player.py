@@ -49,11 +49,11 @@ def _client(body: dict[str, Any]) -> PlayerClient:
     return PlayerClient.parse(body.get("player"), body.get("device"), body.get("name"))
 
 
-def _player(body: dict[str, Any]) -> str | None:
-    # The tab that pressed play becomes the one that plays; edits alone do not move playback.
-    if body.get("player") is None:
-        return None
-    return _client(body).player
+async def _claim(request: web.Request, body: dict[str, Any]) -> None:
+    # The tab that pressed play becomes the one that plays (the one before stops in Jellyfin);
+    # edits alone do not move playback.
+    if body.get("player") is not None:
+        await _services(request).playback.claim(principal_of(request), _client(body))
 
 
 async def _items(request: web.Request, body: dict[str, Any]) -> list[str]:
@@ -113,12 +113,10 @@ async def play_now(request: web.Request) -> web.Response:
     """Replace the queue and start it."""
     body = await read_json(request)
     ids = await _items(request, body)
+    start, shuffle = _int(body, "start"), _bool(body, "shuffle")
+    await _claim(request, body)
     row = await _services(request).queues.play(
-        principal_of(request),
-        ids,
-        start=_int(body, "start"),
-        shuffle=_bool(body, "shuffle"),
-        player=_player(body),
+        principal_of(request), ids, start=start, shuffle=shuffle
     )
     return await _answer(request, row)
 
@@ -214,9 +212,8 @@ async def jump(request: web.Request) -> web.Response:
         # The end of a queue that does not repeat: nothing is current any more.
         return q.jump(old, target) if target else old
 
-    row = await _services(request).queues.edit(
-        principal_of(request), change, "jump", player=_player(body)
-    )
+    await _claim(request, body)
+    row = await _services(request).queues.edit(principal_of(request), change, "jump")
     return await _answer(request, row)
 
 

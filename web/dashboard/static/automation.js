@@ -167,4 +167,6 @@
   });
 
   document.addEventListener("companion:refreshed", () => renderSecret(false));
+  // Leaving the page forgets the secret on screen (htmx keeps this script's state across pages).
+  C.onPage(() => { if (!document.getElementById("hook-create")) shown = null; });
 })();
