@@ -119,7 +119,8 @@ def test_vibe_from_a_track_play_send_and_save(page: Page, stack: DemoStack) -> N
     expect(page.locator(".toast", has_text="Vibe mix")).to_be_visible()
     first = queue.first.locator(".name").inner_text()
     page.get_by_role("button", name="Play here").click()
-    page.wait_for_url(f"{stack.url}/player")
+    expect(page.locator("#pb-title")).to_have_text(first)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
     expect(page.locator("#queue li.track").first.locator(".name")).to_have_text(first)
 
 

@@ -74,7 +74,8 @@
     if (!all.length) return;
     const keep = all.find((n) => n.dataset.rove === "1" && n.tabIndex === 0);
     for (const n of all) { n.tabIndex = -1; n.dataset.rove = "1"; }
-    (keep || all[0]).tabIndex = 0;
+    // The row's stop: what it remembers, else its play button, else its first control.
+    (keep || all.find((n) => n.matches("[data-play], [data-action=jump]")) || all[0]).tabIndex = 0;
   }
   function roveAll() { document.querySelectorAll("#main .tracks > li, #main .grid > li").forEach(roveRow); }
   C.onPage(roveAll);

@@ -341,7 +341,14 @@
   // ---- live: other tabs' changes, Jellyfin going away and coming back ----
   C.onEvent((event) => {
     if (event.type === "player.changed") {
-      if (!P.state || event.data.version !== P.state.version) P.refresh();
+      const d = event.data;
+      if (P.state && d.active_player === client.player && ["start", "progress", "stop"].includes(d.reason)
+          && d.current === P.state.current && d.version === P.state.version + 1) {
+        // Our own report: nothing new for this tab but the version and the pause flag.
+        P.state.version = d.version;
+        P.state.paused = d.paused;
+        notify();
+      } else if (!P.state || d.version !== P.state.version) P.refresh();
       return;
     }
     if (event.type === "integration.state" && event.data.domain === "jellyfin") {

@@ -26,7 +26,7 @@
     if ($("pb-art").getAttribute("src") !== art) { delete $("pb-art").dataset.fallback; $("pb-art").src = art; }
     const play = $("pb-play");
     const showPause = P.playing && P.isActive();
-    play.innerHTML = showPause ? "&#9208;" : "&#9654;";
+    play.classList.toggle("is-playing", showPause);
     play.setAttribute("aria-label", showPause ? "Pause" : "Play");
     for (const id of ["pb-play", "pb-prev", "pb-next"]) $(id).setAttribute("aria-disabled", entry ? "false" : "true");
     const a = P.audio();
