@@ -27,7 +27,7 @@ def test_sign_in_and_browse(page: Page, stack: DemoStack) -> None:
     page.get_by_role("link", name="Next").click()
     expect(page.locator(".pager span")).to_contain_text("Page 2 of")
     name = page.locator("li.track .name").first.inner_text()
-    page.get_by_label("Search").fill(name)
+    page.get_by_label("Filter").fill(name)
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("li.track .name").first).to_have_text(name)
     page.goto(f"{stack.url}/library?view=artists")

@@ -27,6 +27,7 @@ PAGES = {
     "integrations",
     "vibe",
     "player",
+    "search",
     "jellyfin-down",
     "library-dark",
     "library-phone",

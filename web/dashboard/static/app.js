@@ -124,7 +124,9 @@ const Companion = (() => {
   // ---- live events ----
   const listeners = new Set();
   let socket = null, backoff = 1000;
+  let wsState = "closed";
   function setWsState(state) {
+    wsState = state;
     document.body.dataset.ws = state;
     const badge = document.getElementById("ws-state");
     if (badge) { badge.textContent = state === "open" ? "live" : "offline"; badge.dataset.state = state; }
@@ -334,6 +336,8 @@ const Companion = (() => {
   });
 
   document.addEventListener("DOMContentLoaded", () => { connect(); runPage(); });
+  // A swapped page brings a fresh header: show the socket's state in it again.
+  onPage(() => { if (socket) setWsState(wsState); });
   // A boosted navigation or a history restore swapped the body: run the page code again.
   document.addEventListener("htmx:afterSettle", (e) => {
     if (e.detail && (e.detail.boosted || e.detail.requestConfig?.boosted || e.target === document.body)) runPage();
