@@ -118,21 +118,28 @@ async def player(request: web.Request) -> web.StreamResponse:
 
 
 async def playlists(request: web.Request) -> web.StreamResponse:
-    """Playlists (the script renders them from /api/playlists)."""
+    """Playlists, rendered here (and kept current by the script from /api/playlists)."""
 
     async def build(principal: Principal) -> dict[str, Any]:
-        return {"title": "Playlists", "active": "playlists"}
+        items = await request.app[keys.PLAYLISTS].summaries(principal)
+        return {"title": "Playlists", "active": "playlists", "playlists": items}
 
     return await user_page(request, "playlists.html", build)
 
 
 async def playlist(request: web.Request) -> web.StreamResponse:
-    """One playlist (the script renders it from /api/playlists/{id})."""
+    """One playlist, rendered here (the script takes over editing it)."""
     raw = request.match_info["playlist_id"]
     playlist_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
 
     async def build(principal: Principal) -> dict[str, Any]:
-        return {"title": "Playlist", "active": "playlists", "playlist_id": playlist_id}
+        detail = await request.app[keys.PLAYLISTS].get(principal, playlist_id)
+        return {
+            "title": detail["name"],
+            "active": "playlists",
+            "playlist_id": playlist_id,
+            "playlist": detail,
+        }
 
     return await user_page(request, "playlist.html", build)
 
