@@ -133,3 +133,11 @@ async def test_now_playing_shows_names_not_ids(
     assert "demo · " in sessions
     text = re.sub(r"<[^>]+>", " ", sessions)
     assert "jellyfin:" not in text and "user " not in text
+
+
+async def test_favicon_is_served_with_the_pages(jellyfin_app_client: Client) -> None:
+    page = await _page(jellyfin_app_client, "/login")
+    found = re.search(r'<link rel="icon" href="(/static/favicon\.[0-9a-f]{10}\.svg)"', page)
+    assert found
+    resp = await jellyfin_app_client.get(found.group(1))
+    assert resp.status == 200 and resp.headers["Content-Type"] == "image/svg+xml"

@@ -283,3 +283,21 @@ def test_phone_layout_shows_content_above_the_fold(browser: Any, stack: DemoStac
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_theme_switch_is_remembered_across_pages(page: Page, stack: DemoStack) -> None:
+    toggle = page.get_by_role("button", name=re.compile("^Theme: "))
+    expect(toggle).to_have_attribute("aria-label", "Theme: follows the system")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "light")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    # Kept on the next page (swapped) and after a full load.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="History").click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(18, 18, 23)"
+    page.get_by_role("button", name=re.compile("^Theme: ")).click()
+    expect(page.locator("html")).not_to_have_attribute("data-theme", re.compile("."))

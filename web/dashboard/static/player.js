@@ -194,7 +194,13 @@
     if (!P.state || !P.state.current) return;
     if (!P.isActive()) { P.takeOver(); return; }
     if (P.outage) { retry(); return; }
-    if (el().paused) { if (!loadedEntry) startCurrent(P.state.position || 0); else play(); } else el().pause();
+    if (!el().paused) { el().pause(); return; }
+    if (loadedEntry && !el().ended) { play(); return; }
+    // After the end of the queue (or a reload): from where it was, or from the start if done.
+    const entry = P.current();
+    const length = entry && entry.track ? entry.track.duration || 0 : 0;
+    const position = el().ended || (length && P.state.position >= length - 1) ? 0 : P.state.position || 0;
+    startCurrent(position);
   };
   P.seek = (seconds) => {
     if (!P.isActive() || !loadedEntry) return;
