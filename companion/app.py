@@ -31,6 +31,7 @@ from companion.vibe.extend import VibeExtender
 from companion.vibe.service import VibeService, audiomuse_problem
 from web import base_path, middlewares
 from web import ws as ws_api
+from web.api import artwork as artwork_api
 from web.api import auth as auth_api
 from web.api import automation as automation_api
 from web.api import favorites as favorites_api
@@ -164,6 +165,7 @@ async def _automation_ctx(app: web.Application) -> AsyncIterator[None]:
         vibe=lambda: app.get(keys.VIBE) if hasattr(keys, "VIBE") else None,
         playlists=lambda: app.get(keys.PLAYLISTS) if hasattr(keys, "PLAYLISTS") else None,
         public_url=app[keys.SETTINGS].public_url,
+        zone=app[keys.SETTINGS].zone,
     )
     app[keys.AUTOMATION] = automation
     await automation.start()
@@ -251,6 +253,7 @@ def api_routers() -> list[ApiRouter]:
         ws_api.router,
         library_api.router,
         items_api.router,
+        artwork_api.router,
         favorites_api.router,
         tracks_api.router,
         preferences_api.router,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from companion import const
 
@@ -42,6 +45,8 @@ class Settings:
     internal_url: str | None = None
     cookie_secure: str = "auto"
     frame_ancestors: tuple[str, ...] = ("'self'",)
+    # An IANA zone name; None means the system's zone ("today" and midnight are local).
+    timezone: str | None = None
     # The raw environment, kept so integrations read their overrides from the same snapshot.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -56,6 +61,11 @@ class Settings:
     def is_sqlite(self) -> bool:
         """Tell whether the database is SQLite."""
         return self.resolved_database_url.startswith("sqlite://")
+
+    @property
+    def zone(self) -> tzinfo:
+        """The install's time zone: COMPANION_TIMEZONE, else the system's, else UTC."""
+        return ZoneInfo(self.timezone) if self.timezone else system_zone()
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with the given fields replaced (used by CLI flags)."""
@@ -183,6 +193,37 @@ def _parse_path(name: str, raw: str) -> Path:
     return Path(raw.strip()).expanduser()
 
 
+def _parse_timezone(name: str, raw: str) -> str:
+    value = raw.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{name}: expected an IANA time zone name such as Europe/Paris or UTC, got {raw!r}"
+        ) from None
+    return value
+
+
+def system_zone() -> tzinfo:
+    """The zone of this machine (TZ, /etc/timezone, /etc/localtime), with its DST rules."""
+    names = [os.environ.get("TZ", "").lstrip(":")]
+    with contextlib.suppress(OSError):
+        names.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    # /etc/localtime is usually a link into the zoneinfo tree, which names the zone.
+    _, found, name = os.path.realpath("/etc/localtime").partition("/zoneinfo/")
+    names.append(name if found else "")
+    for candidate in names:
+        if candidate:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                return ZoneInfo(candidate)
+    try:
+        with open("/etc/localtime", "rb") as fh:
+            return ZoneInfo.from_file(fh, key="localtime")
+    except (OSError, ValueError):
+        # A fixed offset is better than nothing (no zone rules on this machine).
+        return datetime.now().astimezone().tzinfo or UTC
+
+
 # (environment variable, Settings field, parser). The README documents each of these.
 _SPEC: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("COMPANION_HOST", "host", _parse_host),
@@ -198,6 +239,7 @@ _SPEC: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("COMPANION_INTERNAL_URL", "internal_url", _parse_url),
     ("COMPANION_COOKIE_SECURE", "cookie_secure", _parse_cookie_secure),
     ("COMPANION_FRAME_ANCESTORS", "frame_ancestors", _parse_list),
+    ("COMPANION_TIMEZONE", "timezone", _parse_timezone),
 )
 ENV_VARS = tuple(spec[0] for spec in _SPEC)
 

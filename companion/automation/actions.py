@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from companion.accounts.auth import Principal, principal_for
 from companion.accounts.models import User
+from companion.automation import radio
 from companion.errors import (
     CompanionError,
     Conflict,
@@ -23,9 +24,19 @@ from companion.media import make_ref, parse_ref
 
 _LOGGER = logging.getLogger(__name__)
 
-ACTIONS = ("vibe.start", "vibe.play", "favorite.current", "library.refresh", "playlist.add")
+ACTIONS = (
+    "vibe.start",
+    "vibe.play",
+    "favorite.current",
+    "library.refresh",
+    "playlist.add",
+    "radio.mode",
+)
+# Actions of the whole install: an MQTT command may name no user and runs as an administrator.
+INSTALL_ACTIONS = frozenset({"library.refresh"})
 COMMAND = "automation.command"
 RESULT = "automation.result"
+RADIO_MODE = "automation.radio_mode"
 
 VIBE_MISSING = (
     "Vibe queues are not available: the vibe service (app[keys.VIBE]) is not part of this "
@@ -115,6 +126,7 @@ class AutomationActions:
             "favorite.current": self._favorite_current,
             "library.refresh": self._library_refresh,
             "playlist.add": self._playlist_add,
+            "radio.mode": self._radio_mode,
         }
         handler = handlers.get(action)
         if handler is None:
@@ -143,7 +155,15 @@ class AutomationActions:
             "origin": data.get("origin"),
         }
         try:
-            principal = await self.principal_for_user(str(data.get("user", "")))
+            user = str(data.get("user") or "")
+            if not user and action in INSTALL_ACTIONS:
+                principal = await self.install_principal()
+                # The install's sensor shows it; only this administrator sees its event.
+                result["run_as"] = principal.jellyfin_id
+            else:
+                principal = await self.principal_for_user(user)
+                # Home automation shows the outcome on this user's "last command" sensor.
+                result["user_id"] = principal.jellyfin_id
             params = data.get("params")
             result["result"] = await self.run(
                 principal, action, params if isinstance(params, dict) else {}
@@ -168,6 +188,17 @@ class AutomationActions:
             raise NotFound(f"No companion user {user[:60]!r}.", code="user_not_found")
         return principal_for(row)
 
+    @staticmethod
+    async def install_principal() -> Principal:
+        """An administrator to run install-wide actions as (409 when there is none yet)."""
+        row = await User.filter(is_admin=True, is_active=True).order_by("id").first()
+        if row is None:
+            raise Conflict(
+                "No administrator has signed in yet; install-wide actions need one.",
+                code="no_administrator",
+            )
+        return principal_for(row)
+
     # -- actions -----------------------------------------------------------------------------
 
     def _vibe_service(self) -> VibeLike:
@@ -178,8 +209,23 @@ class AutomationActions:
 
     async def _vibe_start(self, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         vibe = self._vibe_service()
+        play = params.get("play", False)
+        if play not in (True, False, "auto"):
+            raise InvalidInput("'play' must be true, false or \"auto\".", details={"field": "play"})
+        # Where to play is settled before the queue is built: a press that cannot play fails
+        # with its reason instead of leaving a queue nobody hears.
+        session_id = _str(params, "session_id")
+        if session_id is None and play is True:
+            session_id = await self._active_session(principal)
+        elif session_id is None and play == "auto":
+            # Play where the user listens now, or only build the queue.
+            session_id = await self._active_session(principal, required=False)
         body = {k: v for k, v in params.items() if k not in ("session_id", "play", "user")}
-        body.setdefault("mode", "recent")
+        if "mode" not in body:
+            body["mode"] = await radio.get_mode(principal.jellyfin_id or "")
+        if body["mode"] in radio.SEEDED and "ref" not in body:
+            playing = await self._current(principal, session_id)
+            body["ref"] = await radio.seed_ref(str(body["mode"]), playing.item_id or "")
         queue = await vibe.start(principal, body)
         out: dict[str, Any] = {
             "queue_id": queue.get("id"),
@@ -188,15 +234,6 @@ class AutomationActions:
             "item_count": len(queue.get("items") or []),
             "played": None,
         }
-        session_id = _str(params, "session_id")
-        play = params.get("play", False)
-        if play not in (True, False, "auto"):
-            raise InvalidInput("'play' must be true, false or \"auto\".", details={"field": "play"})
-        if session_id is None and play is True:
-            session_id = await self._active_session(principal)
-        elif session_id is None and play == "auto":
-            # Buttons: play where the user listens now, or only build the queue.
-            session_id = await self._active_session(principal, required=False)
         if session_id is not None:
             await vibe.play(principal, str(queue.get("id")), session_id)
             out["played"] = session_id
@@ -205,8 +242,17 @@ class AutomationActions:
     async def _vibe_play(self, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         vibe = self._vibe_service()
         queue_id = _str(params, "queue_id", required=True) or ""
-        session_id = _str(params, "session_id") or await self._active_session(principal)
-        return await vibe.play(principal, queue_id, session_id or "")
+        session_id = _str(params, "session_id")
+        if session_id is not None:
+            return await vibe.play(principal, queue_id, session_id)
+        active = await self._active_session(principal, required=False)
+        try:
+            # An unknown queue is still a 404 when nothing plays.
+            return await vibe.play(principal, queue_id, active or "")
+        except NotFound as err:
+            if active is None and err.code == "session_not_found":
+                await self._active_session(principal)  # raises no_active_session
+            raise
 
     async def _current(self, principal: Principal, session_id: str | None = None) -> PlaybackState:
         query = PlaybackState.filter(user_id=principal.jellyfin_id or "").exclude(state="stopped")
@@ -220,13 +266,16 @@ class AutomationActions:
         return state
 
     async def _active_session(self, principal: Principal, *, required: bool = True) -> str | None:
-        query = PlaybackState.filter(user_id=principal.jellyfin_id or "")
+        # Only a session playing or paused now: a stopped one is where the user was, not is.
+        query = PlaybackState.filter(user_id=principal.jellyfin_id or "").exclude(state="stopped")
         state = await query.order_by("-updated_at").first()
         if state is None:
             if not required:
                 return None
             raise Conflict(
-                "No Jellyfin session of yours is known; give 'session_id'.", code="no_session"
+                "None of your Jellyfin sessions is playing or paused right now, so there is "
+                "nowhere to play; start playback on a device (or give 'session_id').",
+                code="no_active_session",
             )
         return state.session_id
 
@@ -247,6 +296,13 @@ class AutomationActions:
         if not await self._refresh():
             raise ServiceUnavailable(NO_JELLYFIN, code="jellyfin_unreachable")
         return {"refreshing": True}
+
+    async def _radio_mode(self, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
+        mode = await radio.set_mode(principal.jellyfin_id or "", params.get("mode"))
+        self._bus.publish(
+            Event(RADIO_MODE, {"mode": mode}, user_id=principal.jellyfin_id, source="automation")
+        )
+        return {"radio_mode": mode}
 
     async def _playlist_add(self, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         playlist_id = params.get("playlist_id")

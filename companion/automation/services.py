@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any, Protocol
 
 import aiohttp
@@ -61,6 +62,7 @@ class AutomationServices:
         vibe: Getter,
         playlists: Getter,
         public_url: str | None,
+        zone: tzinfo = UTC,
     ) -> AutomationServices:
         """Wire the services together (nothing starts yet)."""
 
@@ -93,7 +95,7 @@ class AutomationServices:
         return cls(
             actions=AutomationActions(bus, music, vibe, playlists, refresh_library),
             hooks=AutomationHooks(),
-            state=AutomationState(bus, entry_states, public_url),
+            state=AutomationState(bus, entry_states, public_url, box=box, zone=zone),
             targets=targets,
             outbox=OutgoingOutbox(bus, targets, session),
         )

@@ -1,8 +1,10 @@
-"""What home automation sees: per-user sensor states and triggers, derived from bus events.
+"""What home automation sees: per-user sensor values and triggers, derived from bus events.
 
-The service turns raw events (playback, favorites, plays, library, integrations) into
-`automation.state`, `automation.trigger`, `automation.connectivity` and `automation.snapshot`
-events; transports such as the MQTT bridge only forward them, so no integration reads tables.
+The service turns raw events (playback, favorites, plays, library, integrations, command results)
+into `automation.state`, `automation.trigger`, `automation.connectivity` and
+`automation.snapshot` events; transports such as the MQTT bridge only forward them, so no
+integration reads tables. Each `automation.state` carries a sensor's whole value (state and
+attributes together).
 """
 
 from __future__ import annotations
@@ -11,16 +13,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, tzinfo
 from time import monotonic
 from typing import Any
 
+from companion import __version__
 from companion.accounts.models import User
+from companion.automation import radio
+from companion.automation.clock import next_midnight
+from companion.automation.loading import load_user, newest_favorite, plays_today
+from companion.automation.playback import apply_playback
+from companion.automation.views import Describer, UserView, Value, no_command, simple
+from companion.crypto import SecretBox
 from companion.events import Event, EventBus, Unsubscribe
-from companion.history.models import Play, PlaybackState
-from companion.library.models import Favorite, LibraryTrack
-from companion.media import image_path, make_ref
+from companion.library.models import LibraryTrack
+from companion.media import make_ref
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,14 +36,16 @@ TRIGGER = "automation.trigger"
 CONNECTIVITY = "automation.connectivity"
 SNAPSHOT = "automation.snapshot"
 SYNC_REQUEST = "automation.sync_request"
+RESULT = "automation.result"
+RADIO_MODE = "automation.radio_mode"
 
-IDLE = "idle"
 STRANGER_SECONDS = 60.0
 MAX_STRANGERS = 10_000
-# Home Assistant caps a state at 255 characters.
-MAX_STATE = 255
+# The integrations whose connectivity home automation is shown. The bridge itself is left out:
+# it could only ever report "connected" over the link it describes.
+HIDDEN_CONNECTIVITY = frozenset({"homeassistant"})
 
-# Triggers per user, and those of the whole install (fired "as those features land").
+# Triggers per user, and those of the whole install.
 USER_TRIGGERS = (
     "favorite_added",
     "favorite_removed",
@@ -44,8 +53,9 @@ USER_TRIGGERS = (
     "playback_paused",
     "playback_stopped",
     "playlist_sync_failed",
+    "command_failed",
 )
-INSTALL_TRIGGERS = ("album_added",)
+INSTALL_TRIGGERS = ("album_added", "command_failed")
 
 SOURCE_EVENTS = (
     "favorite.changed",
@@ -58,48 +68,35 @@ SOURCE_EVENTS = (
     "playlist.synced",
     "user.signed_in",
     SYNC_REQUEST,
+    RESULT,
+    RADIO_MODE,
 )
 
 EntriesFn = Callable[[], list[dict[str, Any]]]
 
 
-@dataclass
-class UserView:
-    """The sensor values of one user."""
-
-    user_id: str
-    name: str
-    now_playing: dict[str, Any] = field(default_factory=lambda: {"state": IDLE, "attributes": {}})
-    last_favorite: dict[str, Any] = field(
-        default_factory=lambda: {"state": "none", "attributes": {}}
-    )
-    plays_today: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the snapshot shape of the user."""
-        return {
-            "user_id": self.user_id,
-            "name": self.name,
-            "now_playing": self.now_playing,
-            "last_favorite": self.last_favorite,
-            "plays_today": self.plays_today,
-        }
-
-
-def _today_start() -> datetime:
-    return datetime.combine(datetime.now(UTC).date(), time.min, tzinfo=UTC)
-
-
 class AutomationState:
     """Keeps the sensor view per user and publishes what home automation should show."""
 
-    def __init__(self, bus: EventBus, entries: EntriesFn, public_url: str | None = None) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        entries: EntriesFn,
+        public_url: str | None = None,
+        *,
+        box: SecretBox | None = None,
+        zone: tzinfo = UTC,
+    ) -> None:
         self._bus = bus
         self._entries = entries
-        self._base = (public_url or "").rstrip("/")
+        self._zone = zone
+        self._describe = Describer(box, public_url)
         self._users: dict[str, UserView] = {}
-        # user -> session -> that session's "now playing" value, most recent last.
-        self._sessions: dict[str, dict[str, dict[str, Any]]] = {}
+        self._install: dict[str, Value] = {
+            "version": simple(__version__),
+            "library_size": simple(0),
+            "last_command": no_command(),
+        }
         # Jellyfin users without a companion account, remembered briefly to spare queries.
         self._strangers: dict[str, float] = {}
         self._connected: dict[str, bool] = {}
@@ -108,7 +105,8 @@ class AutomationState:
 
     async def start(self) -> None:
         """Load the current view, subscribe, and announce a first snapshot."""
-        await self._load()
+        await self._sync_users()
+        await self._refresh_library_size(publish=False)
         self._unsubscribe = self._bus.subscribe(
             self._handle, SOURCE_EVENTS, name="automation-state"
         )
@@ -128,10 +126,12 @@ class AutomationState:
                 await self._midnight
             self._midnight = None
 
+    # -- plays today, on the install's local day ----------------------------------------------
+
     async def _reset_at_midnight(self) -> None:
-        # "Plays today" drops to 0 at midnight UTC even when nobody plays anything.
+        # "Plays today" drops to 0 at local midnight even when nobody plays anything.
         while True:
-            wait = (_today_start() + timedelta(days=1) - datetime.now(UTC)).total_seconds()
+            wait = (next_midnight(self._zone) - datetime.now(UTC)).total_seconds()
             await asyncio.sleep(max(1.0, wait + 1.0))
             await self.refresh_plays_today()
 
@@ -141,39 +141,31 @@ class AutomationState:
             await self._refresh_plays(view)
 
     async def _refresh_plays(self, view: UserView) -> None:
-        count = await self._plays_today(view.user_id)
-        if count != view.plays_today:
-            view.plays_today = count
-            self._state(view, "plays_today", {"state": count, "attributes": {}})
+        value = await plays_today(self._zone, view.user_id)
+        if value != view.plays_today:
+            view.plays_today = value
+            self._state(view, "plays_today", value)
 
     # -- the view ----------------------------------------------------------------------------
 
-    async def _load(self) -> None:
-        for user in await User.filter(is_active=True, jellyfin_id__isnull=False):
-            if user.jellyfin_id:
-                await self._load_user(user.jellyfin_id, user.name)
+    async def _sync_users(self) -> None:
+        """Follow the accounts table: add signed-in users, drop those signed out for good."""
+        rows = await User.filter(is_active=True, jellyfin_id__isnull=False).values(
+            "jellyfin_id", "name"
+        )
+        active = {str(r["jellyfin_id"]): str(r["name"]) for r in rows if r["jellyfin_id"]}
+        for user_id in [u for u in self._users if u not in active]:
+            del self._users[user_id]
+        for user_id, name in active.items():
+            view = self._users.get(user_id)
+            if view is None:
+                await self._load_user(user_id, name)
+            else:
+                view.name = name
 
     async def _load_user(self, user_id: str, name: str) -> UserView:
-        view = UserView(user_id=user_id, name=name)
+        view = await load_user(self._describe, self._zone, user_id, name)
         self._users[user_id] = view
-        sessions: dict[str, dict[str, Any]] = {}
-        states = (
-            await PlaybackState.filter(user_id=user_id)
-            .exclude(state="stopped")
-            .order_by("updated_at")
-        )
-        for state in states:
-            if state.item_id:
-                sessions[state.session_id] = await self._now_playing(
-                    state.item_id, state.state, state.device_name, state.position_ticks / 1e7
-                )
-        self._sessions[user_id] = sessions
-        if sessions:
-            view.now_playing = list(sessions.values())[-1]
-        favorite = await Favorite.filter(user_id=user_id).order_by("-favorited_at").first()
-        if favorite is not None:
-            view.last_favorite = await self._favorite(favorite.item_id, favorite.favorited_at)
-        view.plays_today = await self._plays_today(user_id)
         return view
 
     async def _user(self, user_id: str) -> UserView | None:
@@ -193,57 +185,16 @@ class AutomationState:
         self.publish_snapshot()
         return view
 
-    def _image(self, ref: str) -> str:
-        return f"{self._base}{image_path(ref, None)}"
-
-    async def _track(self, item_id: str) -> dict[str, Any]:
-        # The light index is enough for a sensor label; Jellyfin stays the truth for metadata.
-        row = await LibraryTrack.get_or_none(item_id=item_id)
-        ref = make_ref(item_id)
-        if row is None:
-            return {"title": ref, "artist": None, "album": None, "ref": ref}
-        return {"title": row.title, "artist": row.artists, "album": row.album, "ref": ref}
-
-    async def _now_playing(
-        self, item_id: str, state: str, device: str, position: float
-    ) -> dict[str, Any]:
-        track = await self._track(item_id)
-        attributes = {
-            "artist": track["artist"],
-            "album": track["album"],
-            "device": device,
-            "position": round(position, 1),
-            "ref": track["ref"],
-            "image_url": self._image(track["ref"]),
-            "playback": state,
-        }
-        return {"state": str(track["title"])[:MAX_STATE], "attributes": attributes}
-
-    async def _favorite(self, item_id: str, at: datetime) -> dict[str, Any]:
-        track = await self._track(item_id)
-        attributes = {
-            "artist": track["artist"],
-            "album": track["album"],
-            "ref": track["ref"],
-            "image_url": self._image(track["ref"]),
-            "favorited_at": at.isoformat(),
-        }
-        return {"state": str(track["title"])[:MAX_STATE], "attributes": attributes}
-
-    @staticmethod
-    async def _plays_today(user_id: str) -> int:
-        return await Play.filter(
-            user_id=user_id, counted=True, started_at__gte=_today_start()
-        ).count()
-
     def users(self) -> list[dict[str, Any]]:
         """Every known user's view."""
         return [v.as_dict() for v in self._users.values()]
 
     def integrations(self) -> list[dict[str, Any]]:
-        """Connectivity of every configured integration."""
+        """Connectivity of every configured integration shown to home automation."""
         out = []
         for entry in self._entries():
+            if entry["domain"] in HIDDEN_CONNECTIVITY:
+                continue
             connected = entry["state"] == "loaded"
             self._connected[entry["entry_id"]] = connected
             out.append({**entry, "connected": connected})
@@ -253,37 +204,67 @@ class AutomationState:
         """Announce everything (transports republish discovery and retained states)."""
         data = {
             "users": self.users(),
+            "install": {"sensors": dict(self._install)},
             "integrations": self.integrations(),
             "user_triggers": list(USER_TRIGGERS),
             "install_triggers": list(INSTALL_TRIGGERS),
+            "radio_modes": list(radio.RADIO_MODES),
         }
         self._bus.publish(Event(SNAPSHOT, data, source="automation"))
 
-    # -- events ------------------------------------------------------------------------------
+    # -- publishing --------------------------------------------------------------------------
 
-    def _state(self, view: UserView, sensor: str, value: dict[str, Any]) -> None:
-        data = {"user_id": view.user_id, "user_name": view.name, "sensor": sensor, **value}
-        self._bus.publish(Event(STATE, data, user_id=view.user_id, source="automation"))
+    def _state(self, view: UserView | None, sensor: str, value: Value) -> None:
+        data = {
+            "user_id": view.user_id if view else None,
+            "user_name": view.name if view else None,
+            "sensor": sensor,
+            "state": value["state"],
+            "attributes": value["attributes"],
+        }
+        self._bus.publish(
+            Event(STATE, data, user_id=view.user_id if view else None, source="automation")
+        )
 
-    def _trigger(self, kind: str, view: UserView | None, attributes: dict[str, Any]) -> None:
+    def _install_state(self, sensor: str, value: Value) -> None:
+        if self._install.get(sensor) != value:
+            self._install[sensor] = value
+            # Install values travel in snapshots, which only administrators' clients receive
+            # (a state event without a user would reach every signed-in user).
+            self.publish_snapshot()
+
+    def _trigger(
+        self,
+        kind: str,
+        view: UserView | None,
+        attributes: dict[str, Any],
+        audience: str | None = None,
+    ) -> None:
+        """A trigger of a user, or of the install (`audience`: the only user who may see it
+        besides administrators; none means everyone, as for library news)."""
         data: dict[str, Any] = {
             "trigger": kind,
             "user_id": view.user_id if view else None,
             "user_name": view.name if view else None,
             **attributes,
         }
-        self._bus.publish(
-            Event(TRIGGER, data, user_id=view.user_id if view else None, source="automation")
-        )
+        recipient = view.user_id if view else audience
+        self._bus.publish(Event(TRIGGER, data, user_id=recipient, source="automation"))
+
+    # -- events ------------------------------------------------------------------------------
 
     async def _handle(self, event: Event) -> None:
         kind = event.type
         if kind == SYNC_REQUEST:
+            await self._sync_users()
+            await self._refresh_library_size(publish=False)
             self.publish_snapshot()
         elif kind == "integration.state":
             self._integration(event.data)
         elif kind == "library.changed":
             await self._library(event.data)
+        elif kind == RESULT:
+            self._result(event)
         elif kind == "user.signed_in" and event.user_id:
             self._users.pop(event.user_id, None)
             self._strangers.pop(event.user_id, None)
@@ -298,9 +279,18 @@ class AutomationState:
         if event.type == "favorite.changed":
             await self._favorite_changed(view, event)
         elif event.type.startswith("playback."):
-            await self._playback(view, event.type, data)
+            outcome = await apply_playback(self._describe, view, event.type, data, event.at)
+            if outcome.now_playing:
+                self._state(view, "now_playing", view.now_playing)
+            if outcome.cover and view.cover is not None:
+                self._state(view, "cover", view.cover)
+            if outcome.trigger:
+                self._trigger(outcome.trigger, view, outcome.attributes)
         elif event.type == "play.recorded":
             await self._refresh_plays(view)
+        elif event.type == RADIO_MODE:
+            view.radio_mode = simple(str(data.get("mode")), options=list(radio.RADIO_MODES))
+            self._state(view, "radio_mode", view.radio_mode)
         elif event.type == "playlist.synced" and data.get("state") == "failing":
             self._trigger(
                 "playlist_sync_failed",
@@ -315,53 +305,59 @@ class AutomationState:
     async def _favorite_changed(self, view: UserView, event: Event) -> None:
         data = event.data
         item_id = str(data.get("item_id", ""))
-        track = await self._track(item_id)
+        # The mirror is already written: the newest favorite track follows removals too.
+        newest = await newest_favorite(self._describe, view.user_id)
+        if newest != view.last_favorite:
+            view.last_favorite = newest
+            self._state(view, "last_favorite", newest)
+        track = await self._describe.track(item_id)
         attributes = {**track, "item_type": data.get("item_type")}
-        if data.get("favorite"):
-            view.last_favorite = await self._favorite(item_id, event.at)
-            self._state(view, "last_favorite", view.last_favorite)
-            self._trigger("favorite_added", view, attributes)
-        else:
-            self._trigger("favorite_removed", view, attributes)
-
-    async def _playback(self, view: UserView, kind: str, data: dict[str, Any]) -> None:
-        session = str(data.get("session_id", ""))
-        sessions = self._sessions.setdefault(view.user_id, {})
-        previous = sessions.pop(session, None)
-        item_id = data.get("item_id")
-        paused = bool(data.get("is_paused"))
-        stopped = kind == "playback.stopped"
-        device = str(data.get("device_name") or "")
-        if item_id:
-            playback = "stopped" if stopped else ("paused" if paused else "playing")
-            value = await self._now_playing(
-                str(item_id), playback, device, float(data.get("position") or 0)
-            )
-        else:
-            value = previous or {"state": IDLE, "attributes": {"device": device}}
-        if not stopped:
-            sessions[session] = value
-        # The sensor shows the session that changed last among those still playing.
-        view.now_playing = (
-            list(sessions.values())[-1]
-            if sessions
-            else {"state": IDLE, "attributes": {"device": device, "playback": "stopped"}}
+        self._trigger(
+            "favorite_added" if data.get("favorite") else "favorite_removed", view, attributes
         )
-        self._state(view, "now_playing", view.now_playing)
-        attributes = {
-            "title": value["state"],
-            "session_id": session,
-            **{k: v for k, v in value["attributes"].items() if k != "playback"},
-        }
-        was_paused = previous is not None and previous["attributes"].get("playback") == "paused"
-        if kind == "playback.started":
-            self._trigger("playback_started", view, attributes)
-        elif stopped:
-            self._trigger("playback_stopped", view, attributes)
-        elif paused and not was_paused:
-            self._trigger("playback_paused", view, attributes)
+
+    def _result(self, event: Event) -> None:
+        data = event.data
+        ok = bool(data.get("ok"))
+        raw_error = data.get("error")
+        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
+        action = str(data.get("action") or "")
+        value = simple(
+            "ok" if ok else "failed",
+            action=action or None,
+            code=None if ok else error.get("code"),
+            reason=None if ok else error.get("message"),
+            request_id=data.get("request_id"),
+            at=event.at.isoformat(),
+        )
+        view = self._users.get(str(data.get("user_id") or ""))
+        if view is not None:
+            view.last_command = value
+            self._state(view, "last_command", value)
+        else:
+            self._install_state("last_command", value)
+        # A failed press is an event in Home Assistant. Failures of no known user (a
+        # hand-written command naming nobody) only show on the install's sensor.
+        audience = str(data.get("run_as") or "") or None
+        if not ok and (view is not None or audience is not None):
+            who = f" for {view.name}" if view is not None else ""
+            self._trigger(
+                "command_failed",
+                view,
+                {
+                    "action": action,
+                    "code": error.get("code"),
+                    "reason": error.get("message"),
+                    "title": "Jellyfin Companion",
+                    # Ready for persistent_notification.create in an automation.
+                    "message": f"{action or 'A command'}{who} failed: {error.get('message')}",
+                },
+                audience,
+            )
 
     def _integration(self, data: dict[str, Any]) -> None:
+        if data.get("domain") in HIDDEN_CONNECTIVITY:
+            return
         entry_id = str(data.get("entry_id"))
         connected = data.get("state") == "loaded"
         if self._connected.get(entry_id) == connected:
@@ -380,13 +376,24 @@ class AutomationState:
             )
         )
 
+    async def _refresh_library_size(self, *, publish: bool = True) -> None:
+        value = simple(await LibraryTrack.all().count(), unit="tracks")
+        if publish:
+            self._install_state("library_size", value)
+        else:
+            self._install["library_size"] = value
+
     async def _library(self, data: dict[str, Any]) -> None:
+        if data.get("added") or data.get("removed"):
+            await self._refresh_library_size()
         added = [str(i) for i in data.get("added", [])]
         if not added:
             return
         rows = await LibraryTrack.filter(item_id__in=added).values("album_id")
         direct = await LibraryTrack.filter(album_id__in=added).values("album_id")
         album_ids = {r["album_id"] for r in [*rows, *direct] if r["album_id"]}
+        # Install-wide art is fetched with some signed-in user's access.
+        viewer = next(iter(self._users), None)
         for album_id in sorted(album_ids):
             # An album is new when every track of it the index knows arrived in this batch.
             tracks = await LibraryTrack.filter(album_id=album_id).values(
@@ -395,15 +402,14 @@ class AutomationState:
             if album_id not in added and any(t["item_id"] not in added for t in tracks):
                 continue
             first = tracks[0] if tracks else {}
-            ref = make_ref(album_id)
             self._trigger(
                 "album_added",
                 None,
                 {
                     "album": first.get("album"),
                     "album_artist": first.get("album_artist"),
-                    "ref": ref,
-                    "image_url": self._image(ref),
+                    "ref": make_ref(album_id),
+                    "image_url": self._describe.image_url(album_id, viewer),
                     "track_count": len(tracks),
                 },
             )

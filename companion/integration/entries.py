@@ -387,6 +387,14 @@ class ConfigEntries:
         """Unload the entry and delete it from storage."""
         entry = self.get(entry_id)
         await self._unload(entry)
+        remove_hook = self.integrations[entry.domain].remove_entry
+        if remove_hook is not None:
+            # Like Home Assistant's async_remove_entry: clean up what lives outside (retained
+            # MQTT discovery, for one). A failure there never blocks the deletion.
+            try:
+                await remove_hook(self._ctx, entry)
+            except Exception:
+                _LOGGER.exception("Cleaning up after removing %s failed", entry.domain)
         await ConfigEntryRow.filter(entry_id=entry_id).delete()
         self._entries.pop(entry_id, None)
         self._locks.pop(entry_id, None)

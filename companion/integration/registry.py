@@ -105,6 +105,11 @@ class Integration:
         return cast(UnloadFn, self._module().async_unload_entry)
 
     @property
+    def remove_entry(self) -> UnloadFn | None:
+        """The integration's async_remove_entry (clean-up after deletion), if it has one."""
+        return cast(UnloadFn | None, getattr(self._module(), "async_remove_entry", None))
+
+    @property
     def diagnostics(self) -> DiagnosticsFn | None:
         """The integration's diagnostics function, if it has one."""
         try:

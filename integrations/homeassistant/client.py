@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
-from integrations.homeassistant.const import CONNECT_TIMEOUT, KEEPALIVE, OFFLINE
+from integrations.homeassistant.const import CONNECT_TIMEOUT, OFFLINE
 from integrations.homeassistant.exceptions import (
     HomeAssistantMqttAuthError,
     HomeAssistantMqttConnectionError,
@@ -40,7 +40,7 @@ def build_client(config: BridgeConfig, identifier: str, *, with_will: bool) -> a
         password=config.password,
         identifier=identifier,
         will=will,
-        keepalive=KEEPALIVE,
+        keepalive=config.keepalive,
         timeout=CONNECT_TIMEOUT,
         tls_context=ssl.create_default_context() if config.tls else None,
     )

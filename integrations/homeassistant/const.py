@@ -16,5 +16,9 @@ RECONNECT_MIN = 1.0
 RECONNECT_MAX = 60.0
 MANUFACTURER = "Jellyfin Companion"
 MODEL = "Music companion"
+USER_MODEL = "Jellyfin listener"
 DEVICE_NAME = "Jellyfin Companion"
-SUPPORT_URL = "https://github.com/jellyfin/jellyfin"
+# The companion's own page about home automation, under COMPANION_PUBLIC_URL (origin.support_url).
+DOCS_PATH = "/automation"
+# How long a scan of retained messages may take before it is given up.
+SCAN_TIMEOUT = 5.0

@@ -10,6 +10,7 @@ from integrations.homeassistant.const import (
     BASE_ROOT,
     DEFAULT_DISCOVERY_PREFIX,
     DEFAULT_PORT,
+    KEEPALIVE,
 )
 
 # Home Assistant's discovery topics only accept these characters in node and object ids.
@@ -38,9 +39,14 @@ class BridgeConfig:
     tls: bool = False
     discovery_prefix: str = DEFAULT_DISCOVERY_PREFIX
     node_id: str = "companion"
+    # Not entry data: the companion's public URL (device links, artwork) and the MQTT keepalive.
+    public_url: str | None = None
+    keepalive: int = KEEPALIVE
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], default_node_id: str) -> BridgeConfig:
+    def from_data(
+        cls, data: dict[str, Any], default_node_id: str, public_url: str | None = None
+    ) -> BridgeConfig:
         """Build from a config entry's data (environment values may still be strings)."""
         tls = data.get("tls", False)
         return cls(
@@ -51,6 +57,7 @@ class BridgeConfig:
             tls=tls is True or str(tls).lower() in ("1", "true", "yes", "on"),
             discovery_prefix=str(data.get("discovery_prefix") or DEFAULT_DISCOVERY_PREFIX),
             node_id=str(data.get("node_id") or default_node_id),
+            public_url=public_url.rstrip("/") if public_url else None,
         )
 
     @property
@@ -79,9 +86,23 @@ class BridgeConfig:
         return f"{self.discovery_prefix}/status"
 
     def user_topic(self, user_id: str, *parts: str) -> str:
-        """A topic under one user."""
+        """A topic under one user (a sensor's JSON `{"state", "attributes"}`, its triggers)."""
         return "/".join((self.base, "user", user_id, *parts))
+
+    def install_topic(self, sensor: str) -> str:
+        """The JSON `{"state", "attributes"}` of one of the install's own sensors."""
+        return f"{self.base}/install/{sensor}"
 
     def discovery_topic(self, component: str, object_id: str) -> str:
         """`<prefix>/<component>/<node_id>/<object_id>/config`."""
         return f"{self.discovery_prefix}/{component}/{self.node_id}/{object_id}/config"
+
+    @property
+    def own_filters(self) -> list[str]:
+        """Every topic this node may have retained: its discovery configs and its states."""
+        return [f"{self.discovery_prefix}/+/{self.node_id}/+/config", f"{self.base}/#"]
+
+
+def marker_topic(install_id: str) -> str:
+    """Retained `{"node_id", "discovery_prefix"}` an install last published under."""
+    return f"{BASE_ROOT}/_installs/{install_id}"

@@ -1,6 +1,11 @@
-"""Setting up and unloading the Home Assistant bridge."""
+"""Setting up, unloading and removing the Home Assistant bridge."""
 
 from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiomqtt
 
 from companion.integration.types import (
     ConfigEntry,
@@ -8,15 +13,21 @@ from companion.integration.types import (
     ConfigEntryNotReady,
     IntegrationContext,
 )
+from integrations.homeassistant import retained
 from integrations.homeassistant.bridge import HomeAssistantBridge
 from integrations.homeassistant.client import connected
 from integrations.homeassistant.exceptions import (
     HomeAssistantMqttAuthError,
     HomeAssistantMqttConnectionError,
+    HomeAssistantMqttError,
 )
-from integrations.homeassistant.models import BridgeConfig, valid_id, valid_prefix
+from integrations.homeassistant.models import BridgeConfig, marker_topic, valid_id, valid_prefix
+
+_LOGGER = logging.getLogger(__name__)
 
 NODE_ID_MESSAGE = "homeassistant-mqtt-node-id"
+INSTALL_MESSAGE = "homeassistant-mqtt-install"
+REMOVE_TIMEOUT = 20.0
 
 
 def default_node_id(ctx: IntegrationContext) -> str:
@@ -24,9 +35,18 @@ def default_node_id(ctx: IntegrationContext) -> str:
     return "companion_" + ctx.secret_box.sign(NODE_ID_MESSAGE)[:10]
 
 
+def install_id(ctx: IntegrationContext) -> str:
+    """This install's name on the broker, kept across node id changes (reveals nothing)."""
+    return ctx.secret_box.sign(INSTALL_MESSAGE)[:16]
+
+
+def _config(ctx: IntegrationContext, entry: ConfigEntry) -> BridgeConfig:
+    return BridgeConfig.from_data(entry.data, default_node_id(ctx), ctx.settings.public_url)
+
+
 async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> HomeAssistantBridge:
     """Check the broker once, then run the bridge in the background."""
-    config = BridgeConfig.from_data(entry.data, default_node_id(ctx))
+    config = _config(ctx, entry)
     if not valid_prefix(config.discovery_prefix) or not valid_id(config.node_id):
         raise ConfigEntryAuthFailed("The discovery prefix or node id has invalid characters.")
     identifier = f"jellyfin-companion-{config.node_id}"
@@ -37,7 +57,7 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Home
         raise ConfigEntryAuthFailed(str(err)) from err
     except HomeAssistantMqttConnectionError as err:
         raise ConfigEntryNotReady(str(err)) from err
-    bridge = HomeAssistantBridge(config, ctx.bus, identifier)
+    bridge = HomeAssistantBridge(config, ctx.bus, identifier, install_id(ctx))
     bridge.start()
     return bridge
 
@@ -47,3 +67,33 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
     bridge: HomeAssistantBridge | None = entry.runtime_data
     if bridge is not None:
         await bridge.stop()
+
+
+async def async_remove_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
+    """The entry is deleted: take every retained message of this node off the broker.
+
+    Empty retained configs make Home Assistant delete the devices and entities; nothing is left
+    behind "unavailable". A broker that cannot be reached is logged with the manual way out.
+    """
+    config = _config(ctx, entry)
+    if not valid_prefix(config.discovery_prefix) or not valid_id(config.node_id):
+        return
+    try:
+        async with (
+            asyncio.timeout(REMOVE_TIMEOUT),
+            connected(
+                config, f"jellyfin-companion-{config.node_id}-remove", with_will=False
+            ) as client,
+        ):
+            removed = await retained.purge_node(client, config)
+            await retained.clear(client, [marker_topic(install_id(ctx))])
+    except (HomeAssistantMqttError, aiomqtt.MqttError, TimeoutError) as err:
+        _LOGGER.warning(
+            "Could not remove the Home Assistant entities of node %s from the MQTT broker at "
+            "%s (%s); see the README (Home automation, manual cleanup) to clear them by hand",
+            config.node_id,
+            config.host,
+            err,
+        )
+        return
+    _LOGGER.info("Removed %d retained MQTT messages of node %s", removed, config.node_id)

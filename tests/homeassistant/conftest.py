@@ -6,9 +6,13 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
+import socket
 import subprocess
+import tempfile
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +22,47 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from companion import keys
+from tests.e2e.procs import free_port
 
 BROKER_HOST = "127.0.0.1"
 BROKER_PORT = 1883
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((BROKER_HOST, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def mosquitto() -> Iterator[None]:
+    """The real Mosquitto on 127.0.0.1:1883: used when running, started when only installed."""
+    if _listening(BROKER_PORT):
+        yield
+        return
+    binary = shutil.which("mosquitto")
+    if binary is None:
+        pytest.skip("Mosquitto is neither running on 127.0.0.1:1883 nor installed")
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "mosquitto.conf"
+        user = "user root\n" if os.geteuid() == 0 else ""
+        conf.write_text(
+            f"listener {BROKER_PORT} {BROKER_HOST}\nallow_anonymous true\npersistence false\n{user}"
+        )
+        proc = subprocess.Popen(
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            for _ in range(200):
+                if _listening(BROKER_PORT) or proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            if not _listening(BROKER_PORT):
+                pytest.fail("Mosquitto was started but does not listen on 127.0.0.1:1883")
+            yield
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 @dataclass
@@ -95,6 +137,10 @@ class MqttProbe:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
 
+    def on(self, topic: str) -> list[Received]:
+        """Every message seen on a topic, oldest first."""
+        return [m for m in self.messages if m.topic == topic]
+
     def latest(self, topic: str) -> Received | None:
         """The newest message on a topic."""
         for message in reversed(self.messages):
@@ -112,16 +158,36 @@ class MqttProbe:
             await self._client.__aexit__(None, None, None)
 
 
-async def clear_retained(filters: list[str]) -> None:
-    """Delete every retained message under the filters (publish empty retained payloads)."""
-    probe = MqttProbe(filters)
+INSTALL_MARKERS = "jellyfin_companion/_installs/+"
+
+
+async def clear_retained(
+    filters: list[str], port: int = BROKER_PORT, node_id: str | None = None
+) -> None:
+    """Delete every retained message under the filters (publish empty retained payloads), and
+    the install marker naming node_id, if any."""
+    marker = f"hatest_marker/{uuid.uuid4().hex}"
+    probe = MqttProbe([*filters, INSTALL_MARKERS, marker], port=port)
     await probe.start()
-    await asyncio.sleep(0.3)
-    topics = {m.topic for m in probe.messages if m.retain and m.payload}
-    for topic in topics:
-        await probe.publish(topic, "", retain=True)
-    await asyncio.sleep(0.05)
-    await probe.stop()
+    try:
+        # The broker sends retained messages on subscribe: once our own marker comes back,
+        # every retained one has arrived.
+        await probe.publish(marker, "end")
+        await probe.wait_for(lambda m: m.topic == marker)
+        topics = {
+            m.topic
+            for m in probe.messages
+            if m.retain
+            and m.payload
+            and (
+                not m.topic.startswith(INSTALL_MARKERS[:-1])
+                or (node_id is not None and f'"{node_id}"' in m.payload)
+            )
+        }
+        for topic in topics:
+            await probe.publish(topic, "", retain=True)
+    finally:
+        await probe.stop()
 
 
 @dataclass(frozen=True)
@@ -143,7 +209,7 @@ class MqttNames:
 
 
 @pytest.fixture(autouse=True)
-async def mqtt_names() -> AsyncIterator[MqttNames]:
+async def mqtt_names(mosquitto: None) -> AsyncIterator[MqttNames]:
     """Unique names; retained messages under them are cleared afterwards.
 
     Autouse, so it is set up before the app and torn down after it: the app's last words
@@ -152,7 +218,7 @@ async def mqtt_names() -> AsyncIterator[MqttNames]:
     tag = uuid.uuid4().hex[:8]
     names = MqttNames(prefix=f"hatest_{tag}", node_id=f"node_{tag}")
     yield names
-    await clear_retained(names.filters)
+    await clear_retained(names.filters, node_id=names.node_id)
 
 
 @pytest.fixture
@@ -189,11 +255,7 @@ class AuthBroker:
     """A Mosquitto of the test's own on a free port that requires a username and password."""
 
     def __init__(self, directory: Path) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind((BROKER_HOST, 0))
-            self.port = int(sock.getsockname()[1])
+        self.port = free_port()
         self.username, self.password = "ha", "s3cret-pass"
         passwd = directory / "passwd"
         subprocess.run(

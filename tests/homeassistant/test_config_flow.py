@@ -103,7 +103,7 @@ async def test_cannot_connect_invalid_auth_then_success(
         assert resp.status == 409
         await entries.remove(entry_id)
     finally:
-        await clear_retained([f"hatest_{node}/#", f"jellyfin_companion/{node}/#"])
+        await clear_retained([f"hatest_{node}/#", f"jellyfin_companion/{node}/#"], node_id=node)
 
 
 async def test_bad_node_id_is_refused(
