@@ -65,6 +65,7 @@ def capture(browser: Browser, stack: DemoStack, out: Path) -> list[Path]:
         "activity": "/activity",
         "automation": "/automation",
         "integrations": "/integrations",
+        "webhooks": "/settings/webhooks",
     }
     for name, path in pages.items():
         page.goto(f"{stack.url}{path}")

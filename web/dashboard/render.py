@@ -34,6 +34,7 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("activity", "Activity", "/activity", False),
     ("automation", "Automation", "/automation", False),
     ("integrations", "Integrations", "/integrations", True),
+    ("webhooks", "Webhooks", "/settings/webhooks", True),
 )
 
 

@@ -11,7 +11,7 @@ import jinja2
 from aiohttp import web
 
 from companion import keys
-from web.dashboard import pages_admin, pages_automation, pages_live, pages_music
+from web.dashboard import pages_admin, pages_automation, pages_live, pages_music, pages_settings
 from web.dashboard.assets import StaticAssets
 from web.dashboard.render import install_base_path
 
@@ -57,6 +57,7 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/setup", pages_admin.setup_page)
     router.add_get("/integrations", pages_admin.integrations)
     router.add_get("/automation", pages_automation.automation)
+    router.add_get("/settings/webhooks", pages_settings.webhooks)
     router.add_get("/library", pages_music.library)
     router.add_get("/albums/{ref}", pages_music.album)
     router.add_get("/artists/{ref}", pages_music.artist)

@@ -28,6 +28,7 @@ PAGES = {
     "vibe",
     "player",
     "search",
+    "webhooks",
     "jellyfin-down",
     "library-dark",
     "library-phone",
