@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from companion import keys
@@ -210,3 +211,36 @@ async def test_save_queue_as_playlist(music_client: Client) -> None:
     playlist = await _json(music_client, "POST", "/api/player/save", 201, json={"name": "Mine"})
     assert playlist["name"] == "Mine"
     assert [i["ref"] for i in playlist["items"]] == refs
+
+
+async def test_each_browser_is_its_own_jellyfin_device(
+    music_client: Client, fake_log: FakeLog
+) -> None:
+    refs = await _tracks(music_client, 2)
+    await fake_log.clear()
+    for tab in (TAB_A, TAB_B):
+        state = await _json(music_client, "PUT", "/api/player/queue", json={"refs": refs, **tab})
+        report = {**tab, "kind": "start", "entry": state["current"]}
+        await _json(music_client, "POST", "/api/player/report", 204, json=report)
+    starts = await fake_log.entries("/Sessions/Playing")
+    starts = [e for e in starts if e["path"] == "/Sessions/Playing"]
+    assert len(starts) == 2
+    if "client" not in starts[0]:
+        pytest.skip("this fake keeps no request headers and bodies (they come with branch fake)")
+    # The companion's client name, each browser's own name and DeviceId (never the user's).
+    clients = [e["client"] for e in starts]
+    assert {c["Client"] for c in clients} == {"Jellyfin Companion"}
+    assert [c["Device"] for c in clients] == [TAB_A["name"], TAB_B["name"]]
+    assert len({c["DeviceId"] for c in clients}) == 2
+    body = starts[1]["body"]
+    # A PlaybackStartInfo as Jellyfin's OpenAPI describes it.
+    assert body["ItemId"] == refs[0].removeprefix("jellyfin:")
+    assert body["PositionTicks"] == 0 and body["IsPaused"] is False
+    assert body["PlayMethod"] == "DirectPlay" and body["CanSeek"] is True
+    assert body["RepeatMode"] == "RepeatNone" and body["PlaybackOrder"] == "Default"
+    assert [q["Id"] for q in body["NowPlayingQueue"]] == [r.removeprefix("jellyfin:") for r in refs]
+    assert len(body["PlaySessionId"]) == 32
+    # Other Jellyfin clients see two sessions of the companion's client, one per browser.
+    sessions = (await _json(music_client, "GET", "/api/sessions"))["items"]
+    ours = {s["device_name"] for s in sessions if s["client"] == "Jellyfin Companion"}
+    assert ours == {TAB_A["name"], TAB_B["name"]}
