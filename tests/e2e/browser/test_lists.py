@@ -62,6 +62,14 @@ def test_create_fill_reorder_and_sync_a_playlist(page: Page, stack: DemoStack) -
     page.locator("#playlist-items li.track").nth(2).focus()
     page.keyboard.press("Alt+ArrowUp")
     expect(rows).to_have_text([names[0], names[2], names[1]])
+    # The focus stays on the moved track through every move (and the live refresh after it).
+    expect(page.locator(":focus .name")).to_have_text(names[2])
+    page.keyboard.press("Alt+ArrowUp")
+    expect(rows).to_have_text([names[2], names[0], names[1]])
+    expect(page.locator(":focus .name")).to_have_text(names[2])
+    page.keyboard.press("Alt+ArrowDown")
+    expect(rows).to_have_text([names[0], names[2], names[1]])
+    expect(page.locator(":focus .name")).to_have_text(names[2])
     # Drag the first track onto the last place.
     page.locator("#playlist-items li.track").nth(0).drag_to(
         page.locator("#playlist-items li.track").nth(2)

@@ -72,6 +72,9 @@ def requests_to(stack: DemoStack, prefix: str) -> list[dict[str, Any]]:
 
 
 def test_music_keeps_playing_across_three_navigations(page: Page, stack: DemoStack) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
     play_album(page, stack, [60])
     page.evaluate("window.__noReload = true")
     nav = page.get_by_role("navigation", name="Main")
@@ -92,6 +95,8 @@ def test_music_keeps_playing_across_three_navigations(page: Page, stack: DemoSta
     assert page.evaluate("window.__noReload") is True
     page.get_by_role("button", name="Pause").click()
     expect(page.locator("#player-bar")).to_have_attribute("data-state", "paused")
+    # No script error and nothing the Content Security Policy had to block on the way.
+    assert errors == [], errors
 
 
 def test_jellyfin_counts_the_play_as_a_session_of_the_companion(
@@ -211,7 +216,7 @@ def test_queue_reorder_keeps_the_keyboard_focus(page: Page, stack: DemoStack) ->
         expect(page.locator(":focus")).to_have_attribute(
             "data-entry", rows.nth(n).get_attribute("data-entry") or ""
         )
-    # One tab stop per row: Tab from a row reaches the next row, arrows move inside a row.
+    # One tab stop per row: arrows move inside a row and between rows.
     rows.first.focus()
     page.keyboard.press("ArrowRight")
     expect(page.locator(":focus")).to_have_attribute("aria-label", re.compile("^Play "))
@@ -301,3 +306,26 @@ def test_theme_switch_is_remembered_across_pages(page: Page, stack: DemoStack) -
     assert background == "rgb(18, 18, 23)"
     page.get_by_role("button", name=re.compile("^Theme: ")).click()
     expect(page.locator("html")).not_to_have_attribute("data-theme", re.compile("."))
+
+
+def test_a_library_page_has_one_tab_stop_per_row(page: Page, stack: DemoStack) -> None:
+    page.goto(f"{stack.url}/library?view=tracks")
+    rows = page.locator("#list > li").count()
+    stops = page.evaluate(
+        """() => [...document.querySelectorAll('#main a[href], #main button, #main input,'
+            + ' #main select, #main [tabindex]')]
+            .filter((n) => n.tabIndex >= 0 && !n.disabled && n.offsetParent !== null).length"""
+    )
+    in_rows = page.evaluate(
+        """() => [...document.querySelectorAll('#list > li')].map((li) =>
+            [...li.querySelectorAll('a[href], button')].filter((n) => n.tabIndex >= 0).length)"""
+    )
+    assert set(in_rows) == {1}, in_rows
+    # The rows plus the page's own controls (tabs, filter, pager): nowhere near 326.
+    assert stops <= rows + 12, (stops, rows)
+    # Tab from one row's stop goes to the next row's.
+    page.locator("#list > li").first.get_by_role("button", name=re.compile("^Play ")).focus()
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("aria-label", re.compile("^Play "))
+    second = page.locator("#list > li").nth(1).locator(".name").inner_text()
+    expect(page.locator(":focus")).to_have_attribute("aria-label", f"Play {second}")
