@@ -329,3 +329,22 @@ def test_a_library_page_has_one_tab_stop_per_row(page: Page, stack: DemoStack) -
     expect(page.locator(":focus")).to_have_attribute("aria-label", re.compile("^Play "))
     second = page.locator("#list > li").nth(1).locator(".name").inner_text()
     expect(page.locator(":focus")).to_have_attribute("aria-label", f"Play {second}")
+
+
+def test_keyboard_shortcuts_space_and_arrows(page: Page, stack: DemoStack) -> None:
+    play_album(page, stack, [60, 60])
+    wait_playing_on(page)
+    page.get_by_role("heading", level=1).click()
+    page.keyboard.press("Space")
+    expect(page.locator("#player-bar")).to_have_attribute("data-state", "paused")
+    before = audio_time(page)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(t) => window.CompanionPlayer.audio().currentTime >= t + 9", arg=before)
+    page.keyboard.press("Space")
+    wait_playing_on(page)
+    first = page.locator("#pb-title").inner_text()
+    page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#pb-title")).not_to_have_text(first)
+    page.get_by_role("heading", level=1).click()
+    page.keyboard.press("Space")
+    expect(page.locator("#player-bar")).to_have_attribute("data-state", "paused")

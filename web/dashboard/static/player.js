@@ -144,7 +144,6 @@
     }
     if (preloadedEntry && preloadedEntry !== state.next) { other().removeAttribute("src"); preloadedEntry = null; }
     if (!previous && state.current && !loadedEntry) prime(state.position || 0);
-    mediaSession();
     notify();
   }
 
@@ -379,49 +378,6 @@
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ ...client, kind: "stop", entry: startedEntry, position: el().currentTime, paused: true }),
     }).catch(() => {});
-  });
-
-  // ---- Media Session: lock screen, headset and media keys ----
-  function mediaSession() {
-    if (!("mediaSession" in navigator)) return;
-    const entry = P.current();
-    const t = entry && entry.track;
-    if (!t) { navigator.mediaSession.metadata = null; return; }
-    const art = new URL(C.imageUrl(t.image_url, 512), location.href).href;
-    navigator.mediaSession.metadata = new MediaMetadata({
-      title: t.name,
-      artist: (t.artists || []).map((a) => a.name).join(", "),
-      album: t.album ? t.album.name : "",
-      artwork: [{ src: art, sizes: "512x512" }],
-    });
-  }
-  if ("mediaSession" in navigator) {
-    const ms = navigator.mediaSession;
-    const handlers = {
-      play: () => P.toggle(), pause: () => el().pause(),
-      previoustrack: () => P.previous(), nexttrack: () => P.next(),
-      seekbackward: (d) => P.seek(el().currentTime - (d.seekOffset || 10)),
-      seekforward: (d) => P.seek(el().currentTime + (d.seekOffset || 10)),
-      seekto: (d) => P.seek(d.seekTime),
-    };
-    for (const [action, fn] of Object.entries(handlers)) { try { ms.setActionHandler(action, fn); } catch (err) { /* unsupported */ } }
-    P.onChange(() => {
-      ms.playbackState = P.playing ? "playing" : "paused";
-      const a = el();
-      if (a.duration > 0 && Number.isFinite(a.duration)) {
-        try { ms.setPositionState({ duration: a.duration, position: Math.min(a.currentTime, a.duration), playbackRate: 1 }); } catch (err) { /* ignore */ }
-      }
-    });
-  }
-
-  // ---- keyboard: space plays/pauses, arrows seek (shift: tracks) outside fields and lists ----
-  document.addEventListener("keydown", (e) => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
-    const t = e.target;
-    if (t.closest && t.closest("input, textarea, select, [contenteditable], dialog, [role=listbox], .tracks, button, a")) return;
-    if (e.key === " " || e.code === "Space") { e.preventDefault(); P.toggle(); }
-    else if (e.key === "ArrowRight") { e.preventDefault(); if (e.shiftKey) P.next(); else P.seek(el().currentTime + 10); }
-    else if (e.key === "ArrowLeft") { e.preventDefault(); if (e.shiftKey) P.previous(); else P.seek(el().currentTime - 10); }
   });
 
   window.CompanionPlayer = P;
