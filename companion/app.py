@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
 
@@ -15,10 +17,13 @@ from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.events import EventBus
+from companion.history.imports import HistoryImports
+from companion.imports.service import ImportService
 from companion.integration.entries import ConfigEntries
 from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
 from companion.library.music import MusicServices
+from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
 from companion.player.runtime import PlayerServices
@@ -36,14 +41,19 @@ from web.api import auth as auth_api
 from web.api import automation as automation_api
 from web.api import favorites as favorites_api
 from web.api import history as history_api
+from web.api import history_import as history_import_api
+from web.api import import_accounts as import_accounts_api
+from web.api import imports as imports_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
 from web.api import player as player_api
 from web.api import playlists as playlists_api
 from web.api import preferences as preferences_api
+from web.api import scrobble as scrobble_api
 from web.api import sessions as sessions_api
 from web.api import setup as setup_api
+from web.api import stats as stats_api
 from web.api import system as system_api
 from web.api import tracks as tracks_api
 from web.api import vibe as vibe_api
@@ -190,6 +200,26 @@ async def _player_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
+async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Imports of old plays: a restart finds what it interrupted and marks it.
+    imports = HistoryImports(app[keys.PROVIDERS], app[keys.BUS])
+    app[keys.HISTORY_IMPORTS] = imports
+    await imports.recover()
+    yield
+    await imports.close()
+
+
+async def _listening_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Scrobbling out through a durable outbox; rows a restart left are sent from here on.
+    listening = ListeningService(
+        app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX], app[keys.MUSIC]
+    )
+    app[keys.LISTENING] = listening
+    await listening.start()
+    yield
+    await listening.close()
+
+
 async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     entries = app[keys.ENTRIES]
     vibe = VibeService(
@@ -206,6 +236,22 @@ async def _vibe_ctx(app: web.Application) -> AsyncIterator[None]:
     unsubscribe = extender.subscribe(app[keys.BUS])
     yield
     unsubscribe()
+
+
+async def _imports_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists (commits make playlists); waiting rows follow library changes.
+    imports = ImportService(
+        app[keys.PLAYLISTS], app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX]
+    )
+    app[keys.IMPORTS] = imports
+    unsubscribe = imports.filler.subscribe()
+    # Keys for rows indexed before an upgrade; in the background, so startup is not delayed.
+    backfill = asyncio.get_running_loop().create_task(imports.start(), name="import-keys")
+    yield
+    unsubscribe()
+    backfill.cancel()
+    with contextlib.suppress(BaseException):
+        await backfill
 
 
 def _collectors(app: web.Application) -> Iterable[str]:
@@ -259,11 +305,16 @@ def api_routers() -> list[ApiRouter]:
         preferences_api.router,
         webhook_settings_api.router,
         history_api.router,
+        history_import_api.router,
+        scrobble_api.router,
+        stats_api.router,
         playlists_api.router,
         player_api.router,
         dashboard_api.router,
         automation_api.router,
         vibe_api.router,
+        import_accounts_api.router,
+        imports_api.router,
         sessions_api.router,
         webhooks_router,
     ]
@@ -310,8 +361,11 @@ def create_app(settings: Settings) -> web.Application:
             _integrations_ctx,
             _music_ctx,
             _playlists_ctx,
+            _history_ctx,
+            _listening_ctx,
             _player_ctx,
             _vibe_ctx,
+            _imports_ctx,
             _automation_ctx,
         ]
     )

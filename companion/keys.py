@@ -13,8 +13,11 @@ from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox
 from companion.db.database import Database
 from companion.events import EventBus
+from companion.history.imports import HistoryImports
+from companion.imports.service import ImportService
 from companion.integration.entries import ConfigEntries
 from companion.library.music import MusicServices
+from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics
 from companion.player.runtime import PlayerServices
@@ -48,6 +51,9 @@ AUTOMATION = web.AppKey("automation", AutomationServices)
 VIBE = web.AppKey("vibe", VibeService)
 PLAYER = web.AppKey("player", PlayerServices)
 VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
+HISTORY_IMPORTS = web.AppKey("history_imports", HistoryImports)
+LISTENING = web.AppKey("listening", ListeningService)
+IMPORTS = web.AppKey("imports", ImportService)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

@@ -297,6 +297,7 @@ class IndexTrack:
     mbid_track: str | None = None
     date_created: datetime | None = None
     date_last_saved: datetime | None = None
+    path: str | None = None
 
 
 class UpstreamStream(Protocol):

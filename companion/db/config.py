@@ -13,11 +13,14 @@ MODEL_MODULES = [
     "companion.integration.models",
     "companion.library.models",
     "companion.history.models",
+    "companion.history.import_models",
     "companion.live.models",
     "companion.playlists.models",
     "companion.player.models",
     "companion.vibe.models",
     "companion.automation.models",
+    "companion.listening.models",
+    "companion.imports.models",
     "aerich.models",
 ]
 APP_LABEL = "models"

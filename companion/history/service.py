@@ -77,6 +77,8 @@ async def history(user_id: str, offset: int, limit: int, *, counted_only: bool) 
                 "completed": play.completed,
                 "device_name": play.device_name,
                 "client": play.client,
+                # "userdata", "playbackreport", "listenbrainz", "lastfm": imported plays.
+                "source": play.source,
             }
         )
     return {"items": items, "total": total, "offset": offset, "limit": limit}

@@ -159,7 +159,11 @@ class ConfigEntries:
     async def _ensure_env_entry(self, integration: Integration) -> None:
         # The environment alone may configure an integration, with nothing stored via the UI.
         env = self.env_values(integration)
-        if not env or self.entries(integration.domain):
+        if self.entries(integration.domain):
+            return
+        if not env:
+            if integration.manifest.zero_config:
+                await self._setup_default(integration)
             return
         try:
             data = schema_mod.validate(integration.schema, env)
@@ -179,6 +183,16 @@ class ConfigEntries:
         entry.data.update(data)
         self._entries[row.entry_id] = entry
         _LOGGER.info("Configured %s from the environment", integration.manifest.name)
+
+    async def _setup_default(self, integration: Integration) -> None:
+        """A keyless integration (manifest `zero_config`) offers its defaults without an entry."""
+        setup = integration.setup_default
+        if setup is None:
+            return
+        try:
+            await setup(self._ctx)
+        except Exception:
+            _LOGGER.exception("%s could not start with its defaults", integration.manifest.name)
 
     # -- flows -------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ _LOGGER = logging.getLogger(__name__)
 SetupFn = Callable[[IntegrationContext, ConfigEntry], Awaitable[Any]]
 UnloadFn = Callable[[IntegrationContext, ConfigEntry], Awaitable[None]]
 TestFn = Callable[[IntegrationContext, dict[str, Any]], Awaitable[FlowResult]]
+DefaultFn = Callable[[IntegrationContext], Awaitable[None]]
 DiagnosticsFn = Callable[[IntegrationContext, ConfigEntry], Awaitable[dict[str, Any]]]
 
 _REQUIRED_KEYS = ("domain", "name", "version", "iot_class")
@@ -38,6 +39,9 @@ class Manifest:
     requirements: tuple[str, ...] = ()
     documentation: str | None = None
     single_config_entry: bool = False
+    # Started with its defaults (async_setup_default, no config entry) while nothing configures
+    # it: a keyless public API such as Deezer's.
+    zero_config: bool = False
     # Config field name -> environment variable that overrides the stored value.
     env: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +65,7 @@ class Manifest:
             requirements=tuple(raw.get("requirements", ())),
             documentation=raw.get("documentation"),
             single_config_entry=bool(raw.get("single_config_entry", False)),
+            zero_config=bool(raw.get("zero_config", False)),
             env=dict(raw.get("env", {})),
         )
 
@@ -108,6 +113,11 @@ class Integration:
     def remove_entry(self) -> UnloadFn | None:
         """The integration's async_remove_entry (clean-up after deletion), if it has one."""
         return cast(UnloadFn | None, getattr(self._module(), "async_remove_entry", None))
+
+    @property
+    def setup_default(self) -> DefaultFn | None:
+        """The integration's async_setup_default (zero-config integrations), if it has one."""
+        return cast(DefaultFn | None, getattr(self._module(), "async_setup_default", None))
 
     @property
     def diagnostics(self) -> DiagnosticsFn | None:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from companion.library.models import LibraryTrack
+from companion.library.track_keys import album_key, path_key, primary_artist_key, title_key
 from companion.media import IndexTrack
 
 ARTIST_SEPARATOR = " / "
@@ -28,6 +29,11 @@ UPDATE_FIELDS = (
     "date_created",
     "date_last_saved",
     "search_key",
+    "match_title",
+    "match_artist",
+    "match_album",
+    "path",
+    "path_hash",
     "indexed_at",
 )
 _NAME_MAX = 512
@@ -85,6 +91,11 @@ def to_row(track: IndexTrack) -> LibraryTrack:
         date_created=track.date_created,
         date_last_saved=track.date_last_saved,
         search_key=search_key(track),
+        match_title=title_key(track.title).core[:_NAME_MAX],
+        match_artist=primary_artist_key(track.artists)[:_NAME_MAX],
+        match_album=album_key(track.album)[:_NAME_MAX],
+        path=track.path or None,
+        path_hash=path_key(track.path),
     )
 
 
@@ -107,4 +118,25 @@ def from_row(row: LibraryTrack) -> IndexTrack:
         mbid_track=row.mbid_track,
         date_created=row.date_created,
         date_last_saved=row.date_last_saved,
+        path=row.path,
     )
+
+
+async def backfill_match_keys(batch: int = 2000) -> int:
+    """Compute matching keys of rows indexed before they existed; return how many were set.
+
+    Rows written since carry them already; the file path of older rows comes with the next
+    full sync.
+    """
+    done = 0
+    while True:
+        rows = await LibraryTrack.filter(match_title="").exclude(title="").limit(batch)
+        if not rows:
+            return done
+        for row in rows:
+            row.match_title = title_key(row.title).core[:_NAME_MAX] or "-"
+            names = tuple(row.artists.split(ARTIST_SEPARATOR)) if row.artists else ()
+            row.match_artist = primary_artist_key(names)[:_NAME_MAX]
+            row.match_album = album_key(row.album)[:_NAME_MAX]
+        await LibraryTrack.bulk_update(rows, fields=["match_title", "match_artist", "match_album"])
+        done += len(rows)

@@ -28,11 +28,31 @@ class LibraryTrack(Model):
     date_created: Any = fields.DatetimeField(null=True)
     date_last_saved: Any = fields.DatetimeField(null=True)
     search_key = fields.TextField(description="Lower-case, accent-free title, artists and album")
+    # Matching keys (companion.library.track_keys): playlist imports look candidates up by them.
+    match_title = fields.CharField(
+        max_length=512, default="", description="Core title words, without versions or feat."
+    )
+    match_artist = fields.CharField(
+        max_length=512, default="", description="First artist as a key (folded, no 'The')"
+    )
+    match_album = fields.CharField(max_length=512, default="", description="Core album words")
+    path = fields.TextField(null=True, description="The file's path as the media server sees it")
+    path_hash = fields.CharField(
+        max_length=40, null=True, description="SHA-1 of path, indexed for exact path lookups"
+    )
     indexed_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "library_tracks"
-        indexes = (("album_id",), ("mbid_recording",), ("isrc",))
+        indexes = (
+            ("album_id",),
+            ("mbid_recording",),
+            ("isrc",),
+            ("mbid_track",),
+            ("match_title",),
+            ("match_artist",),
+            ("path_hash",),
+        )
 
     def __str__(self) -> str:
         return f"{self.title} ({self.item_id})"

@@ -291,6 +291,16 @@ class PlaylistService:
 
         return await self._save(principal, playlist_id, change)
 
+    async def edit_items(
+        self, principal: Principal, playlist_id: int, change: Callable[[list[str]], list[str]]
+    ) -> dict[str, Any]:
+        """Replace the items with change(current items), under the playlist's lock, one push."""
+
+        def apply(pl: Playlist) -> None:
+            pl.item_ids = change(list(pl.item_ids))
+
+        return await self._save(principal, playlist_id, apply)
+
     async def delete(self, principal: Principal, playlist_id: int) -> None:
         """Delete a playlist; its Jellyfin twin is deleted by the outbox (now or on retry)."""
         async with self.outbox.locked(playlist_id):

@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from companion.media import MediaServer
+    from companion.providers.history import PlayHistorySource
     from companion.providers.live import LiveSource
     from companion.providers.playback import PlaybackReporter
     from companion.providers.playlists import RemotePlaylists
+    from companion.providers.scrobble import ScrobbleService
+    from companion.providers.sources import AccountPlaylistSource, PlaylistSource
     from companion.providers.vibe import MixSource, SimilarityEngine
 
 
@@ -57,5 +60,12 @@ class Providers:
         # Vibe queues: AudioMuse-AI's similarity engine, and the media server's mixes/remote.
         self.similarity: SimilarityEngine | None = None
         self.mixes: MixSource | None = None
+        # Listening history: the media server's play data, and scrobble services by domain.
+        self.play_history: PlayHistorySource | None = None
+        self.scrobblers: dict[str, ScrobbleService] = {}
+        # Playlist imports by URL, by source name ("deezer", "ytmusic", "spotify").
+        self.playlist_sources: dict[str, PlaylistSource] = {}
+        # Imports of a user's own playlists after they sign in to the service (Spotify).
+        self.account_sources: dict[str, AccountPlaylistSource] = {}
         # The dashboard player's playback, reported to the media server as a session.
         self.playback: PlaybackReporter | None = None

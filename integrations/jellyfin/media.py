@@ -59,7 +59,7 @@ _SORTS: dict[str, tuple[str, ...]] = {
 # Jellyfin's transcoding containers for the codecs a user may pick.
 _CONTAINERS = {"mp3": "mp3", "aac": "aac", "opus": "ogg"}
 # The light pages of the library index: no images, no user data, only the fields it keeps.
-_INDEX_FIELDS = ("ProviderIds", "DateCreated", "DateLastSaved")
+_INDEX_FIELDS = ("ProviderIds", "DateCreated", "DateLastSaved", "Path")
 _INDEX_FILTERS: ItemFilters = {
     "include_item_types": ["Audio"],
     "fields": _INDEX_FIELDS,
@@ -376,6 +376,7 @@ def to_index_track(item: Item) -> IndexTrack:
         mbid_track=ids.get("MusicBrainzTrack"),
         date_created=item.date_created,
         date_last_saved=item.date_last_saved,
+        path=item.path,
     )
 
 

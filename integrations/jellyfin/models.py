@@ -238,6 +238,8 @@ class Item:
     container: str | None = None
     # Only present when requested with fields=DateLastSaved (incremental library sync).
     date_last_saved: datetime | None = None
+    # Only present when requested with fields=Path (the library index, for import matching).
+    path: str | None = None
 
     @classmethod
     def from_dict(cls, data: Json) -> Item:
@@ -273,6 +275,7 @@ class Item:
             playlist_item_id=optional_id(playlist_item_id),
             container=_str(data, "Container"),
             date_last_saved=parse_datetime(data.get("DateLastSaved")),
+            path=_str(data, "Path"),
         )
 
 

@@ -32,6 +32,7 @@ from integrations.jellyfin.identity import JellyfinIdentity
 from integrations.jellyfin.live import JellyfinLive
 from integrations.jellyfin.media import JellyfinMedia
 from integrations.jellyfin.mixes import JellyfinMixes
+from integrations.jellyfin.play_history import JellyfinPlayHistory
 from integrations.jellyfin.playback import JellyfinPlayback
 from integrations.jellyfin.playlist_provider import JellyfinPlaylists
 from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
@@ -93,6 +94,8 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     ctx.providers.playback = JellyfinPlayback(service)
     # Companion playlists pushed to Jellyfin, each edit made as the playlist's owner.
     ctx.providers.playlists = JellyfinPlaylists(service)
+    # Play counts, the Playback Reporting plugin's table, marking played (history imports).
+    ctx.providers.play_history = JellyfinPlayHistory(service)
     # Live sockets, each with the credential (token and DeviceId) the core hands it.
     admin_login = (
         SocketCredential(
@@ -127,6 +130,8 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
         ctx.providers.mixes = None
     if isinstance(ctx.providers.playlists, JellyfinPlaylists):
         ctx.providers.playlists = None
+    if isinstance(ctx.providers.play_history, JellyfinPlayHistory):
+        ctx.providers.play_history = None
     if isinstance(ctx.providers.playback, JellyfinPlayback):
         ctx.providers.playback = None
     if isinstance(ctx.providers.live, JellyfinLive):

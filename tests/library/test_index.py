@@ -24,7 +24,7 @@ from companion.media import IndexTrack, MediaServer
 from companion.providers import Providers, ProviderUnavailable
 from companion.providers.live import LibraryFact
 from companion.testing.jellyfin import FakeJellyfin
-from companion.testing.jellyfin.dto import has_mbids
+from companion.testing.jellyfin.dto import has_mbids, item_path
 from companion.testing.jellyfin.wire import TICKS_PER_SECOND, mbid
 
 Client = TestClient[Any, Any]
@@ -100,6 +100,7 @@ async def test_full_sync_indexes_every_track(
             mbid_track=mbid("track", track.id) if tagged else None,
             date_created=track.date_created,
             date_last_saved=track.date_last_saved,
+            path=item_path(fake_jellyfin.state, track),
         )
     # The cursor is the newest DateLastSaved Jellyfin reported.
     assert result.cursor == max(t.date_last_saved for t in lib.tracks)
@@ -120,7 +121,13 @@ async def test_pages_are_light(
         assert query["sortBy"] == "SortName"
         assert query["enableImages"].lower() == "false"
         assert query["enableUserData"].lower() == "false"
-        assert set(query["fields"].split(",")) == {"ProviderIds", "DateCreated", "DateLastSaved"}
+        # Path (stored on the item, no extra query) lets imports match M3U rows by file.
+        assert set(query["fields"].split(",")) == {
+            "ProviderIds",
+            "DateCreated",
+            "DateLastSaved",
+            "Path",
+        }
         assert int(query["limit"]) == PAGE
 
 

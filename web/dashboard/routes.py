@@ -11,7 +11,15 @@ import jinja2
 from aiohttp import web
 
 from companion import keys
-from web.dashboard import pages_admin, pages_automation, pages_live, pages_music, pages_settings
+from web.dashboard import (
+    pages_admin,
+    pages_automation,
+    pages_imports,
+    pages_listening,
+    pages_live,
+    pages_music,
+    pages_settings,
+)
 from web.dashboard.assets import StaticAssets
 from web.dashboard.render import install_base_path
 
@@ -69,5 +77,9 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/playlists", pages_live.playlists)
     router.add_get("/playlists/{playlist_id}", pages_live.playlist)
     router.add_get("/vibe", pages_live.vibe)
+    router.add_get("/review", pages_listening.review_page)
+    router.add_get("/review/{year}", pages_listening.review_page)
+    router.add_get("/listening", pages_listening.listening_page)
+    router.add_get("/imports", pages_imports.imports)
     router.add_get("/search", pages_music.search)
     router.add_get("/static/{path:.+}", assets.handle, name="static")

@@ -16,6 +16,7 @@ from . import (
     control,
     routes_items,
     routes_media,
+    routes_playback_reporting,
     routes_playlists,
     routes_sessions,
     routes_system,
@@ -140,6 +141,7 @@ class FakeJellyfin:
             routes_playlists,
             routes_media,
             routes_sessions,
+            routes_playback_reporting,
         ):
             app.add_routes(mod.routes)
         app.router.add_get("/socket", self.hub.handle)

@@ -39,6 +39,7 @@
       case "vibe.queue": return "A vibe queue " + (d.reason === "extended" ? "grew by " + d.added : "has " + d.item_count) + " tracks (" + d.engine + ").";
       case "integration.state": return (d.domain || "An integration") + " is " + String(d.state || "").replace("_", " ") + (d.reason ? ": " + d.reason : "") + ".";
       case "library.changed": return "The library changed" + (d.added ? ": " + d.added.length + " added" : "") + ".";
+      case "import.filled": return d.message || "Waiting tracks joined an imported playlist.";
       case "player.changed": return "Your queue changed (" + (d.reason || "edit") + ").";
       default: return event.type.replace(".", " ") + ".";
     }
