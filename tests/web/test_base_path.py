@@ -18,7 +18,7 @@ Client = TestClient[Any, Any]
 BASE = "/companion"
 PAGES = ["/library", "/library?view=tracks", "/favorites", "/playlists", "/vibe", "/player"]
 PAGES += ["/now-playing", "/history", "/activity", "/automation", "/integrations"]
-PAGES += ["/settings/webhooks"]
+PAGES += ["/settings/webhooks", "/listening", "/review"]
 
 
 def test_base_path_setting() -> None:
@@ -84,6 +84,8 @@ async def test_requests_work_with_and_without_the_prefix(prefixed_client: Client
         for url in (path, BASE + path):
             resp = await prefixed_client.request(method, url)
             assert resp.status == status, (method, url)
+    document = await (await prefixed_client.get(BASE + "/api/openapi.json")).json()
+    assert document["servers"] == [{"url": BASE}]
     # A path that merely starts with the same letters is not under the prefix.
     assert (await prefixed_client.get("/companionx/healthz")).status == 404
 

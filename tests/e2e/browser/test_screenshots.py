@@ -25,6 +25,7 @@ PAGES = {
     "activity",
     "automation",
     "integrations",
+    "webhooks",
     "vibe",
     "player",
     "search",
