@@ -29,7 +29,6 @@ PAGES = {
     "vibe",
     "player",
     "search",
-    "webhooks",
     "jellyfin-down",
     "library-dark",
     "library-phone",
