@@ -19,7 +19,12 @@ from tests.e2e.browser.harness import DemoStack, chromium, new_context, sign_in,
 
 
 def _shoot(page: Page, out: Path, name: str) -> Path:
-    page.wait_for_load_state("networkidle")
+    # Not "networkidle": the player keeps fetching audio while a page is shown (real tracks are
+    # many megabytes), so wait for the page and its eagerly loaded images instead.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => [...document.images].filter((i) => i.loading !== 'lazy').every((i) => i.complete)"
+    )
     path = out / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
