@@ -26,6 +26,7 @@ from companion.library.music import MusicServices
 from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
+from companion.player.runtime import PlayerServices
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.providers.live import FavoriteFact
@@ -46,6 +47,7 @@ from web.api import imports as imports_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
+from web.api import player as player_api
 from web.api import playlists as playlists_api
 from web.api import preferences as preferences_api
 from web.api import scrobble as scrobble_api
@@ -190,6 +192,14 @@ async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
     await playlists.close()
 
 
+async def _player_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists ("save as playlist", "play a playlist"); no background work of its own.
+    app[keys.PLAYER] = PlayerServices.create(
+        app[keys.MUSIC], app[keys.PROVIDERS], app[keys.BUS], lambda: app.get(keys.PLAYLISTS)
+    )
+    yield
+
+
 async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
     # Imports of old plays: a restart finds what it interrupted and marks it.
     imports = HistoryImports(app[keys.PROVIDERS], app[keys.BUS])
@@ -299,6 +309,7 @@ def api_routers() -> list[ApiRouter]:
         scrobble_api.router,
         stats_api.router,
         playlists_api.router,
+        player_api.router,
         dashboard_api.router,
         automation_api.router,
         vibe_api.router,
@@ -352,6 +363,7 @@ def create_app(settings: Settings) -> web.Application:
             _playlists_ctx,
             _history_ctx,
             _listening_ctx,
+            _player_ctx,
             _vibe_ctx,
             _imports_ctx,
             _automation_ctx,

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from companion.media import MediaServer
     from companion.providers.history import PlayHistorySource
     from companion.providers.live import LiveSource
+    from companion.providers.playback import PlaybackReporter
     from companion.providers.playlists import RemotePlaylists
     from companion.providers.scrobble import ScrobbleService
     from companion.providers.sources import AccountPlaylistSource, PlaylistSource
@@ -66,3 +67,5 @@ class Providers:
         self.playlist_sources: dict[str, PlaylistSource] = {}
         # Imports of a user's own playlists after they sign in to the service (Spotify).
         self.account_sources: dict[str, AccountPlaylistSource] = {}
+        # The dashboard player's playback, reported to the media server as a session.
+        self.playback: PlaybackReporter | None = None

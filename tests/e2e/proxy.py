@@ -71,8 +71,10 @@ class StripPrefixProxy:
             allow_redirects=False,
         ) as upstream:
             response = web.StreamResponse(status=upstream.status, reason=upstream.reason)
+            # The body passes through as it came (auto_decompress=False), so its
+            # Content-Encoding (gzipped static files) must pass with it, as nginx and Caddy do.
             for key, value in upstream.headers.items():
-                if key.lower() not in _HOP and key.lower() != "content-encoding":
+                if key.lower() not in _HOP:
                     response.headers.add(key, value)
             await response.prepare(request)
             async for chunk in upstream.content.iter_chunked(65536):

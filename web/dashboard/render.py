@@ -19,6 +19,8 @@ from web.dashboard import csrf
 Build = Callable[[Principal], Awaitable[dict[str, Any]]]
 # Errors a page shows in place of its content, with a Retry button, instead of failing.
 _SHOWN_CODES = frozenset({"jellyfin_unreachable", "service_unavailable"})
+# Entry states in which Jellyfin calls fail: loaded but failing, or waiting to set up again.
+_DOWN_STATES = frozenset({"unavailable", "setup_retry"})
 
 NAV: tuple[tuple[str, str, str, bool], ...] = (
     # (key, label, href, administrators only)
@@ -27,7 +29,7 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("playlists", "Playlists", "/playlists", False),
     ("imports", "Import", "/imports", False),
     ("vibe", "Vibe", "/vibe", False),
-    ("player", "Player", "/player", False),
+    ("player", "Queue", "/player", False),
     ("now", "Now playing", "/now-playing", False),
     ("history", "History", "/history", False),
     ("review", "Year in review", "/review", False),
@@ -66,6 +68,14 @@ async def sign_in_path(app: web.Application) -> str:
     return "/setup"
 
 
+def jellyfin_down(app: web.Application) -> bool:
+    """Tell whether the Jellyfin entry is failing (the banner on every page says so)."""
+    entries = app.get(keys.ENTRIES)
+    if entries is None:
+        return False
+    return any(e.state.value in _DOWN_STATES for e in entries.entries("jellyfin"))
+
+
 def is_fragment(request: web.Request) -> bool:
     """Tell whether the page's script asked for the content only (Retry, live refresh)."""
     return request.headers.get("X-Fragment") == "1"
@@ -88,6 +98,8 @@ def render(
         "nav": [n for n in NAV if not n[3] or (principal is not None and principal.is_admin)],
         "layout": "fragment.html" if is_fragment(request) else "base.html",
         "unreachable": None,
+        "jellyfin_down": jellyfin_down(request.app),
+        "skip_list": False,
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     elapsed = (time.perf_counter() - started) * 1000

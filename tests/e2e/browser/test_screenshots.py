@@ -28,6 +28,7 @@ PAGES = {
     "webhooks",
     "vibe",
     "player",
+    "search",
     "jellyfin-down",
     "library-dark",
     "library-phone",

@@ -89,6 +89,6 @@
       } catch (err) { box.replaceChildren(C.el("p", { class: "error", text: err.message })); }
     }
   }
-  document.addEventListener("companion:refreshed", loadWebhook);
-  loadWebhook();
+  // Every page (and content refresh) with a webhook box fills it.
+  C.onPage(loadWebhook);
 })();

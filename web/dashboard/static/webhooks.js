@@ -47,15 +47,17 @@
     }
   });
 
-  document.getElementById("rotate-dialog")?.addEventListener("close", async (e) => {
-    if (e.target.returnValue !== "rotate") return;
+  // "close" does not bubble: listen in the capture phase, once, for the page's dialog (pages
+  // come and go in this document with htmx).
+  document.addEventListener("close", async (e) => {
+    if (e.target.id !== "rotate-dialog" || e.target.returnValue !== "rotate") return;
     try {
       showSecret(await C.api("POST", "/api/settings/webhooks/jellyfin/rotate"));
       C.toast("New secret: paste it into the plugin's request header (Value) and save.", "warn");
     } catch (err) {
       C.toast(err.message, "error");
     }
-  });
+  }, true);
 
   C.onEvent((event) => {
     if (event.type === "webhook.received" && event.data && event.data.source === SOURCE) {
@@ -63,5 +65,5 @@
     }
   });
 
-  for (const node of document.querySelectorAll("#webhook-last time")) localTime(node);
+  C.onPage(() => { for (const node of document.querySelectorAll("#webhook-last time")) localTime(node); });
 })();
