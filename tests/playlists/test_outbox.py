@@ -143,7 +143,8 @@ async def test_fifty_playlists_half_failing_with_a_restart(
     )
     for pid in rng.sample(ids, 30):
         await _random_edit(second, rng, pid, pool)
-    async with asyncio.timeout(45):
+    # Only a guard against hangs: a loaded machine may take long, a correct one converges.
+    async with asyncio.timeout(300):
         while await Playlist.filter(sync_state__not="synced").exists():
             await asyncio.sleep(0.05)
     await fake_log.faults()
