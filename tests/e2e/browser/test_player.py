@@ -14,9 +14,6 @@ from playwright.sync_api import BrowserContext, Page, expect
 from companion.testing.jellyfin import FAKE_API_KEY
 from tests.e2e.browser.harness import UNREACHABLE, DemoStack, sign_in, wait_live
 
-# The fake serves 8 kHz 8-bit mono WAV: one second is 8,000 bytes after a 44-byte header.
-WAV_HEADER, BYTES_PER_SECOND = 44, 8000
-
 
 def add_album(stack: DemoStack, seconds: list[int]) -> list[str]:
     """A new album of tracks whose audio lasts as long as Jellyfin says; their refs."""
@@ -28,8 +25,9 @@ def add_album(stack: DemoStack, seconds: list[int]) -> list[str]:
             "album": album,
             "title": f"Track {n} {uuid.uuid4().hex[:4]}",
             "track_number": n,
+            # The fake serves as many bytes as the bitrate gives for this duration, so the
+            # audio ends where Jellyfin says the track ends.
             "duration_s": length,
-            "size_bytes": WAV_HEADER + BYTES_PER_SECOND * length,
         }
         refs.append("jellyfin:" + stack.fake("POST", "/library/tracks", body).json()["id"])
     return refs
