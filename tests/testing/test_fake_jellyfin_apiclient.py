@@ -6,8 +6,9 @@ import asyncio
 from typing import Any
 
 import aiohttp
+import pytest
 
-from companion.testing.jellyfin import FakeJellyfin
+from companion.testing.jellyfin import SUPPORTED_VERSIONS, FakeJellyfin
 
 from .conftest import FakeFactory
 
@@ -48,10 +49,11 @@ def run_client(url: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("version", SUPPORTED_VERSIONS)
 async def test_official_client_logs_in_and_lists_music(
-    make_fake: FakeFactory, http: aiohttp.ClientSession
+    make_fake: FakeFactory, http: aiohttp.ClientSession, version: str
 ) -> None:
-    fake: FakeJellyfin = await make_fake(version="12.0.0")
+    fake: FakeJellyfin = await make_fake(version=version)
     out = await asyncio.to_thread(run_client, fake.url)
     assert out["login"]["AccessToken"]
     assert out["user_id"] == fake.user_id("demo")

@@ -15,7 +15,7 @@ async def status(http: aiohttp.ClientSession, url: str, **kw: object) -> int:
         return r.status
 
 
-@pytest.mark.parametrize("version", ["10.10.7", "10.11.6", "12.0.0"])
+@pytest.mark.parametrize("version", ["10.9.11", "10.10.7", "10.11.11", "12.0.0"])
 async def test_auth_forms_per_version(
     make_fake: FakeFactory, http: aiohttp.ClientSession, version: str
 ) -> None:

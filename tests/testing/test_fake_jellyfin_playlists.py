@@ -26,7 +26,7 @@ async def entries(
     return items
 
 
-@pytest.mark.parametrize("version", ["10.10.7", "10.11.6"])
+@pytest.mark.parametrize("version", ["10.10.7", "10.11.11"])
 async def test_playlists_10x_skip_duplicates(
     make_fake: FakeFactory, http: aiohttp.ClientSession, version: str
 ) -> None:
@@ -42,16 +42,18 @@ async def test_playlists_10x_skip_duplicates(
     items = await entries(http, fake.url, pid, tok)
     assert [i["Id"] for i in items] == [a, b, c]
     assert all(i["PlaylistItemId"] == i["Id"] for i in items)
-    async with http.post(f"{fake.url}/Playlists/{pid}/Items/{c}/Move/0", headers=h) as r:
+    # A backward move to index 1 lands right on both 10.10 and 10.11.
+    async with http.post(f"{fake.url}/Playlists/{pid}/Items/{c}/Move/1", headers=h) as r:
         assert r.status == 204
-    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [c, a, b]
+    assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [a, c, b]
     async with http.delete(
         f"{fake.url}/Playlists/{pid}/Items", headers=h, params={"entryIds": a}
     ) as r:
         assert r.status == 204
     assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [c, b]
     info = await get_json(http, f"{fake.url}/Playlists/{pid}", tok)
-    assert info["ItemIds"] == [c, b] and info["OpenAccess"] is False
+    # CreatePlaylistDto.IsPublic defaults to true.
+    assert info["ItemIds"] == [c, b] and info["OpenAccess"] is True
     listed = await get_json(
         http, f"{fake.url}/Items", tok, includeItemTypes="Playlist", recursive="true"
     )
@@ -131,7 +133,7 @@ async def test_playlist_update_permissions_and_delete(fake, http: aiohttp.Client
 async def test_playlists_before_10_10_2_have_random_entry_ids(
     make_fake: FakeFactory, http: aiohttp.ClientSession
 ) -> None:
-    fake = await make_fake(version="10.8.13")
+    fake = await make_fake(version="10.9.11")
     tok = (await login(http, fake.url))["AccessToken"]
     h = {"Authorization": mb_header(tok)}
     a, b = (t.id for t in fake.library.tracks[:2])
@@ -142,6 +144,8 @@ async def test_playlists_before_10_10_2_have_random_entry_ids(
     async with http.post(f"{fake.url}/Playlists/{pid}/Items/{pids[1]}/Move/0", headers=h) as r:
         assert r.status == 204
     assert [i["Id"] for i in await entries(http, fake.url, pid, tok)] == [b, a]
-    # The update route arrived in 10.9.
-    async with http.post(f"{fake.url}/Playlists/{pid}", headers=h, json={"Name": "x"}) as r:
+    # GET /Playlists/{id} arrived in 10.10; the update route in 10.9.
+    async with http.get(f"{fake.url}/Playlists/{pid}", headers=h) as r:
         assert r.status == 404
+    async with http.post(f"{fake.url}/Playlists/{pid}", headers=h, json={"Name": "x"}) as r:
+        assert r.status == 204

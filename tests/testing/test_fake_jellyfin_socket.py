@@ -185,10 +185,16 @@ async def test_sessions_subscription_and_scan(
 
 
 async def test_restart_and_drop_sockets(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
-    async with http.ws_connect(f"{fake.url}/socket", params={"ApiKey": FAKE_API_KEY}) as ws:
+    tok = (await login(http, fake.url))["AccessToken"]
+    # Every session's socket hears ServerRestarting; a 10.10 API-key socket has no session.
+    async with (
+        http.ws_connect(f"{fake.url}/socket", params={"ApiKey": tok}) as ws,
+        http.ws_connect(f"{fake.url}/socket", params={"ApiKey": FAKE_API_KEY}) as ws_key,
+    ):
         async with http.post(f"{fake.url}/__fake__/restart") as r:
             assert r.status == 204
         assert (await recv(ws, "ServerRestarting"))["Data"] == ""
+        assert (await ws_key.receive()).type == aiohttp.WSMsgType.CLOSE
     async with http.put(f"{fake.url}/__fake__/faults", json={"drop_sockets": True}) as r:
         assert r.status == 204
     with pytest.raises(aiohttp.WSServerHandshakeError):

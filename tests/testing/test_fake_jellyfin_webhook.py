@@ -179,3 +179,79 @@ async def test_failed_delivery_is_not_retried(
         assert r.status == 200
     await asyncio.sleep(0.2)
     assert len(fake.state.webhook_log) == 1
+
+
+async def test_task_completed_has_no_timestamp(
+    fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    await configure(http, fake, receiver)
+    async with http.post(f"{fake.url}/Library/Refresh", params={"ApiKey": fake.add_api_key("t")}):
+        pass
+    task = (await receiver.wait_for("TaskCompleted"))[0]["json"]
+    assert "Timestamp" not in task and "UtcTimestamp" not in task
+    assert task["ResultStatus"] == "Completed"
+
+
+async def test_short_song_skipped_at_30_percent_is_played_to_completion(
+    fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    await configure(http, fake, receiver)
+    short = next(t for t in fake.library.tracks if t.runtime_ticks < 240 * 10**7)
+    long = next(t for t in fake.library.tracks if t.runtime_ticks > 360 * 10**7)
+    for t in (short, long):
+        for event, pos in (("start", 0), ("stop", int(t.runtime_ticks * 0.3))):
+            body = {"item_id": t.id, "event": event, "position_ticks": pos}
+            async with http.post(f"{fake.url}/__fake__/users/demo/playback", json=body) as r:
+                assert r.status == 200
+    stops = {c["json"]["ItemId"]: c["json"] for c in await receiver.wait_for("PlaybackStop", 2)}
+    # UpdatePlayState: shorter than MinResumeDurationSeconds (300 s) and past 5 %: completed.
+    assert stops[short.id]["PlayedToCompletion"] is True
+    assert stops[long.id]["PlayedToCompletion"] is False
+    saved = [c["json"] for c in await receiver.wait_for("UserDataSaved", 4)]
+    finished = {d["ItemId"]: d for d in saved if d["SaveReason"] == "PlaybackFinished"}
+    assert finished[short.id]["Played"] is True and finished[short.id]["PlayCount"] == 1
+
+
+async def test_out_of_order_delivery(
+    fake: FakeJellyfin, http: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    await configure(http, fake, receiver, out_of_order=True)
+    t = fake.library.tracks[0]
+    for method in ("POST", "DELETE"):
+        async with http.request(method, f"{fake.url}/__fake__/users/demo/favorites/{t.id}") as r:
+            assert r.status == 200
+    saved = await receiver.wait_for("UserDataSaved", 2)
+    # The unfavorite (sent last) arrives first.
+    assert [c["json"]["Favorite"] for c in saved] == [False, True]
+
+
+async def test_split_body_defeats_a_receiver_that_reads_what_has_arrived(
+    fake: FakeJellyfin, http: aiohttp.ClientSession
+) -> None:
+    seen: list[tuple[int, int, bytes]] = []
+    done = asyncio.Event()
+
+    async def hasty(request: web.Request) -> web.Response:
+        first = await request.content.read(1 << 20)  # only the bytes already buffered
+        rest = await request.read() if not request.content.at_eof() else b""
+        seen.append((request.content_length or 0, len(first), first + rest))
+        done.set()
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hasty)
+    runner, port = await serve(app)
+    try:
+        body = {"url": f"http://127.0.0.1:{port}/hook", "split_body": True}
+        async with http.put(f"{fake.url}/__fake__/webhook", json=body) as r:
+            assert r.status == 204
+        t = fake.library.tracks[0]
+        async with http.post(f"{fake.url}/__fake__/users/demo/favorites/{t.id}") as r:
+            assert r.status == 200
+        async with asyncio.timeout(3):
+            await done.wait()
+    finally:
+        await runner.cleanup()
+    declared, first_read, whole = seen[0]
+    assert first_read < declared == len(whole)  # the first read got part of the body
+    assert json.loads(whole)["NotificationType"] == "UserDataSaved"

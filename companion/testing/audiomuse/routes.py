@@ -5,11 +5,18 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from companion.testing.audiomuse.catalogue import Song, cosine, text_vector
+from companion.testing.audiomuse.core import (
+    FAKE,
+    SERVER_ID,
+    SERVER_NAME,
+    AudioMuseBackend,
+    index_error,
+)
 from companion.testing.audiomuse.search import (
     MAX_SONGS_PER_ARTIST,
     alchemy,
@@ -20,16 +27,12 @@ from companion.testing.audiomuse.search import (
     song_path,
 )
 
-if TYPE_CHECKING:
-    from companion.testing.audiomuse.server import FakeAudioMuse
-
-FAKE: web.AppKey[FakeAudioMuse] = web.AppKey("fake_audiomuse")
 routes = web.RouteTableDef()
 SIMILAR_CACHE_SECONDS = 300.0
 SIMILAR_404 = "Target track not found in index or no similar tracks found."
 
 
-def _fake(request: web.Request) -> FakeAudioMuse:
+def _fake(request: web.Request) -> AudioMuseBackend:
     return request.app[FAKE]
 
 
@@ -110,7 +113,6 @@ async def config(request: web.Request) -> web.Response:
 @routes.get("/api/servers")
 async def servers(request: web.Request) -> web.Response:
     """The configured media servers (one Jellyfin)."""
-    from companion.testing.audiomuse.server import SERVER_ID, SERVER_NAME
 
     return web.json_response(
         {
@@ -181,7 +183,6 @@ async def similar_tracks(request: web.Request) -> web.Response:
 
 
 def _index_503(message: str) -> web.Response:
-    from companion.testing.audiomuse.server import index_error
 
     return index_error(message)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from aiohttp import web
 
-from .state import State, Token, User
+from .state import Session, State, Token, User
 from .wire import Query, bare, error_text, norm_id
 
 
@@ -17,11 +17,43 @@ class AuthContext:
 
     token: Token
     user: User | None
+    # The request's own Authorization fields: they win over the token's device record, and only
+    # missing ones come from it (AuthorizationContext.GetAuthorizationInfoFromDictionary).
+    header: dict[str, str] = field(default_factory=dict)
+
+    def _field(self, key: str, stored: str) -> str:
+        value = self.header.get(key, "").strip()
+        return value or stored
+
+    @property
+    def client(self) -> str:
+        """The calling client's name."""
+        return self._field("Client", self.token.client)
+
+    @property
+    def device(self) -> str:
+        """The calling device's name."""
+        return self._field("Device", self.token.device)
+
+    @property
+    def device_id(self) -> str:
+        """The calling device's id (sessions are keyed on Client + DeviceId)."""
+        return self._field("DeviceId", self.token.device_id)
+
+    @property
+    def version(self) -> str:
+        """The calling client's version."""
+        return self._field("Version", self.token.version)
 
     @property
     def is_api_key(self) -> bool:
         """Whether this is an API key."""
         return self.token.is_api_key
+
+    @property
+    def user_id(self) -> str | None:
+        """The caller's user id (None for an API key)."""
+        return self.user.id if self.user is not None else None
 
     @property
     def is_admin(self) -> bool:
@@ -104,7 +136,7 @@ def resolve(request: web.Request, state: State) -> tuple[AuthContext | None, boo
         user = state.users.get(tok.user_id)
         if user is None:
             return None, True
-    return AuthContext(tok, user), True
+    return AuthContext(tok, user, header_fields(request, state)), True
 
 
 def require(request: web.Request, admin: bool = False) -> AuthContext:
@@ -150,3 +182,15 @@ def path_id(request: web.Request, name: str = "id") -> str:
     if v is None:
         raise error_text(404)
     return v
+
+
+def session_of(state: State, ctx: AuthContext, remote: str | None) -> Session:
+    """The session of the calling client and device (keyed on the header's Client+DeviceId)."""
+    return state.session_for(
+        ctx.token,
+        remote or "127.0.0.1",
+        client=ctx.client,
+        device=ctx.device,
+        device_id=ctx.device_id,
+        version=ctx.version,
+    )

@@ -1,4 +1,7 @@
-"""The /__fake__ control plane (no auth): simulate other apps, faults and inspection."""
+"""The /__fake__ control plane (no auth): simulate other apps, faults and inspection.
+
+Mounted as a sub-application under /__fake__ so none of its paths can shadow a Jellyfin route.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .library import Track
-from .routes_sessions import report_playback
+from .playback import report_playback
 from .routes_userdata import set_favorite
 from .services import Services, services
 from .state import Faults, Session, User, WebhookConfig
@@ -42,7 +45,7 @@ def _item_id(raw: str) -> str:
     return iid
 
 
-@routes.route("*", "/__fake__/users/{username}/favorites/{item_id}")
+@routes.route("*", "/users/{username}/favorites/{item_id}")
 async def favorite(request: web.Request) -> web.Response:
     """Toggle a favorite as if from another Jellyfin app (POST set, DELETE clear)."""
     svc = services(request)
@@ -56,7 +59,7 @@ async def favorite(request: web.Request) -> web.Response:
     return json_response(set_favorite(svc, user, obj, request.method == "POST"))
 
 
-@routes.post("/__fake__/users/{username}/playback")
+@routes.post("/users/{username}/playback")
 async def playback(request: web.Request) -> web.Response:
     """Simulate a device session of the user reporting playback."""
     svc = services(request)
@@ -95,7 +98,7 @@ async def playback(request: web.Request) -> web.Response:
     return json_response({"session_id": sid})
 
 
-@routes.post("/__fake__/library/tracks")
+@routes.post("/library/tracks")
 async def add_track(request: web.Request) -> web.Response:
     """Add a track (artist/album created as needed); LibraryChanged + delayed ItemAdded."""
     svc = services(request)
@@ -108,7 +111,19 @@ async def add_track(request: web.Request) -> web.Response:
     return json_response({"id": track.id, "new_ids": new_ids})
 
 
-@routes.delete("/__fake__/library/tracks/{item_id}")
+@routes.patch("/library/tracks/{item_id}")
+async def update_track(request: web.Request) -> web.Response:
+    """Change a track's title/genre/year; LibraryChanged ItemsUpdated, a new Etag."""
+    svc = services(request)
+    item = svc.state.library.get(_item_id(request.match_info["item_id"]))
+    if not isinstance(item, Track):
+        raise web.HTTPNotFound(text="no such track")
+    svc.state.library.update_track(item, await _body(request))
+    svc.events.library_changed(updated=[item.id])
+    return no_content()
+
+
+@routes.delete("/library/tracks/{item_id}")
 async def delete_track(request: web.Request) -> web.Response:
     """Remove a track; LibraryChanged ItemsRemoved + ItemDeleted."""
     svc = services(request)
@@ -119,7 +134,7 @@ async def delete_track(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.put("/__fake__/library/tracks/{item_id}/size")
+@routes.put("/library/tracks/{item_id}/size")
 async def set_size(request: web.Request) -> web.Response:
     """Set the served byte size of a track (e.g. 50 MB for streaming benchmarks)."""
     svc = services(request)
@@ -131,7 +146,7 @@ async def set_size(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.put("/__fake__/webhook")
+@routes.put("/webhook")
 async def put_webhook(request: web.Request) -> web.Response:
     """Configure the Generic webhook destination."""
     svc = services(request)
@@ -146,18 +161,20 @@ async def put_webhook(request: web.Request) -> web.Response:
         enable_albums=bool(body.get("enable_albums", True)),
         notification_types=body.get("notification_types"),
         server_url=str(body.get("server_url") or ""),
+        out_of_order=bool(body.get("out_of_order", False)),
+        split_body=bool(body.get("split_body", False)),
     )
     return no_content()
 
 
-@routes.delete("/__fake__/webhook")
+@routes.delete("/webhook")
 async def delete_webhook(request: web.Request) -> web.Response:
     """Remove the webhook destination."""
     services(request).state.webhook = None
     return no_content()
 
 
-@routes.put("/__fake__/faults")
+@routes.put("/faults")
 async def put_faults(request: web.Request) -> web.Response:
     """Inject latency/errors on REST and drop websockets."""
     svc = services(request)
@@ -175,33 +192,33 @@ async def put_faults(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.delete("/__fake__/faults")
+@routes.delete("/faults")
 async def delete_faults(request: web.Request) -> web.Response:
     """Reset faults."""
     services(request).state.faults = Faults()
     return no_content()
 
 
-@routes.get("/__fake__/requests")
+@routes.get("/requests")
 async def get_requests(request: web.Request) -> web.Response:
     """REST requests received (control plane excluded)."""
     return json_response(services(request).state.requests)
 
 
-@routes.delete("/__fake__/requests")
+@routes.delete("/requests")
 async def clear_requests(request: web.Request) -> web.Response:
     """Clear the request log."""
     services(request).state.requests.clear()
     return no_content()
 
 
-@routes.get("/__fake__/remote_commands")
+@routes.get("/remote_commands")
 async def remote_commands(request: web.Request) -> web.Response:
     """Remote-control commands sent to sessions."""
     return json_response(services(request).state.remote_commands)
 
 
-@routes.post("/__fake__/users")
+@routes.post("/users")
 async def add_user(request: web.Request) -> web.Response:
     """Create a user."""
     svc = services(request)
@@ -213,7 +230,7 @@ async def add_user(request: web.Request) -> web.Response:
     return json_response({"id": u.id})
 
 
-@routes.delete("/__fake__/users/{name}")
+@routes.delete("/users/{name}")
 async def delete_user(request: web.Request) -> web.Response:
     """Delete a user; their tokens stop working."""
     svc = services(request)
@@ -225,7 +242,7 @@ async def delete_user(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.post("/__fake__/users/{name}/disable")
+@routes.post("/users/{name}/disable")
 async def disable_user(request: web.Request) -> web.Response:
     """Disable a user (their requests now get 403)."""
     svc = services(request)
@@ -233,7 +250,7 @@ async def disable_user(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.post("/__fake__/restart")
+@routes.post("/restart")
 async def restart(request: web.Request) -> web.Response:
     """Push ServerRestarting to all sockets and close them."""
     hub = services(request).hub
@@ -242,7 +259,7 @@ async def restart(request: web.Request) -> web.Response:
     return no_content()
 
 
-@routes.get("/__fake__/state")
+@routes.get("/state")
 async def summary(request: web.Request) -> web.Response:
     """A small summary for humans and demo mode."""
     st = services(request).state

@@ -6,29 +6,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .assets import wav_size
+from .dto_media import (
+    ITEM_FIELDS,
+    audio_stream,
+    external_urls,
+    item_path,
+    media_source,
+    provider_ids,
+)
+from .dto_media import has_mbids as has_mbids
 from .library import Album, Artist, Item, Track
 from .state import Playlist, State, User, UserData
-from .wire import fmt_date, mbid, md5_id
+from .wire import fmt_date, md5_id
 
-_PROVIDER_NS = "Jellyfin.Server.Implementations.Users."
-ALL_FIELDS = frozenset(
-    {
-        "ProviderIds",
-        "DateCreated",
-        "Genres",
-        "DateLastSaved",
-        "SortName",
-        "ParentId",
-        "MediaSources",
-        "MediaStreams",
-        "Path",
-        "Overview",
-        "ChildCount",
-        "Etag",
-        "CanDelete",
-    }
-)
+ALL_FIELDS = ITEM_FIELDS
 
 
 @dataclass(slots=True)
@@ -41,40 +32,14 @@ class RenderOptions:
     enable_user_data: bool = True
 
 
-def has_mbids(item_id: str) -> bool:
-    """About 5% of items have no MusicBrainz ids (messy tagging)."""
-    return int(item_id[:2], 16) >= 13
+def state_provider_ids(state: State, item: Item) -> dict[str, str]:
+    """ProviderIds as this server version writes them (MusicBrainzRecording from 10.11)."""
+    return provider_ids(state.library, item, state.vt >= (10, 11))
 
 
-def provider_ids(state: State, item: Item) -> dict[str, str]:
-    """Return ProviderIds for an item (MusicBrainzRecording only from 10.11)."""
-    if not has_mbids(item.id):
-        return {}
-    lib = state.library
-    if isinstance(item, Artist):
-        return {"MusicBrainzArtist": mbid("artist", item.id)}
-    if isinstance(item, Album):
-        out = {
-            "MusicBrainzAlbum": mbid("album", item.id),
-            "MusicBrainzReleaseGroup": mbid("rg", item.id),
-        }
-        if item.album_artist_ids:
-            out["MusicBrainzAlbumArtist"] = mbid("artist", item.album_artist_ids[0])
-        return out
-    if isinstance(item, Track):
-        out = {"MusicBrainzTrack": mbid("track", item.id)}
-        album = lib.album_of(item)
-        if album is not None:
-            out["MusicBrainzAlbum"] = mbid("album", album.id)
-            out["MusicBrainzReleaseGroup"] = mbid("rg", album.id)
-        if item.artist_ids:
-            out["MusicBrainzArtist"] = mbid("artist", item.artist_ids[0])
-        if item.album_artist_ids:
-            out["MusicBrainzAlbumArtist"] = mbid("artist", item.album_artist_ids[0])
-        if state.vt >= (10, 11):
-            out["MusicBrainzRecording"] = mbid("recording", item.id)
-        return out
-    return {}
+def etag(item: Item) -> str:
+    """BaseItem.GetEtag: a hash of the metadata save date, so it changes when the item does."""
+    return md5_id("etag", item.id, str(item.date_last_saved.timestamp()))
 
 
 def user_data_key(state: State, item: Item | Playlist) -> str:
@@ -127,90 +92,22 @@ def _name_ids(state: State, ids: list[str]) -> list[dict[str, str]]:
     return [{"Name": a.name, "Id": a.id} for a in (lib.by_id.get(i) for i in ids) if a]
 
 
-def item_path(state: State, item: Item) -> str:
-    """Return a plausible file-system path for an item."""
-    lib = state.library
-    if isinstance(item, Track):
-        album = lib.album_of(item)
-        aa = lib.names(item.album_artist_ids[:1]) or ["Unknown"]
-        return (
-            f"/data/music/{aa[0]}/{album.name if album else 'Unknown'}/"
-            f"{item.disc_number or 1}-{item.index_number or 0:02d} {item.name}.{item.container}"
-        )
-    if isinstance(item, Album):
-        aa = lib.names(item.album_artist_ids[:1]) or ["Unknown"]
-        return f"/data/music/{aa[0]}/{item.name}"
-    return f"/config/metadata/artists/{item.name}"
-
-
-def audio_stream(t: Track) -> dict[str, Any]:
-    """Return the single audio MediaStream of a track."""
-    codec = {"m4a": "aac"}.get(t.container, t.container)
-    return {
-        "Codec": codec,
-        "TimeBase": "1/44100",
-        "DisplayTitle": f"{codec.upper()} - Stereo",
-        "ChannelLayout": "stereo",
-        "BitRate": t.bitrate,
-        "Channels": 2,
-        "SampleRate": 44100,
-        "IsDefault": False,
-        "IsForced": False,
-        "Type": "Audio",
-        "Index": 0,
-        "IsExternal": False,
-        "IsTextSubtitleStream": False,
-        "SupportsExternalStream": False,
-        "Level": 0,
-    }
-
-
-def media_source(state: State, t: Track) -> dict[str, Any]:
-    """Return the MediaSourceInfo of a track (Size is what /Audio/{id}/stream serves)."""
-    return {
-        "Protocol": "File",
-        "Id": t.id,
-        "Path": item_path(state, t),
-        "Type": "Default",
-        "Container": t.container,
-        "Size": wav_size(t.size_bytes),
-        "Name": t.name,
-        "IsRemote": False,
-        "ETag": md5_id("etag", t.id),
-        "RunTimeTicks": t.runtime_ticks,
-        "ReadAtNativeFramerate": False,
-        "IgnoreDts": False,
-        "IgnoreIndex": False,
-        "GenPtsInput": False,
-        "SupportsTranscoding": True,
-        "SupportsDirectStream": True,
-        "SupportsDirectPlay": True,
-        "IsInfiniteStream": False,
-        "RequiresOpening": False,
-        "RequiresClosing": False,
-        "RequiresLooping": False,
-        "SupportsProbing": True,
-        "MediaStreams": [audio_stream(t)],
-        "MediaAttachments": [],
-        "Formats": [],
-        "Bitrate": t.bitrate,
-        "DefaultAudioStreamIndex": 0,
-    }
-
-
 def item_dto(state: State, item: Item, opts: RenderOptions) -> dict[str, Any]:
-    """Return a BaseItemDto for a library item honouring fields/images/userdata options."""
+    """Return a BaseItemDto for a library item honouring fields/images/userdata options.
+
+    `DateLastSaved` is accepted in `fields` but never written: BaseItemDto has no such property.
+    """
     lib = state.library
     f = opts.fields
     d: dict[str, Any] = {"Name": item.name, "ServerId": state.server_id, "Id": item.id}
     if "Etag" in f:
-        d["Etag"] = md5_id("etag", item.id)
+        d["Etag"] = etag(item)
     if "DateCreated" in f:
         d["DateCreated"] = fmt_date(item.date_created)
-    if "DateLastSaved" in f:
-        d["DateLastSaved"] = fmt_date(item.date_last_saved)
     if "CanDelete" in f:
         d["CanDelete"] = bool(opts.user and opts.user.is_admin)
+    if "CanDownload" in f:
+        d["CanDownload"] = isinstance(item, Track)
     if "SortName" in f:
         d["SortName"] = item.sort_name
     if isinstance(item, Track):
@@ -218,41 +115,59 @@ def item_dto(state: State, item: Item, opts: RenderOptions) -> dict[str, Any]:
         d["Container"] = item.container
     if item.year and not isinstance(item, Artist):
         d["PremiereDate"] = fmt_date(datetime(item.year, 1, 1, tzinfo=UTC))
+    ids = state_provider_ids(state, item)
+    if "ExternalUrls" in f:
+        d["ExternalUrls"] = external_urls(ids, item)
+    if "MediaSources" in f and isinstance(item, Track):
+        d["MediaSources"] = [media_source(lib, item)]
     if "Path" in f:
-        d["Path"] = item_path(state, item)
+        d["Path"] = item_path(lib, item)
     if "Overview" in f and isinstance(item, Album | Artist):
         d["Overview"] = ""
-    if "MediaSources" in f and isinstance(item, Track):
-        d["MediaSources"] = [media_source(state, item)]
+    if "Taglines" in f:
+        d["Taglines"] = []
     if "Genres" in f:
         d["Genres"] = list(item.genres)
-        d["GenreItems"] = [{"Name": g, "Id": md5_id("genre", g.lower())} for g in item.genres]
     if isinstance(item, Track):
         d["RunTimeTicks"] = item.runtime_ticks
     elif isinstance(item, Album):
-        d["RunTimeTicks"] = sum(
-            t.runtime_ticks
-            for t in (lib.by_id.get(x) for x in item.track_ids)
-            if isinstance(t, Track)
-        )
+        d["RunTimeTicks"] = _album_ticks(state, item)
+    if "ProductionLocations" in f:
+        d["ProductionLocations"] = []
     if item.year and not isinstance(item, Artist):
         d["ProductionYear"] = item.year
     if isinstance(item, Track):
         d["IndexNumber"] = item.index_number
         d["ParentIndexNumber"] = item.disc_number
+    if "RemoteTrailers" in f:
+        d["RemoteTrailers"] = []
+    if "ProviderIds" in f:
+        d["ProviderIds"] = ids
+    d["IsFolder"] = not isinstance(item, Track)
     if "ParentId" in f:
         if isinstance(item, Track):
             d["ParentId"] = item.album_id
         elif isinstance(item, Album):
             d["ParentId"] = lib.music_view_id
-    d["IsFolder"] = not isinstance(item, Track)
     d["Type"] = item.KIND
-    if "ProviderIds" in f:
-        d["ProviderIds"] = provider_ids(state, item)
+    if "People" in f:
+        d["People"] = []
+    if "Studios" in f:
+        d["Studios"] = []
+    if "Genres" in f:
+        d["GenreItems"] = [{"Name": g, "Id": md5_id("genre", g.lower())} for g in item.genres]
     if opts.user is not None and opts.enable_user_data:
         d["UserData"] = user_data_dto(state, opts.user, item)
+    if "RecursiveItemCount" in f and isinstance(item, Album | Artist):
+        d["RecursiveItemCount"] = _recursive_count(state, item)
     if isinstance(item, Album):
         d["ChildCount"] = len(item.track_ids)
+    if "CumulativeRunTimeTicks" in f and isinstance(item, Album):
+        d["CumulativeRunTimeTicks"] = d["RunTimeTicks"]
+    if "Tags" in f:
+        d["Tags"] = []
+    if "PrimaryImageAspectRatio" in f and item.image_tag:
+        d["PrimaryImageAspectRatio"] = 1.0
     if isinstance(item, Track):
         d["Artists"] = lib.names(item.artist_ids)
         d["ArtistItems"] = _name_ids(state, item.artist_ids)
@@ -270,6 +185,8 @@ def item_dto(state: State, item: Item, opts: RenderOptions) -> dict[str, Any]:
         if aa:
             d["AlbumArtist"] = aa[0]["Name"]
         d["AlbumArtists"] = aa
+    if "MediaStreams" in f and isinstance(item, Track):
+        d["MediaStreams"] = [audio_stream(item)]
     if opts.enable_images:
         d["ImageTags"] = {"Primary": item.image_tag} if item.image_tag else {}
         d["BackdropImageTags"] = []
@@ -281,6 +198,19 @@ def item_dto(state: State, item: Item, opts: RenderOptions) -> dict[str, Any]:
     return d
 
 
+def _album_ticks(state: State, album: Album) -> int:
+    by = state.library.by_id
+    return sum(
+        t.runtime_ticks for t in (by.get(x) for x in album.track_ids) if isinstance(t, Track)
+    )
+
+
+def _recursive_count(state: State, item: Album | Artist) -> int:
+    if isinstance(item, Album):
+        return len(item.track_ids)
+    return len(state.library.albumartist_albums.get(item.id, []))
+
+
 def playlist_dto(state: State, pl: Playlist, opts: RenderOptions) -> dict[str, Any]:
     """Return a BaseItemDto for a playlist."""
     lib = state.library
@@ -289,6 +219,8 @@ def playlist_dto(state: State, pl: Playlist, opts: RenderOptions) -> dict[str, A
         d["DateCreated"] = fmt_date(pl.created)
     if "SortName" in opts.fields:
         d["SortName"] = pl.name.lower()
+    if "Etag" in opts.fields:
+        d["Etag"] = md5_id("etag", pl.id, str(len(pl.entries)))
     if "Path" in opts.fields:
         d["Path"] = f"/config/data/playlists/{pl.name}/playlist.xml"
     d["ChildCount"] = len(pl.entries)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .dto import RenderOptions, item_dto
+from .dto_media import ITEM_FIELDS, audio_stream
+from .library import Item, Track
 from .state import Session, State, User
 from .wire import fmt_date
 
@@ -89,6 +91,46 @@ def user_dto(state: State, user: User) -> dict[str, Any]:
     return d
 
 
+# SessionManager.GetItemInfo: DtoOptions with every field except these, and no user.
+_NOT_IN_NOW_PLAYING = frozenset(
+    [
+        "CanDelete",
+        "CanDownload",
+        "ChildCount",
+        "CustomRating",
+        "DateLastMediaAdded",
+        "DateLastRefreshed",
+        "DateLastSaved",
+        "DisplayPreferencesId",
+        "Etag",
+        "InheritedParentalRatingValue",
+        "ItemCounts",
+        "MediaSourceCount",
+        "MediaStreams",
+        "MediaSources",
+        "People",
+        "PlayAccess",
+        "ProductionLocations",
+        "RecursiveItemCount",
+        "RemoteTrailers",
+        "SeasonUserData",
+        "Settings",
+        "SortName",
+        "Tags",
+        "ExtraIds",
+    ]
+)
+
+
+def now_playing_item(state: State, item: Item) -> dict[str, Any]:
+    """The NowPlayingItem SessionManager fills: nearly all fields, MediaStreams of the source."""
+    opts = RenderOptions(None, ITEM_FIELDS - _NOT_IN_NOW_PLAYING, True, False)
+    d = item_dto(state, item, opts)
+    if isinstance(item, Track):
+        d["MediaStreams"] = [audio_stream(item)]  # set from the playing media source
+    return d
+
+
 def session_dto(state: State, s: Session) -> dict[str, Any]:
     """Return a SessionInfoDto."""
     user = state.users.get(s.user_id) if s.user_id else None
@@ -132,14 +174,15 @@ def session_dto(state: State, s: Session) -> dict[str, Any]:
     d["DeviceType"] = "Unknown"
     item = state.library.get(s.now_playing_id)
     if item is not None:
-        d["NowPlayingItem"] = item_dto(state, item, RenderOptions(None, frozenset(), True, False))
+        d["NowPlayingItem"] = now_playing_item(state, item)
     d["DeviceId"] = s.device_id
     d["ApplicationVersion"] = s.app_version
     d["IsActive"] = True
     d["SupportsMediaControl"] = s.supports_remote_control
     d["SupportsRemoteControl"] = s.supports_remote_control
     d["NowPlayingQueue"] = s.queue
-    d["NowPlayingQueueFullItems"] = []
+    if state.vt < (12,):
+        d["NowPlayingQueueFullItems"] = []  # removed from SessionInfoDto in 12.0
     d["HasCustomDeviceName"] = False
     d["ServerId"] = state.server_id
     d["SupportedCommands"] = d["Capabilities"]["SupportedCommands"]

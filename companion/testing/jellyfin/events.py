@@ -12,6 +12,7 @@ from .dto import user_data_dto
 from .library import Item, Track
 from .socket import SocketHub
 from .state import SCAN_TASK_ID, Playlist, Session, State, User
+from .tasks import scan_task_info
 from .webhook import WebhookEmitter
 from .wire import fmt_date, now_utc
 
@@ -74,7 +75,6 @@ class Events:
         """Record a save: webhook always, UserDataChanged (debounced) unless progress."""
         ud = self.state.data_for(user.id, item.id, create=True)
         assert ud is not None
-        ud.saved = now_utc()
         self.webhook.user_data_saved(user, item, ud, reason)
         if reason == "PlaybackProgress":
             return  # UserDataChangeNotifier ignores progress saves
@@ -177,7 +177,9 @@ class Events:
     ) -> None:
         """Playback start/progress/stop: Sessions push and PlaybackX webhooks."""
         self.webhook.playback(kind, session, item, position, paused, completed)
-        self._spawn(self.hub.push_sessions(forced=kind != "PlaybackProgress"))
+        # SessionInfoWebSocketListener forces a push for start, stop and every progress report
+        # a client makes (SendData(!e.IsAutomated)): no throttle on playback.
+        self._spawn(self.hub.push_sessions(forced=True))
 
     def sessions_changed(self, forced: bool = True) -> None:
         """A session started or ended."""
@@ -219,6 +221,4 @@ class Events:
         scan.last_result = result
         await self.hub.to_admin_users("ScheduledTaskEnded", result)
         await self.hub.push_tasks()
-        from .routes_system import scan_task_info  # local import: avoids a module cycle
-
         self.webhook.task_completed(result, scan_task_info(self.state))

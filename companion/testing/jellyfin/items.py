@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from .assets import WAV_HEADER, wav_size
+
 
 def sort_name_of(name: str) -> str:
     """Jellyfin-style sort name: lowercased with a leading article removed."""
@@ -59,8 +61,14 @@ class Track(Item):
     runtime_ticks: int = 0
     container: str = "flac"
     bitrate: int = 900_000
-    size_bytes: int | None = None  # None: serve the small generated WAV
+    size_bytes: int | None = None  # None: the size bitrate x duration gives
     KIND: ClassVar[str] = "Audio"
+
+    def file_size(self) -> int:
+        """The served (and declared MediaSources.Size) byte size of the track's file."""
+        if self.size_bytes and self.size_bytes > WAV_HEADER:
+            return self.size_bytes
+        return wav_size(self.bitrate, self.runtime_ticks)
 
 
 SortSpec = tuple[tuple[str, bool], ...]  # ((SortBy, descending), ...)

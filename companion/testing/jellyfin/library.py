@@ -240,6 +240,20 @@ class Library:
         self.invalidate()
         return track, new
 
+    def update_track(self, track: Track, spec: dict[str, Any]) -> None:
+        """Change a track's metadata as a rescan would; its save date (and Etag) move on."""
+        if spec.get("title"):
+            track.name = str(spec["title"])
+            track.sort_name = f"{track.disc_number or 1:04d} - {track.index_number or 0:04d} - "
+            track.sort_name += track.name.lower()
+        if spec.get("genre"):
+            track.genres = [str(spec["genre"])]
+            self.genre_items.setdefault(track.genres[0].lower(), set()).add(track.id)
+        if spec.get("year"):
+            track.year = int(spec["year"])
+        track.date_last_saved = now_utc()
+        self.invalidate()
+
     def remove_track(self, track_id: str) -> list[str]:
         """Remove a track (and its album when it becomes empty); return removed ids."""
         t = self.by_id.get(track_id)

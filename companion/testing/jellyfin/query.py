@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from .query_params import MUSIC_KINDS as MUSIC_KINDS
 from .query_params import ItemQuery as ItemQuery
 from .query_params import parse as parse
 from .state import Playlist, State, User
-from .wire import problem
+from .wire import error_text, problem
 
 Obj = Item | Playlist
 EPOCH0 = datetime(1, 1, 1, tzinfo=UTC)
@@ -150,9 +151,6 @@ def run(state: State, iq: ItemQuery) -> tuple[list[Obj], int]:
         cand = _intersect(cand, (k for k, v in udata.items() if v.is_favorite))
     if want_played:
         cand = _intersect(cand, (k for k, v in udata.items() if v.played))
-    if iq.min_date_last_saved_for_user is not None:
-        m = iq.min_date_last_saved_for_user
-        cand = _intersect(cand, (k for k, v in udata.items() if v.saved >= m))
     preds = _predicates(state, iq, udata)
 
     lib_kinds = frozenset(kinds & set(MUSIC_KINDS))
@@ -221,8 +219,8 @@ def _albumartist_tracks(state: State, artist_id: str) -> list[str]:
 def _predicates(state: State, iq: ItemQuery, udata: dict[str, Any]) -> list[Callable[[Obj], bool]]:
     preds: list[Callable[[Obj], bool]] = []
     if iq.search:
-        term = iq.search
-        preds.append(lambda o: term in o.name.lower())
+        term = clean_name(iq.search)
+        preds.append(lambda o: term in clean_name(o.name))
     if iq.name_starts_with:
         nsw = iq.name_starts_with
         preds.append(lambda o: _sort_name(o).startswith(nsw))
@@ -245,9 +243,11 @@ def _predicates(state: State, iq: ItemQuery, udata: dict[str, Any]) -> list[Call
                 )
             )
         )
-    if iq.min_date_last_saved is not None:
-        mds = iq.min_date_last_saved
-        preds.append(lambda o: isinstance(o, Item) and o.date_last_saved >= mds)
+    dates = _min_saved_dates(state, iq)
+    if dates:
+        # Both parameters filter on the item's metadata save date, never on user data.
+        since = max(dates)
+        preds.append(lambda o: isinstance(o, Item) and o.date_last_saved >= since)
     if iq.is_favorite is False:
         preds.append(lambda o: not (o.id in udata and udata[o.id].is_favorite))
     unplayed = iq.is_played is False or "IsUnplayed" in iq.filters
@@ -262,6 +262,24 @@ def _predicates(state: State, iq: ItemQuery, udata: dict[str, Any]) -> list[Call
     if "IsFavoriteOrLikes" in iq.filters:
         preds.append(lambda o: o.id in udata and (udata[o.id].is_favorite or udata[o.id].likes))
     return preds
+
+
+def _min_saved_dates(state: State, iq: ItemQuery) -> list[datetime]:
+    """The dates minDateLastSaved(ForUser) filter on, or the 500 of 10.9/10.10."""
+    saved, for_user = iq.min_date_last_saved, iq.min_date_last_saved_for_user
+    if state.vt < (10, 11) and saved is not None:
+        if for_user is None:
+            # SqliteItemRepository names @MinDateLastSavedForUser in the SQL but binds
+            # @MinDateLastSaved: the query throws and ExceptionMiddleware answers 500.
+            raise error_text(500)
+        saved = for_user  # both clauses read the one parameter that was bound
+    return [d for d in (saved, for_user) if d is not None]
+
+
+def clean_name(value: str) -> str:
+    """Jellyfin's CleanName: diacritics removed (RemoveDiacritics), then lowercased."""
+    decomposed = unicodedata.normalize("NFD", value)
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
 
 
 def _sort_name(o: Obj) -> str:

@@ -175,7 +175,7 @@ async def album_artists(request: web.Request) -> web.Response:
     return await _artists(request, True)
 
 
-def _mix(st: State, seed: Item | Playlist | None, limit: int) -> list[Track]:
+def mix_tracks(st: State, seed: Item | Playlist | None, limit: int) -> list[Track]:
     """Deterministic "similar" tracks: same genre first, then the rest, hash-ordered."""
     lib = st.library
     if seed is None:
@@ -219,14 +219,16 @@ async def _instant_mix(request: web.Request, seed_id: str | None) -> web.Respons
     seed: Item | Playlist | None = st.library.get(seed_id) or st.playlists.get(seed_id or "")
     if seed is None:
         raise problem(404)
-    tracks = _mix(st, seed, q.integer("limit") or 200)
+    tracks = mix_tracks(st, seed, q.integer("limit") or 200)
     opts = render_options(q, user)
     return query_result([item_dto(st, t, opts) for t in tracks], len(tracks), 0)
 
 
 @routes.get("/Artists/InstantMix")
-async def artist_mix(request: web.Request) -> web.Response:
-    """Instant mix from an artist (?id=)."""
+async def artist_mix(request: web.Request) -> web.StreamResponse:
+    """Instant mix from an artist (?id=); gone in 12.0, where the path names an artist."""
+    if services(request).state.vt >= (12,):
+        return await artist_by_name(request)
     return await _instant_mix(request, Query(request).ident("id"))
 
 
@@ -247,7 +249,8 @@ async def artist_by_name(request: web.Request) -> web.Response:
     st = services(request).state
     q = Query(request)
     user = user_for(q.ident("userId"), ctx, st)
-    a = st.library.artist_by_name.get(unquote(request.match_info["name"]).lower())
+    name = request.match_info.get("name", request.path.rsplit("/", 1)[-1])
+    a = st.library.artist_by_name.get(unquote(name).lower())
     if a is None:
         raise problem(404)
     return json_response(item_dto(st, a, render_options(q, user, all_fields=True)))

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from .assets import png, wav_range, wav_size
+from .assets import png, sample_rate_for, wav_range
 from .auth import path_id, require
 from .library import Item, Track
 from .services import services
@@ -36,7 +36,8 @@ def _parse_range(header: str, total: int) -> tuple[int, int] | None:
 
 
 async def _stream(request: web.Request, track: Track) -> web.StreamResponse:
-    total = wav_size(track.size_bytes)
+    total = track.file_size()
+    rate = sample_rate_for(track.bitrate)
     headers = {"Accept-Ranges": "bytes", "Content-Type": "audio/wav"}
     start, end, status = 0, total - 1, 200
     rng = request.headers.get("Range")
@@ -57,7 +58,7 @@ async def _stream(request: web.Request, track: Track) -> web.StreamResponse:
     # Generated chunk by chunk so a 50 MB "file" never sits in memory.
     while pos <= end:
         stop = min(end, pos + CHUNK - 1)
-        await resp.write(wav_range(track.id, total, pos, stop))
+        await resp.write(wav_range(track.id, total, pos, stop, rate))
         pos = stop + 1
     await resp.write_eof()
     return resp

@@ -6,15 +6,16 @@ from typing import Any
 
 from aiohttp import web
 
-from .auth import AuthContext, path_id, require, user_for
+from .auth import path_id, require, user_for
 from .dto import item_dto
 from .library import Track
+from .playlist_moves import MoveError, move
 from .query import visible_playlists
 from .routes_items import query_result, render_options
 from .routes_users import read_json
 from .services import Services, services
 from .state import Playlist, State, User
-from .wire import Query, error_text, json_response, new_id, no_content, norm_id
+from .wire import Query, bare, error_text, json_response, new_id, no_content, norm_id
 
 routes = web.RouteTableDef()
 
@@ -45,23 +46,31 @@ def add_entries(state: State, pl: Playlist, ids: list[str], position: int | None
         pl.entries.extend(new)
 
 
-def _load(request: web.Request) -> tuple[Services, AuthContext, Playlist]:
+def _load(request: web.Request, uid: str | None = None) -> tuple[Services, User, Playlist]:
+    """GetPlaylistForUser with the caller's user id (or an explicit one where the route has it).
+
+    An API key has no user: `GetUserById(Guid.Empty)` throws ArgumentException, so every
+    playlist route that uses the token's user answers 400 to an API key.
+    """
     ctx = require(request)
     svc = services(request)
+    user = user_for(uid, ctx, svc.state) if uid is not None else ctx.user
+    if user is None:
+        raise error_text(400)
     pl = svc.state.playlists.get(path_id(request))
-    if pl is None:
-        raise error_text(404)  # "Playlist not found"
-    user = ctx.user
-    if user is not None and not ctx.is_admin and pl not in visible_playlists(svc.state, user):
-        raise error_text(404)
-    return svc, ctx, pl
+    if pl is None or pl not in visible_playlists(svc.state, user):
+        raise error_text(404)  # NotFound("Playlist not found")
+    return svc, user, pl
 
 
-def _can_edit(ctx: AuthContext, pl: Playlist) -> bool:
-    if ctx.user is None:
-        return True  # an API key may do anything
-    uid = ctx.user.id
-    return pl.owner_id == uid or any(s.get("UserId") == uid and s.get("CanEdit") for s in pl.shares)
+def _can_edit(user: User, pl: Playlist) -> bool:
+    return pl.owner_id == user.id or any(
+        s.get("UserId") == user.id and s.get("CanEdit") for s in pl.shares
+    )
+
+
+def _forbid() -> web.HTTPException:
+    return bare(403)  # Forbid(): the auth handler's empty 403
 
 
 def _shares(raw: Any) -> list[dict[str, Any]]:
@@ -97,7 +106,8 @@ async def create(request: web.Request) -> web.Response:
     pl = Playlist(new_id(), str(name), owner.id)
     pl.media_type = str(media_type)
     pl.shares = _shares(body.get("users"))
-    pl.is_public = bool(body.get("ispublic"))
+    # CreatePlaylistDto.IsPublic defaults to true; without a body OpenAccess is false.
+    pl.is_public = bool(body.get("ispublic", True)) if body else False
     add_entries(st, pl, ids)
     st.playlists[pl.id] = pl
     return json_response({"Id": pl.id})
@@ -108,9 +118,9 @@ async def update(request: web.Request) -> web.Response:
     """Update name/ids (replace)/users/public flag; 403 unless owner or editor (10.9+)."""
     if services(request).state.vt < (10, 9):
         raise error_text(404)
-    svc, ctx, pl = _load(request)
-    if not _can_edit(ctx, pl):
-        raise error_text(403)
+    svc, user, pl = _load(request)
+    if not _can_edit(user, pl):
+        raise _forbid()
     body = await read_json(request)
     if body.get("name") is not None:
         pl.name = str(body["name"])
@@ -138,10 +148,11 @@ async def get(request: web.Request) -> web.Response:
 @routes.get("/Playlists/{id}/Items")
 async def items(request: web.Request) -> web.Response:
     """Playlist entries as a QueryResult; each item carries its PlaylistItemId."""
-    svc, ctx, pl = _load(request)
-    st = svc.state
     q = Query(request)
-    user = user_for(q.ident("userId"), ctx, st)
+    svc, user, pl = _load(request, q.ident("userId"))
+    st = svc.state
+    if not (pl.is_public or pl.owner_id == user.id or _shared_with(user, pl)):
+        raise _forbid()
     opts = render_options(q, user)
     start = max(0, q.integer("startIndex") or 0)
     limit = q.integer("limit")
@@ -165,42 +176,69 @@ async def items(request: web.Request) -> web.Response:
 @routes.post("/Playlists/{id}/Items")
 async def add(request: web.Request) -> web.Response:
     """Add items (?ids=; 12.0 also ?position=)."""
-    svc, ctx, pl = _load(request)
-    if not _can_edit(ctx, pl):
-        raise error_text(403)
     q = Query(request)
-    add_entries(svc.state, pl, q.ids("ids"), q.integer("position"))
+    svc, user, pl = _load(request, q.ident("userId"))
+    if not _can_edit(user, pl):
+        raise _forbid()
+    position = q.integer("position") if svc.state.vt >= (12,) else None
+    add_entries(svc.state, pl, q.ids("ids"), position)
     return no_content()
 
 
 @routes.delete("/Playlists/{id}/Items")
 async def remove(request: web.Request) -> web.Response:
     """Remove entries by PlaylistItemId (string comparison); an item id drops every copy."""
-    _, ctx, pl = _load(request)
-    if not _can_edit(ctx, pl):
-        raise error_text(403)
+    _, user, pl = _load(request)
+    if not _can_edit(user, pl):
+        raise _forbid()
     drop = set(Query(request).raw_list("entryIds"))
     pl.entries = [(e, i) for e, i in pl.entries if e not in drop]
     return no_content()
 
 
 @routes.post("/Playlists/{id}/Items/{entryId}/Move/{newIndex}")
-async def move(request: web.Request) -> web.Response:
-    """Move the first entry with that id: taken out, then inserted at the 0-based index."""
-    _, ctx, pl = _load(request)
-    if not _can_edit(ctx, pl):
-        raise error_text(403)
-    entry = request.match_info["entryId"]
+async def move_item(request: web.Request) -> web.Response:
+    """Move an entry with the version's MoveItemAsync (10.10 misplaces forward moves)."""
+    svc, user, pl = _load(request)
+    if not _can_edit(user, pl):
+        raise _forbid()
     try:
         new_index = int(request.match_info["newIndex"])
     except ValueError:
         raise error_text(400) from None
-    pos = next((n for n, (e, _) in enumerate(pl.entries) if e == entry), None)
-    if pos is None:
-        raise error_text(404)
-    moved = pl.entries.pop(pos)
-    pl.entries.insert(max(0, min(new_index, len(pl.entries))), moved)
+    entries = list(pl.entries)
+    try:
+        move(svc.state.vt, entries, request.match_info["entryId"], new_index)
+    except MoveError as err:
+        raise error_text(err.status) from None
+    pl.entries = entries
     return no_content()
+
+
+def _shared_with(user: User, pl: Playlist) -> bool:
+    return any(s.get("UserId") == user.id for s in pl.shares)
+
+
+@routes.get("/Playlists/{id}/Users")
+async def users(request: web.Request) -> web.Response:
+    """The playlist's shares (owner or editors only)."""
+    _, user, pl = _load(request)
+    if not (pl.owner_id == user.id or _can_edit(user, pl)):
+        raise _forbid()
+    return json_response(pl.shares)
+
+
+@routes.get("/Playlists/{id}/Users/{userId}")
+async def share(request: web.Request) -> web.Response:
+    """One user's share of the playlist."""
+    _, user, pl = _load(request)
+    target = norm_id(request.match_info["userId"])
+    if not (pl.owner_id == user.id or _can_edit(user, pl) or target == user.id):
+        raise _forbid()
+    found = next((s for s in pl.shares if s.get("UserId") == target), None)
+    if found is None:
+        raise error_text(404)  # "User permissions not found"
+    return json_response(found)
 
 
 @routes.delete("/Items/{id}")

@@ -7,84 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
-from .auth import require
+from .auth import require, session_of
 from .dto_users import session_dto
-from .library import Item, Track
+from .playback import report_playback
 from .routes_users import read_json
-from .services import Services, services
-from .state import Session
+from .services import services
 from .wire import Query, error_text, json_response, no_content, norm_id, now_utc
 
 routes = web.RouteTableDef()
-
-
-def report_playback(
-    svc: Services,
-    session: Session,
-    event: str,
-    item: Item,
-    position: int | None,
-    paused: bool = False,
-    media_source_id: str | None = None,
-) -> None:
-    """Apply a start/progress/stop report to the session and its user's data."""
-    st = svc.state
-    now = now_utc()
-    user = st.users.get(session.user_id) if session.user_id else None
-    runtime = item.runtime_ticks if isinstance(item, Track) else 0
-    session.last_activity = now
-    session.last_playback_check_in = now
-    if event == "start":
-        session.now_playing_id = item.id
-        session.position_ticks = position or 0
-        session.is_paused = paused
-        session.media_source_id = media_source_id or item.id
-        session.queue = [{"Id": item.id, "PlaylistItemId": "playlistItem0"}]
-        if user is not None:
-            ud = st.data_for(user.id, item.id, create=True)
-            assert ud is not None
-            ud.play_count += 1
-            ud.last_played = now
-            ud.played = True  # audio does not support resume, so start marks it played
-            svc.events.user_data_saved(user, item, "PlaybackStart")
-        svc.events.playback("PlaybackStart", session, item, position or 0, paused)
-    elif event == "progress":
-        if session.now_playing_id != item.id:
-            session.now_playing_id = item.id
-        session.position_ticks = position or 0
-        if paused and not session.is_paused:
-            session.last_paused = now
-        session.is_paused = paused
-        if user is not None:
-            ud = st.data_for(user.id, item.id, create=True)
-            assert ud is not None
-            ud.position_ticks = position or 0
-            svc.events.user_data_saved(user, item, "PlaybackProgress")
-        svc.events.playback("PlaybackProgress", session, item, position or 0, paused)
-    else:
-        # Without PositionTicks the server assumes a full play; >90% counts as completed.
-        completed = position is None or (runtime > 0 and position >= runtime * 0.9)
-        if user is not None:
-            ud = st.data_for(user.id, item.id, create=True)
-            assert ud is not None
-            if completed:
-                ud.played = True
-                ud.position_ticks = 0
-            else:
-                ud.position_ticks = position or 0
-            svc.events.user_data_saved(user, item, "PlaybackFinished")
-        svc.events.playback(
-            "PlaybackStop",
-            session,
-            item,
-            position if position is not None else runtime,
-            paused,
-            completed,
-        )
-        session.now_playing_id = None
-        session.position_ticks = 0
-        session.is_paused = False
-        session.queue = []
 
 
 async def _report(request: web.Request, event: str) -> web.Response:
@@ -94,7 +24,7 @@ async def _report(request: web.Request, event: str) -> web.Response:
     item = svc.state.library.get(norm_id(str(body.get("itemid") or "")))
     if item is None:
         raise error_text(404)
-    session = svc.state.session_for(ctx.token, request.remote or "127.0.0.1")
+    session = session_of(svc.state, ctx, request.remote)
     pos = body.get("positionticks")
     report_playback(
         svc,
@@ -147,7 +77,8 @@ async def sessions(request: web.Request) -> web.Response:
     active = q.integer("activeWithinSeconds")
     cutoff = now_utc() - timedelta(seconds=active) if active is not None else None
     for s in st.sessions.values():
-        if not ctx.is_admin and (ctx.user is None or s.user_id != ctx.user.id):
+        # Non-admins see their own sessions and every session without a user.
+        if not ctx.is_admin and s.user_id is not None and s.user_id != ctx.user_id:
             continue
         if controllable is not None and not s.supports_remote_control:
             continue
@@ -170,7 +101,7 @@ async def capabilities(request: web.Request) -> web.Response:
     smc = q.boolean("supportsMediaControl")
     if smc is None:
         smc = bool(body.get("supportsmediacontrol"))
-    svc.state.session_for(ctx.token).supports_remote_control = smc
+    session_of(svc.state, ctx, request.remote).supports_remote_control = smc
     return no_content()
 
 

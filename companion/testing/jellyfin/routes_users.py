@@ -39,7 +39,7 @@ async def authenticate(request: web.Request) -> web.Response:
         raise error_text(400)
     body = await read_json(request)
     username = body.get("username")
-    pw = body.get("pw") if body.get("pw") is not None else body.get("password")
+    pw = body.get("pw")  # AuthenticateUserByName has only Username and Pw
     user = st.user_by_name(str(username)) if username else None
     if user is None or (pw or "") != user.password:
         raise error_text(401)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
@@ -14,6 +16,8 @@ from companion.testing.serving import serve
 
 from . import (
     control,
+    routes_config,
+    routes_discover,
     routes_items,
     routes_media,
     routes_playback_reporting,
@@ -23,14 +27,14 @@ from . import (
     routes_userdata,
     routes_users,
 )
-from .auth import AUTH_KEY, resolve
+from .auth import AUTH_KEY, header_fields, resolve, session_of
 from .events import Events, Timing
 from .library import Library
-from .routes_system import all_tasks
-from .routing import SEGMENTS, collect_segments, retry_case_insensitive
+from .routing import TEMPLATES, Templates, retry_case_insensitive
 from .services import SERVICES, Services
 from .socket import SocketHub
-from .state import SUPPORTED_VERSIONS, State
+from .state import ACCEPTED_VERSIONS, State
+from .tasks import all_tasks
 from .webhook import WebhookEmitter
 from .wire import now_utc
 
@@ -53,21 +57,13 @@ async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamR
     path = request.path
     if path.startswith("/__fake__"):
         return await handler(request)
-    st.requests.append(
-        {
-            "method": request.method,
-            "path": path,
-            "query": {k: request.query.getone(k) for k in request.query},
-            "query_string": request.query_string,
-            "at": datetime.now(UTC).isoformat(),
-        }
-    )
+    st.requests.append(await _log_entry(request, st))
     ctx, _ = resolve(request, st)
     if ctx is not None:
         request[AUTH_KEY] = ctx
     if ctx is not None and ctx.user is not None:
         ctx.user.last_activity = now_utc()
-        st.session_for(ctx.token, request.remote or "127.0.0.1").last_activity = now_utc()
+        session_of(st, ctx, request.remote).last_activity = now_utc()
     # The middleware accepts an upgrade on any path; /socket is the convention.
     if request.headers.get("Upgrade", "").lower() == "websocket":
         return await svc.hub.handle(request)
@@ -84,12 +80,56 @@ async def fake_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 status=faults.status, text="Error processing request.", content_type="text/plain"
             )
     try:
-        return await handler(request)
-    except web.HTTPException:
+        resp = await handler(request)
+    except web.HTTPException as exc:
+        _record(st, request, exc)
         raise
     except Exception:  # ExceptionMiddleware: anything unexpected is a 500
         log.exception("fake jellyfin handler failed for %s %s", request.method, path)
         return web.Response(status=500, text="Error processing request.", content_type="text/plain")
+    _record(st, request, resp)
+    return resp
+
+
+async def _log_entry(request: web.Request, st: State) -> dict[str, Any]:
+    """One request-log entry: method, path, query, JSON body and the caller's client/device.
+
+    The token itself is never logged: tests read this log.
+    """
+    body: Any = None
+    if request.body_exists and "json" in request.content_type:
+        raw = await request.read()  # cached: the handler reads it again
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query": {k: request.query.getone(k) for k in request.query},
+        "query_string": request.query_string,
+        "params": list(request.query.keys()),
+        "body": body,
+        "client": {k: v for k, v in header_fields(request, st).items() if k != "Token"},
+        "at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _record(st: State, request: web.Request, resp: web.StreamResponse) -> None:
+    """Keep JSON answers for contract checks when `record_responses` is on."""
+    if not st.record_responses or not isinstance(resp, web.Response):
+        return
+    if "json" not in resp.content_type or resp.body is None:
+        return
+    st.responses.append(
+        {
+            "method": request.method,
+            "path": request.path,
+            "status": resp.status,
+            "content_type": resp.content_type,
+            "body": resp.text,
+        }
+    )
 
 
 class FakeJellyfin:
@@ -105,9 +145,9 @@ class FakeJellyfin:
         socket_timeout: float = 60.0,
         server_name: str = "fake-jellyfin",
     ) -> None:
-        if version not in SUPPORTED_VERSIONS:
+        if version not in ACCEPTED_VERSIONS:
             raise ValueError(
-                f"unsupported fake version {version!r}; use one of {SUPPORTED_VERSIONS}"
+                f"unsupported fake version {version!r}; use one of {ACCEPTED_VERSIONS}"
             )
         self.library = Library(tracks=tracks, seed=seed)
         self.library.warm()
@@ -133,9 +173,10 @@ class FakeJellyfin:
             self.state, self.events, self.hub, self.webhook, random.Random(self.seed)
         )
         for mod in (
-            control,
             routes_system,
+            routes_config,
             routes_users,
+            routes_discover,  # before routes_items: /Items/Suggestions is not /Items/{id}
             routes_items,
             routes_userdata,
             routes_playlists,
@@ -145,7 +186,10 @@ class FakeJellyfin:
         ):
             app.add_routes(mod.routes)
         app.router.add_get("/socket", self.hub.handle)
-        app[SEGMENTS] = collect_segments(app)
+        app[TEMPLATES] = Templates(app)
+        plane = web.Application()
+        plane.add_routes(control.routes)
+        app.add_subapp("/__fake__", plane)
         return app
 
     @property

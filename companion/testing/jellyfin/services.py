@@ -28,5 +28,5 @@ SERVICES: web.AppKey[Services] = web.AppKey("fake_jellyfin_services", Services)
 
 
 def services(request: web.Request) -> Services:
-    """Return the services of the app serving this request."""
-    return request.app[SERVICES]
+    """Return the services of the app serving this request (or of its parent app)."""
+    return request.config_dict[SERVICES]

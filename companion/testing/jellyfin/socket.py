@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .auth import AUTH_KEY, AuthContext
+from .auth import AUTH_KEY, AuthContext, session_of
 from .dto_users import session_dto
 from .state import State
 from .wire import dumps, new_id
@@ -118,7 +118,7 @@ class SocketHub:
         has_session = not (ctx.is_api_key and st.vt < (10, 11))
         sid = None
         if has_session:
-            sid = st.session_for(ctx.token, request.remote or "127.0.0.1").id
+            sid = session_of(st, ctx, request.remote).id
         conn = Conn(ws, ctx, sid, has_session, time.monotonic())
         self.conns.append(conn)
         if has_session:
@@ -201,9 +201,13 @@ class SocketHub:
                 await self.send(c, kind, data)
 
     async def to_all(self, kind: str, data: Any = _MISSING) -> None:
-        """Send to every socket (restart/shutdown notices)."""
+        """Send to every session's socket (restart/shutdown notices).
+
+        A <=10.10 API-key socket has no session, so SessionManager never reaches it.
+        """
         for c in list(self.conns):
-            await self.send(c, kind, data)
+            if c.session_id is not None:
+                await self.send(c, kind, data)
 
     async def push_sessions(self, forced: bool) -> None:
         """Push `Sessions` to subscribers; unforced pushes respect the interval."""

@@ -10,7 +10,13 @@ from typing import Any
 from .library import Library
 from .wire import md5_id, new_id, now_utc
 
-SUPPORTED_VERSIONS = ("10.8.13", "10.10.7", "10.11.6", "12.0.0")
+# The emulated releases: each behaves as that release's source does (see the reference's
+# Corrections section), wrong behaviours included.
+SUPPORTED_VERSIONS = ("10.9.11", "10.10.7", "10.11.11", "12.0.0")
+# Also accepted, never emulated on purpose: 10.8.13 only reports itself, so a test can check
+# that a client refuses an unsupported server; 10.11.6 behaves as 10.11.11 (same 10.11 code for
+# everything the fake emulates) for suites written before 10.11.11 was emulated.
+ACCEPTED_VERSIONS = (*SUPPORTED_VERSIONS, "10.8.13", "10.11.6")
 SCAN_TASK_ID = "7738148ffcd07979c7ceb148e06b3aed"
 
 
@@ -57,7 +63,7 @@ class UserData:
     position_ticks: int = 0
     likes: bool | None = None
     rating: float | None = None
-    saved: datetime = field(default_factory=now_utc)
+    # No save timestamp: Jellyfin's user data carries none (jellyfin#17542).
 
 
 @dataclass(slots=True)
@@ -126,6 +132,11 @@ class WebhookConfig:
     enable_albums: bool = True
     notification_types: list[str] | None = None
     server_url: str = ""
+    # Delivery as a real network and plugin may do it (both off by default):
+    out_of_order: bool = False  # events queued together are sent newest first
+    reorder_window: float = 0.05  # how long the sender gathers events to reorder
+    split_body: bool = False  # the body leaves in two TCP segments with a pause between
+    segment_pause: float = 0.05
 
 
 @dataclass(slots=True)
@@ -155,6 +166,11 @@ class State:
         self.sessions: dict[str, Session] = {}
         self.faults = Faults()
         self.requests: list[dict[str, Any]] = []
+        # Contract tests switch this on to validate every JSON answer against the spec.
+        self.record_responses = False
+        self.responses: list[dict[str, Any]] = []
+        # Installed plugins besides Webhook (GET /Plugins): Playback Reporting when set.
+        self.playback_reporting = False
         self.remote_commands: list[dict[str, Any]] = []
         self.webhook: WebhookConfig | None = None
         self.webhook_log: list[dict[str, Any]] = []
@@ -229,12 +245,29 @@ class State:
 
     # -- sessions ---------------------------------------------------------------------------
 
-    def session_for(self, tok: Token, remote: str = "127.0.0.1") -> Session:
-        """Return (creating) the session of a token: id is MD5 of Client+DeviceId."""
-        sid = md5_id(tok.client, tok.device_id)
+    def session_for(
+        self,
+        tok: Token,
+        remote: str = "127.0.0.1",
+        *,
+        client: str | None = None,
+        device: str | None = None,
+        device_id: str | None = None,
+        version: str | None = None,
+    ) -> Session:
+        """Return (creating) the session of a caller: id is MD5 of Client+DeviceId.
+
+        The request's own header values win over the token's device record (one user token
+        used from two browsers with two DeviceIds makes two sessions, as on the server).
+        """
+        client = client or tok.client
+        device_id = device_id or tok.device_id
+        sid = md5_id(client, device_id)
         s = self.sessions.get(sid)
         if s is None or s.user_id != tok.user_id:
-            s = Session(sid, tok.user_id, tok.client, tok.device, tok.device_id, tok.version)
+            s = Session(
+                sid, tok.user_id, client, device or tok.device, device_id, version or tok.version
+            )
             s.remote_end_point = remote
             self.sessions[sid] = s
         return s

@@ -6,14 +6,17 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
-from .dto import audio_stream, provider_ids
+from .dto import state_provider_ids
+from .dto_media import audio_stream
 from .library import Album, Item, Track
-from .state import Playlist, Session, State, User, UserData
+from .state import Playlist, Session, State, User, UserData, WebhookConfig
 from .wire import fmt_date, fmt_local, hms, now_utc
 
 log = logging.getLogger(__name__)
@@ -135,7 +138,7 @@ class WebhookEmitter:
         elif isinstance(item, Album):
             names = lib.names(item.album_artist_ids[:1])
             d["Artist"] = names[0] if names else None
-        for k, v in provider_ids(self.state, item).items():
+        for k, v in state_provider_ids(self.state, item).items():
             d[f"Provider_{k.lower()}"] = v
         if isinstance(item, Track):
             s = audio_stream(item)
@@ -211,10 +214,7 @@ class WebhookEmitter:
         """TaskCompleted for a scheduled task."""
         if not self._wants("TaskCompleted", None):
             return
-        d = self.base("TaskCompleted")
-        now = now_utc()
-        d["Timestamp"] = fmt_local(now)
-        d["UtcTimestamp"] = fmt_date(now)
+        d = self.base("TaskCompleted")  # no Timestamp/UtcTimestamp: only item events have them
         d["TaskId"] = task["Id"]
         d["TaskName"] = task["Name"]
         d["TaskDescription"] = task["Description"]
@@ -234,31 +234,89 @@ class WebhookEmitter:
 
     async def _run(self) -> None:
         while True:
-            data = await self.queue.get()
+            batch = [await self.queue.get()]
             cfg = self.state.webhook
             if cfg is None:
                 continue
-            try:
-                await self._post(cfg.url, cfg.headers, data)
-            except Exception as exc:  # no retries: the plugin only logs failures
-                log.warning("webhook delivery to %s failed: %s", cfg.url, exc)
+            if not cfg.out_of_order:
+                await self._deliver(cfg, batch[0])
+                continue
+            # UserDataSaved's handler is `async void` on the real server: events fired close
+            # together race, so the later one may arrive first. Emulate the worst case: gather
+            # what is queued right now and send it newest first.
+            await asyncio.sleep(cfg.reorder_window)
+            while not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            for data in reversed(batch):
+                await self._deliver(cfg, data)
 
-    async def _post(self, url: str, headers: dict[str, str], data: dict[str, Any]) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    async def _deliver(self, cfg: WebhookConfig, data: dict[str, Any]) -> None:
+        try:
+            await self._post(cfg, data)
+        except Exception as exc:  # no retries: the plugin only logs failures
+            log.warning("webhook delivery to %s failed: %s", cfg.url, exc)
+
+    def _headers(self, cfg: WebhookConfig) -> dict[str, str]:
         out = {"User-Agent": f"Jellyfin-Server/{self.state.version}"}
         ctype = "text/plain; charset=utf-8"
-        for k, v in headers.items():
+        for k, v in cfg.headers.items():
             if k.lower() == "content-type":
                 ctype = f"{v.split(';')[0].strip()}; charset=utf-8"
             else:
                 out[k] = v
         out["Content-Type"] = ctype
+        return out
+
+    async def _post(self, cfg: WebhookConfig, data: dict[str, Any]) -> None:
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = self._headers(cfg)
         self.state.webhook_log.append(
-            {"url": url, "at": datetime.now(UTC).isoformat(), "type": data["NotificationType"]}
+            {"url": cfg.url, "at": datetime.now(UTC).isoformat(), "type": data["NotificationType"]}
         )
-        async with self._session.post(url, data=body.encode(), headers=out) as resp:
-            await resp.read()
-            if resp.status >= 400:
-                log.warning("webhook %s answered %s", url, resp.status)
+        if cfg.split_body:
+            status = await post_in_segments(cfg.url, headers, body, cfg.segment_pause)
+        else:
+            if self._session is None:
+                self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            async with self._session.post(cfg.url, data=body, headers=headers) as resp:
+                await resp.read()
+                status = resp.status
+        if status >= 400:
+            log.warning("webhook %s answered %s", cfg.url, status)
+
+
+async def post_in_segments(
+    url: str, headers: dict[str, str], body: bytes, pause: float, timeout: float = 10.0
+) -> int:
+    """POST over plain HTTP/1.1 with the body really split: part, drain, pause, the rest.
+
+    On a real network the plugin's body arrives in as many TCP segments as the path makes;
+    a receiver that reads only what has already arrived gets half a JSON document.
+    """
+    target = URL(url)
+    if target.scheme != "http" or target.host is None:
+        raise ValueError(f"segmented delivery needs a plain http:// URL, not {url!r}")
+    reader, writer = await asyncio.open_connection(target.host, target.port or 80)
+    # No Nagle: each write leaves as its own segment instead of being coalesced.
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        async with asyncio.timeout(timeout):
+            head = [f"POST {target.raw_path_qs} HTTP/1.1", f"Host: {target.host}:{target.port}"]
+            head += [f"{k}: {v}" for k, v in headers.items()]
+            head += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
+            half = max(1, len(body) // 2)
+            writer.write("\r\n".join(head).encode() + body[:half])
+            await writer.drain()
+            await asyncio.sleep(pause)
+            writer.write(body[half:])
+            await writer.drain()
+            status_line = await reader.readline()
+            await reader.read()  # the rest of the answer, until the receiver closes
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+    parts = status_line.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
