@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from companion.media import MediaServer
     from companion.providers.history import PlayHistorySource
+    from companion.providers.downloads import AlbumDownloader, FileSource, LibraryFolders
     from companion.providers.live import LiveSource
     from companion.providers.playlists import RemotePlaylists
     from companion.providers.scrobble import ScrobbleService
@@ -66,3 +67,7 @@ class Providers:
         self.playlist_sources: dict[str, PlaylistSource] = {}
         # Imports of a user's own playlists after they sign in to the service (Spotify).
         self.account_sources: dict[str, AccountPlaylistSource] = {}
+        # Add to library: the media server's folders and scans, Lidarr, slskd.
+        self.library_folders: LibraryFolders | None = None
+        self.albums: AlbumDownloader | None = None
+        self.files: FileSource | None = None
