@@ -12,6 +12,7 @@ from companion.accounts.signin import SignInService
 from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox
 from companion.db.database import Database
+from companion.downloads.service import DownloadService
 from companion.events import EventBus
 from companion.history.imports import HistoryImports
 from companion.imports.service import ImportService
@@ -52,6 +53,7 @@ VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
 HISTORY_IMPORTS = web.AppKey("history_imports", HistoryImports)
 LISTENING = web.AppKey("listening", ListeningService)
 IMPORTS = web.AppKey("imports", ImportService)
+DOWNLOADS = web.AppKey("downloads", DownloadService)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "companion.automation.models",
     "companion.listening.models",
     "companion.imports.models",
+    "companion.downloads.models",
     "aerich.models",
 ]
 APP_LABEL = "models"

@@ -1,0 +1,53 @@
+"""What every download step needs: providers, the bus, timings, settings, and outage backoff."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from companion.downloads import jobs
+from companion.downloads.config import FolderSettings, Timings
+from companion.downloads.models import DownloadJob
+from companion.events import EventBus
+from companion.providers import Providers
+
+
+@dataclass
+class Runtime:
+    """Shared by the worker, the steps of each provider, the arrival and the service."""
+
+    providers: Providers
+    bus: EventBus
+    timings: Timings = field(default_factory=Timings)
+    settings: FolderSettings = field(default_factory=FolderSettings)
+
+    @property
+    def stall_after(self) -> timedelta:
+        """How long a transfer may make no progress before the next candidate is tried."""
+        return timedelta(minutes=self.settings.stall_minutes)
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before retrying after a service outage: doubling, capped, with jitter."""
+        t = self.timings
+        delay = min(t.retry_base * (2 ** min(attempts, 16)), t.retry_max)
+        return float(delay * random.uniform(0.8, 1.2))
+
+    async def wait_for_service(self, job: DownloadJob, reason: str) -> None:
+        """The provider is down: keep the job's state, say why, look again after a backoff."""
+        job.attempts += 1
+        delay = self.backoff(job.attempts - 1)
+        await jobs.move(
+            self.bus,
+            job,
+            job.state,
+            reason=f"{reason} Retrying in {max(1, round(delay))} s.",
+            percent=job.percent,
+            check_in=delay,
+        )
+
+    async def recovered(self, job: DownloadJob) -> None:
+        """The provider answered again: forget the outage count."""
+        if job.attempts:
+            job.attempts = 0
+            await job.save(update_fields=["attempts", "updated_at"])
