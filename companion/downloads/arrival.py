@@ -65,9 +65,13 @@ class Arrival:
             return 0
         new = list(item_ids) if item_ids is not None else None
         arrived = 0
-        for job in waiting:
-            found = await self.match(job, new)
-            if found:
+        for candidate in waiting:
+            found = await self.match(candidate, new)
+            if not found:
+                continue
+            async with self.rt.locked(candidate.id) as job:
+                if job is None or job.state != "importing":
+                    continue
                 await self.arrived(job, found)
                 arrived += 1
         return arrived

@@ -302,9 +302,10 @@ class LidarrSteps:
     async def apply(self, notice: LidarrNotice) -> int:
         """Apply a webhook to the jobs it concerns; the number of jobs changed."""
         changed = 0
-        for job in await self._concerned(notice):
-            if await self._apply_one(job, notice):
-                changed += 1
+        for found in await self._concerned(notice):
+            async with self.rt.locked(found.id) as job:
+                if job is not None and await self._apply_one(job, notice):
+                    changed += 1
         return changed
 
     async def _concerned(self, notice: LidarrNotice) -> list[DownloadJob]:
@@ -342,7 +343,7 @@ class LidarrSteps:
                 return False
             await self.place(job, notice.paths)
             return True
-        if kind == "DownloadFailure" and job.state in LIDARR_STATES:
+        if kind == "DownloadFailure" and job.state in (*LIDARR_STATES, "failed"):
             title = notice.release_title or "the release"
             await jobs.move(
                 self.rt.bus,
@@ -351,7 +352,7 @@ class LidarrSteps:
                 reason=f"Lidarr: the download of {title} failed (Lidarr may grab another release).",
             )
             return True
-        if kind == "ImportFailure" and job.state in LIDARR_STATES:
+        if kind == "ImportFailure" and job.state in (*LIDARR_STATES, "failed"):
             await jobs.move(
                 self.rt.bus,
                 job,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,6 +25,20 @@ class Runtime:
     bus: EventBus
     timings: Timings = field(default_factory=Timings)
     settings: FolderSettings = field(default_factory=FolderSettings)
+    # A job's lock lives while someone holds or waits for it (weak values), so none pile up.
+    _locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+
+    @asynccontextmanager
+    async def locked(self, job_id: int) -> AsyncIterator[DownloadJob | None]:
+        """The job, fresh from the database, while nobody else changes it (worker, webhook,
+        arrival and users take turns per job); None when it is gone."""
+        lock = self._locks.get(job_id)
+        if lock is None:
+            lock = self._locks[job_id] = asyncio.Lock()
+        async with lock:
+            yield await DownloadJob.get_or_none(id=job_id)
 
     @property
     def stall_after(self) -> timedelta:

@@ -85,10 +85,14 @@ class DownloadService:
     ) -> dict[str, Any]:
         """Want a track or album: one download however many ask for it; the item's state."""
         owner = self._owner(principal)
-        job = await self._job_for(want)
-        if candidate is not None and job.state == "waiting" and not job.details:
-            job.details = {"pinned": asdict(candidate)}
-            await job.save()
+        created = await self._job_for(want)
+        async with self.rt.locked(created.id) as fresh:
+            job = fresh or created
+            if candidate is not None and job.state == "waiting" and not job.details:
+                job.details = {"pinned": asdict(candidate)}
+                await job.save()
+            if job.state in ("failed", "cancelled"):
+                await self._restart(job)
         async with in_transaction() as conn:
             wanted = await WantedItem.get_or_none(owner_id=owner, job_id=job.id, using_db=conn)
             if wanted is None:
@@ -105,8 +109,6 @@ class DownloadService:
                 if import_ref:
                     wanted.import_job_id, wanted.import_row_id = import_ref
                 await wanted.save(using_db=conn)
-        if job.state in ("failed", "cancelled"):
-            await self._restart(job)
         self.worker.wake()
         return jobs.item_dto(wanted, job)
 
@@ -194,33 +196,37 @@ class DownloadService:
     async def retry(self, principal: Principal, wanted_id: int) -> dict[str, Any]:
         """Try a failed or cancelled item again (from the start)."""
         wanted = await self._item(principal, wanted_id)
-        job = wanted.job
-        if wanted.cancelled:
-            wanted.cancelled = False
-            await wanted.save()
-        if job.state in ("failed", "cancelled"):
-            await self._restart(job)
-        elif job.state == "in_library":
-            raise Conflict("It is already in the library.", code="download_in_library")
-        else:
-            # Waiting on an outage: look now instead of after the backoff.
-            job.attempts = 0
-            await jobs.later(job, 0.0)
+        async with self.rt.locked(wanted.job.id) as fresh:
+            job = fresh or wanted.job
+            if job.state == "in_library":
+                raise Conflict("It is already in the library.", code="download_in_library")
+            if wanted.cancelled:
+                wanted.cancelled = False
+                await wanted.save()
+            if job.state in ("failed", "cancelled"):
+                await self._restart(job)
+            else:
+                # Waiting on an outage: look now instead of after the backoff.
+                job.attempts = 0
+                await jobs.later(job, 0.0)
         self.worker.wake()
         return jobs.item_dto(wanted, job)
 
     async def cancel(self, principal: Principal, wanted_id: int) -> dict[str, Any]:
         """Stop wanting it; the download stops when nobody else wants it."""
         wanted = await self._item(principal, wanted_id)
-        job = wanted.job
-        if job.state == "in_library":
-            raise Conflict("It is already in the library.", code="download_in_library")
-        wanted.cancelled = True
-        await wanted.save()
-        others = await WantedItem.filter(job_id=job.id, cancelled=False).exists()
-        if not others and job.state in jobs.ACTIVE:
-            await self._stop_job(job)
-            await jobs.move(self.rt.bus, job, "cancelled", reason="Cancelled", announce_it=False)
+        async with self.rt.locked(wanted.job.id) as fresh:
+            job = fresh or wanted.job
+            if job.state == "in_library":
+                raise Conflict("It is already in the library.", code="download_in_library")
+            wanted.cancelled = True
+            await wanted.save()
+            others = await WantedItem.filter(job_id=job.id, cancelled=False).exists()
+            if not others and job.state in jobs.ACTIVE:
+                await self._stop_job(job)
+                await jobs.move(
+                    self.rt.bus, job, "cancelled", reason="Cancelled", announce_it=False
+                )
         return jobs.item_dto(wanted, job)
 
     async def _stop_job(self, job: DownloadJob) -> None:

@@ -109,7 +109,10 @@ class DownloadWorker:
         transfers: dict[str, Transfer] | None,
         queue: dict[int, QueueEntry] | None,
     ) -> None:
-        async with self._gate:
+        async with self._gate, self.rt.locked(job.id) as fresh:
+            if fresh is None or fresh.state not in jobs.ACTIVE:
+                return
+            job = fresh
             self.steps += 1
             try:
                 provider = job.provider or self._choose(job)

@@ -185,6 +185,11 @@ class LidarrClient(SessionOwner):
         }
         await self._request("POST", "/artist", body=body)
 
+    async def artist_ids(self, foreign_artist_id: str) -> list[int]:
+        """GET /artist?mbId=: the library id of the artist with that MusicBrainz id (or none)."""
+        data = await self._request("GET", "/artist", params={"mbId": foreign_artist_id})
+        return [int(a["id"]) for a in self._list(data) if isinstance(a.get("id"), int)]
+
     async def monitor_albums(self, album_ids: Sequence[int], monitored: bool = True) -> None:
         """PUT /album/monitor."""
         body = {"albumIds": list(album_ids), "monitored": monitored}

@@ -162,9 +162,14 @@ class LidarrAlbums:
                     albums_to_monitor=[album.album_mbid],
                 )
             except LidarrValidationError as err:
-                if any(ALREADY_ADDED in m for m in err.messages):
-                    return
-                raise DownloadRefused(f"Lidarr refused to add {album.artist_name}: {err}") from err
+                if not any(ALREADY_ADDED in m for m in err.messages):
+                    raise DownloadRefused(
+                        f"Lidarr refused to add {album.artist_name}: {err}"
+                    ) from err
+                # The artist is there but not this album (new, or refreshed long ago): a
+                # refresh lists it.
+                for artist_id in await self.client.artist_ids(album.artist_mbid):
+                    await self.client.command("RefreshArtist", artistId=artist_id)
 
         await _call(add)
 

@@ -88,6 +88,9 @@ async def test_waiting_row_downloaded_placed_scanned_and_filled(stack: Stack) ->
     got = await stack.call("GET", f"/api/imports/{imported['id']}")
     assert got["rows"][1]["state"] == "matched" and got["rows"][1]["filled"]
 
+    async with asyncio.timeout(5):
+        while not any(e.type == "download.finished" for e in events):
+            await asyncio.sleep(0.01)
     finished = [e for e in events if e.type == "download.finished"]
     assert len(finished) == 1 and finished[0].user_id == stack.jellyfin.user_id("demo")
     assert finished[0].data["refs"] == [ref] and "Song From Tomorrow" in finished[0].data["message"]

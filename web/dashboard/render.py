@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("favorites", "Favorites", "/favorites", False),
     ("playlists", "Playlists", "/playlists", False),
     ("imports", "Import", "/imports", False),
+    ("downloads", "Downloads", "/downloads", False),
     ("vibe", "Vibe", "/vibe", False),
     ("player", "Player", "/player", False),
     ("now", "Now playing", "/now-playing", False),

@@ -14,6 +14,7 @@ from aiohttp import web
 from web.dashboard import (
     pages_admin,
     pages_automation,
+    pages_downloads,
     pages_imports,
     pages_listening,
     pages_live,
@@ -81,4 +82,5 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/review/{year}", pages_listening.review_page)
     router.add_get("/listening", pages_listening.listening_page)
     router.add_get("/imports", pages_imports.imports)
+    router.add_get("/downloads", pages_downloads.downloads)
     router.add_static("/static/", STATIC_DIR, name="static")

@@ -122,6 +122,7 @@ class FakeLidarr:
         r.add_get(f"{api}/album", self._albums)
         r.add_put(f"{api}/album/monitor", self._monitor)
         r.add_post(f"{api}/artist", self._add_artist)
+        r.add_get(f"{api}/artist", self._artists)
         r.add_post(f"{api}/command", self._command)
         r.add_get(f"{api}/command/{{id:\\d+}}", self._get_command)
         r.add_get(f"{api}/queue", self._queue)
@@ -283,6 +284,13 @@ class FakeLidarr:
             return _validation("RootFolderPath", "Root Folder does not exist", root)
         artist = self.world.add_artist({**body, "foreignArtistId": mbid, "rootFolderPath": root})
         return web.json_response(artist, status=201)
+
+    async def _artists(self, request: web.Request) -> web.Response:
+        mbid = request.query.get("mbId")
+        if mbid is not None:
+            found = self.world.artist_by_mbid(mbid.lower())
+            return web.json_response([found] if found else [])
+        return web.json_response(list(self.world.artists.values()))
 
     async def _command(self, request: web.Request) -> web.Response:
         body = await self._body(request)

@@ -194,8 +194,19 @@ class LidarrWorld:
             "body": body,
         }
         self.commands[command["id"]] = command
+        if name.lower() == "refreshartist":
+            self.spawn(self._run_refresh(command, int(body.get("artistId") or 0)))
+            return command
         self.spawn(self._run_command(command, [int(i) for i in body.get("albumIds") or ()]))
         return command
+
+    async def _run_refresh(self, command: dict[str, Any], artist_id: int) -> None:
+        command["status"] = "started"
+        artist = self.artists.get(artist_id)
+        if artist is not None:
+            await self._refresh(artist, set(), monitor_all=False)
+        command["status"] = "completed"
+        command["ended"] = _now()
 
     async def _run_command(self, command: dict[str, Any], album_ids: list[int]) -> None:
         await asyncio.sleep(self.step)

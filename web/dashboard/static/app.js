@@ -317,6 +317,7 @@ const Companion = (() => {
       case "vibe.queue": return "Vibe queue " + d.reason + ": " + d.item_count + " tracks (" + d.engine + ")";
       case "integration.state": return "Integration " + (d.domain || "") + " is " + (d.state || "") + (d.reason ? " (" + d.reason + ")" : "");
       case "import.filled": return d.message || "Waiting tracks joined an imported playlist";
+      case "download.finished": case "download.failed": return d.message;
       default: return JSON.stringify(d).slice(0, 160);
     }
   }
