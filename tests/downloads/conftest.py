@@ -93,25 +93,15 @@ class Stack:
         return body
 
 
-async def start_stack(
+async def start_companion(
     aiohttp_client: ClientFactory,
     settings: Settings,
-    tmp_path: Path,
-    *,
-    configure: bool = True,
-    jellyfin: FakeJellyfin | None = None,
-) -> Stack:
-    """Start the fakes and the companion on them; save the folder settings unless told not to."""
-    library = tmp_path / "library"
-    slskd_dir = tmp_path / "slskd-downloads"
-    fake = jellyfin or FakeJellyfin(tracks=60)
-    folder = add_music_folder(fake, library, JELLYFIN_FOLDER)
-    if jellyfin is None:
-        await fake.start()
-    slskd = FakeSlskd(slskd_dir, step=0.02, search_seconds=0.05)
-    await slskd.start()
-    lidarr = FakeLidarr({LIDARR_FOLDER: library}, step=0.03)
-    await lidarr.start()
+    fake: FakeJellyfin,
+    slskd: FakeSlskd,
+    lidarr: FakeLidarr,
+) -> tuple[TestClient[Any, Any], dict[str, str]]:
+    """Start the companion on running fakes (a second call with the same settings restarts it
+    on the same database); demo signed in."""
     env = {
         **settings.environ,
         "JELLYFIN_URL": fake.url,
@@ -135,6 +125,23 @@ async def start_stack(
     await client.app[keys.LIVE].sockets.wait_idle()
     secret = await client.app[keys.LIVE].secrets.get("lidarr")
     lidarr.set_webhook(str(client.make_url("/webhooks/lidarr")), {secret.header: secret.secret})
+    return client, headers
+
+
+async def start_stack(
+    aiohttp_client: ClientFactory, settings: Settings, tmp_path: Path, *, configure: bool = True
+) -> Stack:
+    """Start the fakes and the companion on them; save the folder settings unless told not to."""
+    library = tmp_path / "library"
+    slskd_dir = tmp_path / "slskd-downloads"
+    fake = FakeJellyfin(tracks=60)
+    folder = add_music_folder(fake, library, JELLYFIN_FOLDER)
+    await fake.start()
+    slskd = FakeSlskd(slskd_dir, step=0.02, search_seconds=0.05)
+    await slskd.start()
+    lidarr = FakeLidarr({LIDARR_FOLDER: library}, step=0.03)
+    await lidarr.start()
+    client, headers = await start_companion(aiohttp_client, settings, fake, slskd, lidarr)
     stack = Stack(client, headers, fake, slskd, lidarr, folder, library, slskd_dir)
     if configure:
         await stack.call("PUT", "/api/downloads/settings", json=stack.folder_settings())
