@@ -26,8 +26,8 @@ UNKNOWN = "Unknown"
 def safe_part(text: str | None, fallback: str = UNKNOWN) -> str:
     """One path component: no separators, no illegal characters, not "." or "..", not reserved."""
     value = unicodedata.normalize("NFC", text or "")
-    value = _ILLEGAL.sub("_", value)
     value = _SPACES.sub(" ", value).strip()
+    value = _ILLEGAL.sub("_", value)
     # Windows drops trailing dots and spaces; a name of dots alone would be "." or "..".
     value = value.rstrip(". ").lstrip(" ")
     if not value.strip("._ "):

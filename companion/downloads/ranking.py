@@ -83,7 +83,8 @@ def score(want: Want, file: PeerFile, prefs: Preferences) -> float:
     formats = list(prefs.formats)
     value = 100.0 * (len(formats) - formats.index(ext)) if ext in formats else 0.0
     value += 60.0 if file.free_slot else 0.0
-    value -= min(file.queue_length, 100) * 0.5
+    # A long queue can mean hours: past a couple of dozen it outweighs a better format.
+    value -= min(file.queue_length, 100) * 1.0
     value += min(math.log10(max(file.upload_speed, 1)), 8.0) * 3.0
     if want.duration_s and file.length_s:
         value -= min(abs(file.length_s - want.duration_s), 30.0)
