@@ -26,7 +26,8 @@ class Timings:
     tick: float = 1.0
     search_poll: float = 1.0
     search_timeout: float = 15.0
-    transfer_poll: float = 2.0
+    # One request lists every transfer; a second's delay is most of the arrival budget.
+    transfer_poll: float = 1.0
     lidarr_poll: float = 15.0
     stall_after: timedelta = timedelta(minutes=30)
     retry_base: float = 30.0

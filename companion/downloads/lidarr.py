@@ -296,6 +296,7 @@ class LidarrSteps:
             percent=100.0,
             check_in=0.0,
         )
+        await scan_placed(self.rt, job)
 
     # -- webhooks ----------------------------------------------------------------------------
 

@@ -308,6 +308,8 @@ class SoulseekSteps:
             percent=100.0,
             check_in=0.0,
         )
+        # Tell Jellyfin now rather than at the next tick: this is on the arrival's clock.
+        await scan_placed(self.rt, job)
 
     async def scan(self, job: DownloadJob) -> None:
         """Ask Jellyfin to look at the placed files' folders (again, after a long wait)."""

@@ -100,7 +100,9 @@ async def test_artist_already_in_lidarr_and_a_second_request_share_one_download(
             "addOptions": {"monitor": "none"},
         }
     )
-    await asyncio.sleep(stack.lidarr.world.refresh_seconds * 2)
+    async with asyncio.timeout(5):
+        while not stack.lidarr.world.albums:  # its refresh listed the albums
+            await asyncio.sleep(0.01)
     first = await _want_album(stack)
     second = await _want_album(stack)
     assert first["id"] == second["id"] and first["job_id"] == second["job_id"]
