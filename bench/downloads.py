@@ -130,8 +130,9 @@ async def latency(
         resp.raise_for_status()
         await wait_for(lambda remote=remote: remote in clock.finished)
         finished = clock.finished[remote]
-        entries = jellyfin.state.playlists[jid].entries
-        filled = await wait_for(lambda entries=entries: len(entries) == 2 and time.monotonic())
+        filled = await wait_for(
+            lambda jid=jid: len(jellyfin.state.playlists[jid].entries) == 2 and time.monotonic()
+        )
         updated = clock.updated[updated_before]
         changed = next(t for t in clock.changed if t >= updated)
         scan = changed - updated

@@ -238,7 +238,8 @@ class SoulseekSteps:
             await self._arrived(files, job, transfer)
             return
         now = jobs.now()
-        if transfer.bytes_transferred > int(job.details.get("bytes", 0)):
+        moved = transfer.bytes_transferred > int(job.details.get("bytes", 0))
+        if moved:
             job.progress_at = now
             job.details = {**job.details, "bytes": transfer.bytes_transferred}
         since = job.progress_at or job.state_since
@@ -249,11 +250,15 @@ class SoulseekSteps:
             return
         if transfer.phase == "queued":
             place_note = f", place {transfer.place_in_queue}" if transfer.place_in_queue else ""
+            reason = f"Queued with {transfer.username}{place_note}"
+            if job.state == "queued" and job.reason == reason and not moved:
+                # Nothing changed: no write; the job stays due and is looked at next tick.
+                return
             await jobs.move(
                 self.rt.bus,
                 job,
                 "queued",
-                reason=f"Queued with {transfer.username}{place_note}",
+                reason=reason,
                 check_in=self.rt.timings.transfer_poll,
                 announce_it=job.state != "queued" or job.reason is None,
             )
