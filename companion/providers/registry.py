@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from companion.media import MediaServer
-    from companion.providers.history import PlayHistorySource
     from companion.providers.downloads import AlbumDownloader, FileSource, LibraryFolders
+    from companion.providers.history import PlayHistorySource
     from companion.providers.live import LiveSource
     from companion.providers.playlists import RemotePlaylists
     from companion.providers.scrobble import ScrobbleService
