@@ -1,8 +1,9 @@
 """Where a downloaded file goes: `Artist/Album/NN - Title.ext`, with names made safe.
 
 Names come from the file's tags (or the wanted item); every part is sanitised so that no tag can
-climb out of the library folder (`../`) or use characters or names that Windows, macOS or Linux
-file systems refuse (and SMB shares of them), and stays within 255 bytes.
+climb out of the library folder (`../`), hide from Jellyfin (a leading dot: its IgnorePatterns
+skip `**/.*`) or use characters or names that Windows, macOS or Linux file systems refuse (and
+SMB shares of them), and stays within 255 bytes.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ def safe_part(text: str | None, fallback: str = UNKNOWN) -> str:
     value = unicodedata.normalize("NFC", text or "")
     value = _SPACES.sub(" ", value).strip()
     value = _ILLEGAL.sub("_", value)
-    # Windows drops trailing dots and spaces; a name of dots alone would be "." or "..".
-    value = value.rstrip(". ").lstrip(" ")
+    # Windows drops trailing dots and spaces; a name of dots alone would be "." or "..", and
+    # Jellyfin ignores every path component that starts with a dot (".38 Special").
+    value = value.strip(". ")
     if not value.strip("._ "):
         value = fallback
     if value.split(".")[0].upper() in _RESERVED:

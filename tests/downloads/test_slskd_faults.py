@@ -143,7 +143,7 @@ async def test_tags_that_climb_out_are_sanitised(stack: Stack) -> None:
     placed = files[0].relative_to(stack.library)
     # Separators and characters illegal on Windows become "_", an artist of dots "Unknown",
     # the reserved device name CON is prefixed.
-    assert placed.parts == ("Unknown", "_CON", "07 - .._.._etc_passwd_ _evil__.mp3")
+    assert placed.parts == ("Unknown", "_CON", "07 - _.._etc_passwd_ _evil__.mp3")
     assert files[0].resolve().is_relative_to(stack.library.resolve())
 
 

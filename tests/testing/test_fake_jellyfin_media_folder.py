@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from companion.testing.jellyfin import FakeJellyfin
-from companion.testing.jellyfin.routes_media_folder import add_music_folder, monitor_of
+from companion.testing.jellyfin.routes_media_folder import add_mount, add_music_folder, monitor_of
 from companion.testing.serving import serve
 from tests.downloads.audio import mp3
 
@@ -128,3 +128,53 @@ async def test_virtual_folders_validate_path_and_bad_bodies(
         f"{fake.url}/Library/Media/Updated", json={"Updates": []}, headers=guest
     ) as r:
         assert r.status == 204
+
+
+async def test_hidden_paths_dangling_links_removals_and_mounts(
+    make_fake: FakeFactory, http: aiohttp.ClientSession, hooks: Receiver, tmp_path: Path
+) -> None:
+    fake = await make_fake(version="10.10.7")
+    real = tmp_path / "real"
+    add_music_folder(fake, real, FOLDER)
+    mount = add_mount(fake, tmp_path / "flows", "/media/flows")
+    await configure(http, fake, hooks)
+    monitor = monitor_of(fake.app)
+    song = mp3("Kept", "Band", "Album", track=1)
+    (real / "Band" / "Album").mkdir(parents=True)
+    (real / "Band" / "Album" / "01 - Kept.mp3").write_bytes(song)
+    (real / ".hidden").mkdir()
+    (real / ".hidden" / "01 - Hidden.mp3").write_bytes(mp3("Hidden", "Band", "Album"))
+    (real / "Band" / "Album" / ".02 - Dotted.mp3").write_bytes(mp3("Dotted", "Band", "Album"))
+    (real / "Band" / "Album" / "03 - Dangling.mp3").symlink_to(tmp_path / "nowhere.mp3")
+    (mount.real / "04 - Linked.mp3").write_bytes(mp3("Linked", "Band", "Album"))
+    (real / "Band" / "Album" / "04 - Linked.mp3").symlink_to(mount.real / "04 - Linked.mp3")
+
+    async def report(path: str) -> None:
+        scans = monitor.scans
+        assert await _updated(http, fake, {"Updates": [{"Path": path}]}) == 204
+        async with asyncio.timeout(5):
+            while monitor.scans == scans:
+                await asyncio.sleep(0.01)
+
+    await report(FOLDER)
+    names = {t.name for t in fake.library.tracks if t.id in fake.library.scanned_files}
+    assert names == {"Kept", "Linked"}
+    # The flows mount is seen by ValidatePath but is no library location and is never scanned.
+    async with http.get(f"{fake.url}/Library/VirtualFolders", headers=api_headers()) as r:
+        locations = [loc for f in await r.json() for loc in f["Locations"]]
+    assert "/media/flows" not in locations
+    async with http.post(
+        f"{fake.url}/Environment/ValidatePath",
+        json={"Path": "/media/flows/04 - Linked.mp3", "IsFile": True},
+        headers=api_headers(),
+    ) as r:
+        assert r.status == 204
+    await report("/media/flows")
+    assert {t.name for t in fake.library.tracks if t.id in fake.library.scanned_files} == names
+    # The link's target goes (a flow reset): the next scan removes the item, with its events.
+    linked = next(t for t in fake.library.tracks if t.name == "Linked")
+    (mount.real / "04 - Linked.mp3").unlink()
+    await report(f"{FOLDER}/Band/Album")
+    assert fake.library.get(linked.id) is None
+    deleted = await hooks.wait_for("ItemDeleted")
+    assert deleted[0]["json"]["ItemId"] == linked.id

@@ -16,6 +16,7 @@ from typing import Any
 
 import mutagen
 
+from .library import Track
 from .services import Services
 from .wire import TICKS_PER_SECOND
 
@@ -61,6 +62,8 @@ class MediaFolder:
     real: Path
     path: str
     known: dict[str, str] = field(default_factory=dict)
+    # False for a container mount Jellyfin sees (ValidatePath, links into it) but never scans.
+    library: bool = True
 
     def real_of(self, path: str) -> Path | None:
         """The real location of a Jellyfin path inside this folder, else None."""
@@ -124,12 +127,44 @@ def _number(value: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def _visible(folder: MediaFolder, real: Path) -> bool:
+    """Jellyfin ignores every path component starting with "." (IgnorePatterns "**/.*") and a
+    link whose target does not exist (is_file follows links)."""
+    parts = real.relative_to(folder.real).parts
+    return real.is_file() and not any(part.startswith(".") for part in parts)
+
+
+def _drop_missing(svc: Services, folder: MediaFolder, under: Path) -> None:
+    """A folder refresh removes the children whose files are gone (ItemDeleted, ItemsRemoved)."""
+    prefix = folder.path_of(under) if under != folder.real else folder.path.rstrip("/")
+    lib = svc.state.library
+    for jf_path, track_id in list(folder.known.items()):
+        if jf_path != prefix and not jf_path.startswith(prefix.rstrip("/") + "/"):
+            continue
+        real = folder.real_of(jf_path)
+        if real is not None and _visible(folder, real):
+            continue
+        folder.known.pop(jf_path, None)
+        track = lib.get(track_id)
+        lib.scanned_files.pop(track_id, None)
+        if isinstance(track, Track):
+            svc.events.delete_track(track)
+
+
 def scan(svc: Services, folder: MediaFolder, under: Path) -> list[str]:
-    """Take in the new audio files below `under`; return the new item ids (events sent)."""
+    """Take in the new audio files below `under` and drop the gone ones; the new item ids."""
+    _drop_missing(svc, folder, under)
     lib = svc.state.library
     new_ids: list[str] = []
-    files = [under] if under.is_file() else sorted(p for p in under.rglob("*") if p.is_file())
+    if under.is_file():
+        files = [under]
+    elif under.is_dir():
+        files = sorted(p for p in under.rglob("*"))
+    else:
+        files = []
     for real in files:
+        if not _visible(folder, real):
+            continue
         jf_path = folder.path_of(real)
         if jf_path in folder.known:
             continue
@@ -191,6 +226,6 @@ class LibraryMonitor:
         for path in sorted(paths):
             for folder in self._svc.state.music_folders:
                 real = folder.real_of(path)
-                if real is not None and real.exists():
+                if folder.library and real is not None:
                     scan(self._svc, folder, real)
         self.scans += 1

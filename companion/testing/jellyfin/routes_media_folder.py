@@ -35,6 +35,15 @@ def add_music_folder(fake: Any, real: Path, path: str) -> MediaFolder:
     return folder
 
 
+def add_mount(fake: Any, real: Path, path: str) -> MediaFolder:
+    """A folder mounted into Jellyfin's container at `path` that is not a library location:
+    ValidatePath and links see it, scans never take it in."""
+    real.mkdir(parents=True, exist_ok=True)
+    folder = MediaFolder(real, path.rstrip("/"), library=False)
+    fake.state.music_folders.append(folder)
+    return folder
+
+
 def monitor_of(app: web.Application) -> LibraryMonitor:
     """The server's library monitor (one per fake, created on first use)."""
     svc = app[SERVICES]

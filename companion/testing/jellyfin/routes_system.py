@@ -123,7 +123,8 @@ async def virtual_folders(request: web.Request) -> web.Response:
         ("Music", "music", lib.music_view_id, "/data/music"),
         ("Movies", "movies", lib.movies_view_id, "/data/movies"),
     ):
-        locations = [loc, *(f.path for f in st.music_folders)] if ctype == "music" else [loc]
+        extra = [f.path for f in st.music_folders if f.library] if ctype == "music" else []
+        locations = [loc, *extra]
         d: dict[str, Any] = {
             "Name": name,
             "Locations": locations,
