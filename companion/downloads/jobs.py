@@ -13,7 +13,10 @@ PROGRESS_EVENT = "download.progress"
 FINISHED_EVENT = "download.finished"
 FAILED_EVENT = "download.failed"
 ACTIVE = ("waiting", "searching", "queued", "downloading", "importing")
-DONE = ("in_library", "failed", "cancelled")
+# "placed": a fetch into a folder of the caller's (flows) finished; no library involved.
+DONE = ("in_library", "placed", "failed", "cancelled")
+# Details that survive a restart of the job from the start.
+KEPT_DETAILS = ("target", "pinned")
 STATES = (*ACTIVE, *DONE)
 
 
@@ -36,6 +39,11 @@ def want_of(job: DownloadJob) -> Want:
     )
 
 
+def kept(job: DownloadJob) -> dict[str, Any]:
+    """The details a job keeps when it starts over (a fetch's folder, a chosen file)."""
+    return {k: job.details[k] for k in KEPT_DETAILS if k in job.details}
+
+
 def item_dto(wanted: WantedItem, job: DownloadJob) -> dict[str, Any]:
     """The API shape of a wanted item (its job's state)."""
     return {
@@ -55,6 +63,7 @@ def item_dto(wanted: WantedItem, job: DownloadJob) -> dict[str, Any]:
         "source": wanted.source,
         "import_id": wanted.import_job_id,
         "refs": [f"jellyfin:{i}" for i in job.item_ids],
+        "placed": job.details.get("placed"),
         "created_at": wanted.created_at.isoformat() if wanted.created_at else None,
         "updated_at": job.updated_at.isoformat() if job.updated_at else None,
     }

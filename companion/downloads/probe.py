@@ -157,3 +157,21 @@ async def _slskd(providers: Providers, probe: Path) -> Check:
     return Check(
         "slskd", True, f"slskd downloads into {listing.path}, which is {probe.parent} here."
     )
+
+
+async def check_folder(
+    companion_folder: str, jellyfin_folder: str, providers: Providers
+) -> str | None:
+    """Whether Jellyfin sees the companion's folder under the given path: the problem to show,
+    or None. Writes and removes a probe file (flows check their folder with it)."""
+    probe, wrote = await _probe(companion_folder, "companion")
+    if probe is None:
+        return wrote.message
+    try:
+        settings = FolderSettings(
+            companion_folder=companion_folder, jellyfin_folder=jellyfin_folder
+        )
+        seen = await _jellyfin(settings, providers, probe)
+    finally:
+        probe.unlink(missing_ok=True)
+    return None if seen.ok else seen.message

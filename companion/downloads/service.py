@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -135,11 +137,59 @@ class DownloadService:
             return await DownloadJob.get(key=key)
 
     async def _restart(self, job: DownloadJob) -> None:
-        job.details, job.library_paths, job.item_ids = {}, [], []
+        job.details, job.library_paths, job.item_ids = jobs.kept(job), [], []
         job.attempts, job.progress_at, job.finished_at = 0, None, None
         if job.kind == "track" or job.provider == "slskd":
             job.provider = None
         await jobs.move(self.rt.bus, job, "waiting", reason=None, check_in=0.0)
+
+    async def fetch(self, owner_id: int, want: Want, folder: Path) -> dict[str, Any]:
+        """Fetch one track into `folder` (as `Artist/Album/NN - Title.ext`) for a flow: no scan,
+        no arrival, no import rows; it ends "placed" with `placed` set (or failed). Its state
+        is `state(job_id)` and `download.progress` events for the owner; cancel with
+        `cancel_job`. The same track fetched into another folder is another download."""
+        if want.kind != "track":
+            raise InvalidInput("Only tracks can be fetched into a folder.")
+        target = str(folder)
+        digest = hashlib.sha1(target.encode(), usedforsecurity=False).hexdigest()[:12]
+        created = await self._job_for(replace(want, scope=f"fetch:{digest}"))
+        async with self.rt.locked(created.id) as fresh:
+            job = fresh or created
+            if "target" not in job.details:
+                job.details = {**job.details, "target": target}
+                await job.save()
+            if job.state in ("failed", "cancelled"):
+                await self._restart(job)
+        wanted, _ = await WantedItem.get_or_create(
+            owner_id=owner_id, job_id=job.id, defaults={"source": "flow"}
+        )
+        if wanted.cancelled:
+            wanted.cancelled = False
+            await wanted.save()
+        self.worker.wake()
+        return jobs.item_dto(wanted, job)
+
+    async def state(self, job_id: int) -> dict[str, Any] | None:
+        """A job's state, percent, reason and placed path (None when there is no such job)."""
+        job = await DownloadJob.get_or_none(id=job_id)
+        if job is None:
+            return None
+        return {
+            "job_id": job.id,
+            "state": job.state,
+            "percent": job.percent,
+            "reason": job.reason,
+            "placed": job.details.get("placed"),
+        }
+
+    async def cancel_job(self, job_id: int) -> None:
+        """Stop a job for everyone who wants it (a flow's fetch it no longer needs)."""
+        async with self.rt.locked(job_id) as job:
+            if job is None or job.state not in jobs.ACTIVE:
+                return
+            await WantedItem.filter(job_id=job_id).update(cancelled=True)
+            await self._stop_job(job)
+            await jobs.move(self.rt.bus, job, "cancelled", reason="Cancelled")
 
     async def want_import_rows(
         self, principal: Principal, import_id: int, indexes: list[int] | None

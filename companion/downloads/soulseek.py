@@ -75,7 +75,8 @@ class SoulseekSteps:
             )
             return
         settings = self.rt.settings
-        if not settings.ready or not settings.slskd_folder:
+        fetch = "target" in job.details
+        if not settings.slskd_folder or not (settings.ready or fetch):
             await jobs.move(
                 self.rt.bus, job, "waiting", reason=NO_FOLDERS, check_in=self.rt.timings.retry_max
             )
@@ -114,7 +115,7 @@ class SoulseekSteps:
             if len(alternative.split()) >= 2 and alternative not in queries:
                 queries.append(alternative)
             pinned = job.details.get("pinned")
-            job.details = {"queries": queries, "tried": [], "candidates": []}
+            job.details = {"queries": queries, "tried": [], "candidates": [], **jobs.kept(job)}
             if isinstance(pinned, dict):
                 # A file chosen in the dashboard's Soulseek search is tried before searching.
                 job.provider = "slskd"
@@ -284,7 +285,8 @@ class SoulseekSteps:
                 f"finished, but the file is not in {folder} (check slskd's folder on the Downloads page)",
             )
             return
-        library = Path(str(self.rt.settings.companion_folder))
+        fetch = job.details.get("target")
+        library = Path(str(fetch or self.rt.settings.companion_folder))
         try:
             target, _tags = await asyncio.to_thread(place, source, library, jobs.want_of(job))
         except PlaceError as err:
@@ -297,6 +299,15 @@ class SoulseekSteps:
         # Tidying slskd's list only: a failure here changes nothing.
         with contextlib.suppress(ProviderUnavailable):
             await files.cancel(str(current.get("username")), str(current.get("id")), remove=True)
+        if fetch:
+            # A fetch for a flow: the file is where its owner wanted it, no scan, no arrival.
+            job.details = {
+                **job.details,
+                "placed": str(target),
+                "placed_at": jobs.now().isoformat(),
+            }
+            await jobs.move(self.rt.bus, job, "placed", reason=None, percent=100.0)
+            return
         seen_as = self.rt.settings.jellyfin_path(target)
         job.library_paths = [seen_as] if seen_as else []
         job.details = {

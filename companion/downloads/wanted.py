@@ -30,10 +30,16 @@ class Want:
     mbid: str | None = None
     album_mbid: str | None = None
     artist_mbid: str | None = None
+    # Another download of the same thing (e.g. a fetch into a flow's folder) has its own scope.
+    scope: str | None = None
 
     @property
     def key(self) -> str:
         """Equal for two requests of the same thing, so they share one download."""
+        base = self._key()
+        return f"{self.scope}:{base}"[:255] if self.scope else base
+
+    def _key(self) -> str:
         first = artist_key(self.artists[0]) if self.artists else ""
         if self.kind == "album":
             if self.album_mbid:

@@ -136,6 +136,8 @@ class DownloadWorker:
     def _choose(self, job: DownloadJob) -> str | None:
         """Albums go to Lidarr; tracks to slskd, else to Lidarr (their album) when it knows it."""
         providers = self.rt.providers
+        if "target" in job.details:
+            return "slskd" if providers.files is not None else None
         if job.kind == "album":
             return "lidarr" if providers.albums is not None else None
         if providers.files is not None:
