@@ -227,3 +227,30 @@ async def test_webhook_secret_payloads_and_event_types(stack: Stack) -> None:
     rotated = await stack.call("POST", "/api/settings/webhooks/lidarr/rotate")
     resp = await stack.client.post(url, json=test_body, headers={secret.header: secret.secret})
     assert resp.status == 401 and rotated["secret"] != secret.secret
+
+
+async def test_lidarr_down_waits_and_resumes(stack: Stack) -> None:
+    _release(stack)
+    await stack.lidarr.stop()
+    body = await stack.call(
+        "POST",
+        "/api/downloads",
+        201,
+        json={
+            "kind": "album",
+            "title": "Aurora Days",
+            "artists": ["Northern Lights"],
+            "album_mbid": ALBUM_MBID,
+        },
+    )
+    item = body["items"][0]
+    async with asyncio.timeout(10):
+        while "Lidarr is slow or unreachable" not in (
+            (await stack.call("GET", f"/api/downloads/{item['id']}"))["reason"] or ""
+        ):
+            await asyncio.sleep(0.02)
+    waiting = await stack.call("GET", f"/api/downloads/{item['id']}")
+    assert waiting["state"] == "waiting" and "Retrying in" in waiting["reason"]
+    await stack.lidarr.start()
+    done = await stack.wait_item(item["id"], ("in_library", "failed"))
+    assert done["state"] == "in_library", done["reason"]
