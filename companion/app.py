@@ -18,6 +18,7 @@ from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.downloads.service import DownloadService
 from companion.events import EventBus
+from companion.flows.service import FlowService
 from companion.history.imports import HistoryImports
 from companion.imports.service import ImportService
 from companion.integration.entries import ConfigEntries
@@ -41,6 +42,7 @@ from web.api import auth as auth_api
 from web.api import automation as automation_api
 from web.api import downloads as downloads_api
 from web.api import favorites as favorites_api
+from web.api import flows as flows_api
 from web.api import history as history_api
 from web.api import history_import as history_import_api
 from web.api import import_accounts as import_accounts_api
@@ -257,6 +259,22 @@ async def _downloads_ctx(app: web.Application) -> AsyncIterator[None]:
     await downloads.stop()
 
 
+async def _flows_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists and music: journals a restart interrupted are finished before anything.
+    flows = FlowService(
+        app[keys.PROVIDERS],
+        app[keys.BUS],
+        app[keys.SECRET_BOX],
+        app[keys.PLAYLISTS],
+        app[keys.MUSIC],
+        app[keys.SETTINGS].zone,
+    )
+    app[keys.FLOWS] = flows
+    await flows.start()
+    yield
+    await flows.stop()
+
+
 def _collectors(app: web.Application) -> Iterable[str]:
     bus = app.get(keys.BUS)
     lines: list[str] = []
@@ -318,6 +336,7 @@ def api_routers() -> list[ApiRouter]:
         import_accounts_api.router,
         imports_api.router,
         downloads_api.router,
+        flows_api.router,
         sessions_api.router,
         webhooks_router,
     ]
@@ -365,6 +384,7 @@ def create_app(settings: Settings) -> web.Application:
             _vibe_ctx,
             _imports_ctx,
             _downloads_ctx,
+            _flows_ctx,
             _automation_ctx,
         ]
     )

@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "companion.listening.models",
     "companion.imports.models",
     "companion.downloads.models",
+    "companion.flows.models",
     "aerich.models",
 ]
 APP_LABEL = "models"

@@ -7,6 +7,11 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from companion.media import MediaServer
+    from companion.providers.discovery import (
+        KnownSimilarTracks,
+        RecommendationSource,
+        TrackSuggester,
+    )
     from companion.providers.downloads import AlbumDownloader, FileSource, LibraryFolders
     from companion.providers.history import PlayHistorySource
     from companion.providers.live import LiveSource
@@ -71,3 +76,7 @@ class Providers:
         self.library_folders: LibraryFolders | None = None
         self.albums: AlbumDownloader | None = None
         self.files: FileSource | None = None
+        # Weekly discovery flows: ListenBrainz, AudioMuse's named neighbours, a language model.
+        self.recommendations: RecommendationSource | None = None
+        self.known_similar: KnownSimilarTracks | None = None
+        self.suggester: TrackSuggester | None = None

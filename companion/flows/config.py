@@ -1,0 +1,181 @@
+"""The install's flows folders (administrators): read, and checked before they are saved.
+
+The check proves what the links need: the companion can write the flows folder and the links
+folder inside the chosen Jellyfin music library, and Jellyfin sees both a probe file in the
+flows folder at the very same path and a probe link in the library. Nothing is saved when a
+check fails, and the probe files are removed (the link first).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from companion.accounts.models import Setting
+from companion.errors import BadRequest, InvalidInput, ServiceUnavailable
+from companion.flows.files import make_link, remove_link
+from companion.flows.layout import DEFAULT_LINKS_NAME, FlowFolders, safe_name
+from companion.providers import CredentialsRejected, Providers, ProviderUnavailable
+
+SETTING_KEY = "flows.folders"
+SAME_MOUNT = (
+    "Mount the flows folder at the same path in the companion's and Jellyfin's containers: "
+    "links store the file's absolute path and Jellyfin follows them in its own container."
+)
+
+
+async def load_folders() -> FlowFolders | None:
+    """The saved folders, or None until an administrator chose them."""
+    row = await Setting.get_or_none(key=SETTING_KEY)
+    if row is None or not isinstance(row.value, dict):
+        return None
+    return FlowFolders.from_dict(row.value)
+
+
+def _str(body: dict[str, Any], key: str, *, required: bool = True) -> str | None:
+    value = body.get(key)
+    if value is None or value == "":
+        if required:
+            raise InvalidInput(f"'{key}' is required.", details={"field": key})
+        return None
+    if not isinstance(value, str) or len(value) > 1024:
+        raise InvalidInput(f"'{key}' must be a path.", details={"field": key})
+    return value.strip()
+
+
+def _absolute(value: str, key: str) -> str:
+    if not value.startswith("/"):
+        raise InvalidInput(f"'{key}' must be an absolute path.", details={"field": key})
+    return str(PurePosixPath(value))
+
+
+def _inside(child: str, parent: str) -> bool:
+    return child == parent or child.startswith(parent.rstrip("/") + "/")
+
+
+def parse_folders(body: dict[str, Any], library_paths: dict[str, tuple[str, ...]]) -> FlowFolders:
+    """Check the fields against Jellyfin's music libraries (id → locations)."""
+    library_id = _str(body, "library_id") or ""
+    if library_id not in library_paths:
+        raise InvalidInput(
+            "'library_id' must be one of Jellyfin's music libraries.",
+            code="flows_library_unknown",
+            details={"field": "library_id", "libraries": sorted(library_paths)},
+        )
+    locations = library_paths[library_id]
+    library_path = _str(body, "library_path", required=False) or (locations[0] if locations else "")
+    if library_path not in locations:
+        raise InvalidInput(
+            "'library_path' must be one of the library's folders in Jellyfin.",
+            details={"field": "library_path", "locations": list(locations)},
+        )
+    local = _absolute(_str(body, "local_library", required=False) or library_path, "local_library")
+    flows = _absolute(_str(body, "flows_path") or "", "flows_path")
+    links = _str(body, "links_name", required=False) or DEFAULT_LINKS_NAME
+    if links.startswith("."):
+        raise InvalidInput(
+            "Jellyfin ignores folders whose name starts with a dot, so flow links there would "
+            "never show up. Choose a name without the leading dot.",
+            code="flows_links_hidden",
+            details={"field": "links_name"},
+        )
+    if safe_name(links) != links:
+        raise InvalidInput(
+            "'links_name' must be a plain folder name.", details={"field": "links_name"}
+        )
+    if _inside(flows, local) or _inside(flows, library_path) or _inside(local, flows):
+        raise InvalidInput(
+            "The flows folder must be outside the library folder (Jellyfin would list every "
+            "file twice).",
+            details={"field": "flows_path"},
+        )
+    slskd = _str(body, "slskd_local", required=False)
+    return FlowFolders(
+        library_id=library_id,
+        library_path=library_path,
+        local_library=local,
+        flows_path=flows,
+        links_name=links,
+        slskd_local=_absolute(slskd, "slskd_local") if slskd else None,
+    )
+
+
+def _prepare(folders: FlowFolders, token: str) -> tuple[str, str]:
+    """Write the probe file and link; return their paths."""
+    for path, what in ((folders.flows_path, "flows folder"), (folders.links_root, "links folder")):
+        try:
+            Path(path).mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise BadRequest(
+                f"The companion cannot create the {what} {path}: {err.strerror}.",
+                code="flows_folder_unusable",
+            ) from None
+        if not os.access(path, os.W_OK):
+            raise BadRequest(
+                f"The companion cannot write to the {what} {path}.", code="flows_folder_unusable"
+            )
+    if folders.slskd_local and not os.path.isdir(folders.slskd_local):
+        raise BadRequest(
+            f"The companion does not see slskd's download folder at {folders.slskd_local}.",
+            code="flows_folder_unusable",
+        )
+    probe = str(Path(folders.flows_path) / f"companion-probe-{token}.txt")
+    link = str(Path(folders.links_root) / f"companion-probe-{token}.txt")
+    Path(probe).write_text("Jellyfin companion: checking the flows folders.\n")
+    make_link(probe, link)
+    return probe, link
+
+
+def _cleanup(probe: str, link: str) -> None:
+    remove_link(link)
+    Path(probe).unlink(missing_ok=True)
+
+
+async def check_folders(providers: Providers, folders: FlowFolders) -> None:
+    """Prove Jellyfin sees the flows folder at the same path and the links in its library."""
+    jellyfin = providers.library_folders
+    if jellyfin is None:
+        raise ServiceUnavailable(code="jellyfin_unreachable")
+    token = secrets.token_hex(6)
+    probe, link = await asyncio.to_thread(_prepare, folders, token)
+    try:
+        seen_link = await jellyfin.file_exists(folders.jellyfin_path(link))
+        seen_file = await jellyfin.file_exists(probe)
+    except ProviderUnavailable as err:
+        raise ServiceUnavailable(str(err), code="jellyfin_unreachable") from None
+    except CredentialsRejected as err:
+        raise BadRequest(str(err), code="jellyfin_not_admin") from None
+    finally:
+        await asyncio.to_thread(_cleanup, probe, link)
+    if not seen_link:
+        raise BadRequest(
+            f"Jellyfin does not see {folders.jellyfin_path(link)} in its library. Check that "
+            f"'local_library' ({folders.local_library}) is the folder Jellyfin knows as "
+            f"{folders.library_path}.",
+            code="flows_jellyfin_cannot_see",
+        )
+    if not seen_file:
+        raise BadRequest(
+            f"Jellyfin does not see the flows folder at {folders.flows_path}. {SAME_MOUNT}",
+            code="flows_jellyfin_cannot_see",
+        )
+
+
+async def save_folders(providers: Providers, body: dict[str, Any]) -> FlowFolders:
+    """Check and save; nothing is stored when a check fails."""
+    jellyfin = providers.library_folders
+    if jellyfin is None:
+        raise ServiceUnavailable(code="jellyfin_unreachable")
+    try:
+        libraries = await jellyfin.music_libraries()
+    except ProviderUnavailable as err:
+        raise ServiceUnavailable(str(err), code="jellyfin_unreachable") from None
+    except CredentialsRejected as err:
+        raise BadRequest(str(err), code="jellyfin_not_admin") from None
+    folders = parse_folders(body, {lib.id: lib.locations for lib in libraries})
+    await check_folders(providers, folders)
+    await Setting.update_or_create(key=SETTING_KEY, defaults={"value": folders.as_dict()})
+    return folders
