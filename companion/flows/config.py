@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from companion.accounts.models import Setting
+from companion.downloads import config as downloads_config
+from companion.downloads.config import FolderSettings
 from companion.errors import BadRequest, InvalidInput, ServiceUnavailable
 from companion.flows.files import make_link, remove_link
 from companion.flows.layout import DEFAULT_LINKS_NAME, FlowFolders, safe_name
@@ -56,8 +58,19 @@ def _inside(child: str, parent: str) -> bool:
     return child == parent or child.startswith(parent.rstrip("/") + "/")
 
 
-def parse_folders(body: dict[str, Any], library_paths: dict[str, tuple[str, ...]]) -> FlowFolders:
-    """Check the fields against Jellyfin's music libraries (id → locations)."""
+def parse_folders(
+    body: dict[str, Any],
+    library_paths: dict[str, tuple[str, ...]],
+    downloads: FolderSettings | None = None,
+) -> FlowFolders:
+    """Check the fields against Jellyfin's music libraries (id → locations); the library
+    folder and its two names default to the Downloads settings (one mapping per install)."""
+    body = dict(body)
+    if downloads is not None and downloads.ready:
+        body.setdefault("library_id", downloads.library_id)
+        body.setdefault("library_path", downloads.jellyfin_folder)
+        body.setdefault("local_library", downloads.companion_folder)
+        body.setdefault("slskd_local", downloads.slskd_folder)
     library_id = _str(body, "library_id") or ""
     if library_id not in library_paths:
         raise InvalidInput(
@@ -67,9 +80,9 @@ def parse_folders(body: dict[str, Any], library_paths: dict[str, tuple[str, ...]
         )
     locations = library_paths[library_id]
     library_path = _str(body, "library_path", required=False) or (locations[0] if locations else "")
-    if library_path not in locations:
+    if not any(_inside(library_path, location) for location in locations):
         raise InvalidInput(
-            "'library_path' must be one of the library's folders in Jellyfin.",
+            "'library_path' must be one of the library's folders in Jellyfin (or inside one).",
             details={"field": "library_path", "locations": list(locations)},
         )
     local = _absolute(_str(body, "local_library", required=False) or library_path, "local_library")
@@ -175,7 +188,8 @@ async def save_folders(providers: Providers, body: dict[str, Any]) -> FlowFolder
         raise ServiceUnavailable(str(err), code="jellyfin_unreachable") from None
     except CredentialsRejected as err:
         raise BadRequest(str(err), code="jellyfin_not_admin") from None
-    folders = parse_folders(body, {lib.id: lib.locations for lib in libraries})
+    downloads = await downloads_config.load()
+    folders = parse_folders(body, {lib.id: lib.locations for lib in libraries}, downloads)
     await check_folders(providers, folders)
     await Setting.update_or_create(key=SETTING_KEY, defaults={"value": folders.as_dict()})
     return folders

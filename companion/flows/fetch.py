@@ -3,28 +3,26 @@
 The handle of a fetch is plain JSON kept on the track, so a restart carries on polling where
 it was: searching → queued/downloading → done (the file's local path) or failed (why).
 Until the downloads capability offers a "fetch one track into this folder" hook, flows drive
-the `FileSource` provider here; the choice of file is deliberately simple and explainable.
+the `FileSource` provider here, choosing files with the downloads capability's ranking.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Literal, Protocol
 
+from companion.downloads.ranking import Preferences, rank, search_text
+from companion.downloads.wanted import Want, clean_mbid
 from companion.flows.candidates import Candidate
-from companion.library.track_keys import fold
 from companion.providers import Providers, ProviderUnavailable
 from companion.providers.downloads import DownloadRefused, FileSource, PeerFile
 
-AUDIO = {"flac": 3, "mp3": 2, "m4a": 2, "ogg": 2, "opus": 2, "aac": 1, "wav": 1}
 SEARCH_SECONDS = 20.0
 # A transfer that moves no byte for this long is given up (peers that never upload).
 STALL_SECONDS = 30 * 60
-_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 Phase = Literal["searching", "queued", "downloading", "done", "failed"]
 
@@ -56,36 +54,16 @@ class Fetcher(Protocol):
         ...
 
 
-def search_text(candidate: Candidate) -> str:
-    """Words Soulseek matches: punctuation splits words there, so it is dropped here."""
-    artist = candidate.artists[0] if candidate.artists else ""
-    text = f"{artist} {candidate.title}"
-    return " ".join(w for w in _WORD.split(fold(text)) if len(w) > 1)[:200]
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in _WORD.split(fold(text)) if w}
-
-
-def score(file: PeerFile, candidate: Candidate) -> float | None:
-    """How good a peer's file looks for the candidate; None when it is not a fit at all."""
-    quality = AUDIO.get(file.extension.lower().lstrip("."))
-    if file.locked or quality is None:
-        return None
-    name = file.filename.replace("\\", "/")
-    if not _words(candidate.title) <= _words(name):
-        return None
-    value = quality * 10.0
-    if candidate.duration_s and file.length_s:
-        off = abs(candidate.duration_s - file.length_s)
-        if off > 15:
-            return None
-        value += 5 - off / 3
-    if candidate.artists and _words(candidate.artists[0]) <= _words(name):
-        value += 5
-    value += 8 if file.free_slot else -min(file.queue_length, 50) / 5
-    value += min(file.upload_speed, 5_000_000) / 1_000_000
-    return value
+def want_of(candidate: Candidate) -> Want:
+    """The downloads capability's description of the track (its ranking rules apply)."""
+    return Want(
+        "track",
+        candidate.title,
+        candidate.artists,
+        candidate.album,
+        candidate.duration_s,
+        clean_mbid(candidate.mbid),
+    )
 
 
 def landed_path(local_dir: str, remote: str) -> str:
@@ -101,6 +79,8 @@ class SlskdFetcher:
     def __init__(self, providers: Providers, local_dir: str | None) -> None:
         self._providers = providers
         self.local_dir = local_dir
+        # The install's download preferences (formats, least bitrate), from Downloads.
+        self.preferences = Preferences()
 
     def _source(self) -> FileSource:
         source = self._providers.files
@@ -110,7 +90,8 @@ class SlskdFetcher:
 
     async def start(self, candidate: Candidate) -> FetchStatus:
         """Start a search for the track."""
-        search_id = await self._source().start_search(search_text(candidate), SEARCH_SECONDS)
+        text = search_text(want_of(candidate))
+        search_id = await self._source().start_search(text, SEARCH_SECONDS)
         return FetchStatus("searching", {"search_id": search_id, "tried": []})
 
     async def poll(self, handle: dict[str, Any], candidate: Candidate) -> FetchStatus:
@@ -144,13 +125,8 @@ class SlskdFetcher:
             return FetchStatus("searching", handle)
         files = await source.search_results(handle["search_id"])
         await source.delete_search(handle["search_id"])
-        ranked = sorted(
-            ((s, f) for f in files if (s := score(f, candidate)) is not None),
-            key=lambda pair: -pair[0],
-        )
-        options = [
-            {"username": f.username, "filename": f.filename, "size": f.size} for _, f in ranked
-        ]
+        ranked = rank(want_of(candidate), files, self.preferences)
+        options = [{"username": f.username, "filename": f.filename, "size": f.size} for f in ranked]
         return await self._next_file(source, {**handle, "options": options[:5]}, candidate, None)
 
     async def _next_file(

@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from companion.accounts.auth import Principal
 from companion.accounts.models import User
 from companion.crypto import SecretBox
+from companion.downloads import config as downloads_config
 from companion.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound
 from companion.events import Event, EventBus, Unsubscribe
 from companion.flows import config
@@ -111,6 +112,7 @@ class FlowService:
     async def start(self, *, background: bool = True) -> None:
         """Recover, then (unless told otherwise) start the tracker and the scheduler."""
         self._use(await config.load_folders())
+        self.fetcher.preferences = (await downloads_config.load()).preferences
         self.recovered = await recover(self.runner, self.folders, self.scan)
         self._unsubscribe.append(
             self._bus.subscribe(self._on_event, ("library.changed",), name="flows")
