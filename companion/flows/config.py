@@ -67,10 +67,24 @@ def parse_folders(
     folder and its two names default to the Downloads settings (one mapping per install)."""
     body = dict(body)
     if downloads is not None and downloads.ready:
-        body.setdefault("library_id", downloads.library_id)
-        body.setdefault("library_path", downloads.jellyfin_folder)
-        body.setdefault("local_library", downloads.companion_folder)
-        body.setdefault("slskd_local", downloads.slskd_folder)
+        for key, value in (
+            ("library_id", downloads.library_id),
+            ("library_path", downloads.jellyfin_folder),
+            ("local_library", downloads.companion_folder),
+            ("slskd_local", downloads.slskd_folder),
+        ):
+            if value and not body.get(key):
+                body[key] = value
+    if not body.get("library_id") and isinstance(body.get("library_path"), str):
+        # The library whose folders hold the chosen folder.
+        body["library_id"] = next(
+            (
+                lib_id
+                for lib_id, locations in library_paths.items()
+                if any(_inside(body["library_path"], loc) for loc in locations)
+            ),
+            None,
+        )
     library_id = _str(body, "library_id") or ""
     if library_id not in library_paths:
         raise InvalidInput(

@@ -71,6 +71,7 @@ class FlowTracker:
         # The journal runner's lock: files are never placed while a reset removes files.
         self._lock = lock
         self._wake = asyncio.Event()
+        self.interval = 15.0
         # The owner of the week being advanced (progress events go to them only).
         self._user: User | None = None
 
@@ -79,7 +80,8 @@ class FlowTracker:
         self._wake.set()
 
     async def run(self, interval: float) -> None:
-        """Repeat passes until cancelled."""
+        """Repeat passes until cancelled (every `self.interval` seconds, or when woken)."""
+        self.interval = interval
         while True:
             try:
                 await self.tick()
@@ -87,7 +89,7 @@ class FlowTracker:
                 _LOGGER.exception("Flows pass failed; the next one tries again")
             self._wake.clear()
             try:
-                async with asyncio.timeout(interval):
+                async with asyncio.timeout(self.interval):
                     await self._wake.wait()
             except TimeoutError:
                 pass

@@ -92,6 +92,12 @@ def run_dict(run: FlowRun, tracks: list[FlowTrack] | None = None) -> dict[str, A
         picks = [t for t in tracks if t.role == "pick"]
         out["tracks"] = [track_dict(t) for t in picks]
         out["reserve"] = sum(1 for t in tracks if t.role == "reserve" and t.state == "waiting")
+        # Failed downloads whose place a reserve track took.
+        out["replaced"] = [
+            track_dict(t)
+            for t in tracks
+            if t.role == "reserve" and t.state in ("failed", "replaced")
+        ]
         out["progress"] = {
             "playable": sum(1 for t in picks if t.state == "indexed"),
             "downloading": sum(1 for t in picks if t.state in ("waiting", "fetching", "placed")),
