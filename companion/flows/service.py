@@ -272,10 +272,13 @@ class FlowService:
             await flow.save()
         except IntegrityError:
             raise Conflict("You already have a flow of that name.", code="flow_exists") from None
-        if start and flow.enabled:
+        notice = None
+        if start and flow.enabled and self.folders is not None:
             self.start_week(flow)
+        elif self.folders is None:
+            notice = NOT_SET_UP
         self._schedule_wake.set()
-        return flow_dict(flow)
+        return {**flow_dict(flow), "notice": notice}
 
     async def update(
         self, principal: Principal, flow_id: int, body: dict[str, Any]

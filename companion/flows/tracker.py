@@ -19,6 +19,7 @@ from companion.accounts.models import User
 from companion.events import Event, EventBus
 from companion.flows.candidates import Candidate
 from companion.flows.fetch import Fetcher, FetchStatus
+from companion.flows.files import StepError
 from companion.flows.layout import FlowFolders
 from companion.flows.models import Flow, FlowFile, FlowLink, FlowRun, FlowTrack
 from companion.flows.placement import adopt_download, link_file, reusable_file
@@ -149,10 +150,20 @@ class FlowTracker:
             await track.save(update_fields=["reason"])
             return
         if status.phase == "done" and status.path:
-            async with self._lock:
-                file = await adopt_download(folders, flow, track, status.path)
-                await self._linked(folders, flow, track, file)
-            return
+            try:
+                async with self._lock:
+                    file = await adopt_download(folders, flow, track, status.path)
+                    await self._linked(folders, flow, track, file)
+                return
+            except (OSError, StepError) as err:
+                # slskd's folder is not where the companion looks, or the disk is full.
+                _LOGGER.warning("Flow %s: a download could not be placed: %s", flow.id, err)
+                status = FetchStatus(
+                    "failed",
+                    status.handle,
+                    reason=f"The downloaded file could not be placed ({err}). Check slskd's "
+                    "download folder in the Downloads settings.",
+                )
         await self._apply(track, status)
         if status.phase == "failed":
             await self._replace(run, track)

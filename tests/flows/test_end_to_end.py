@@ -167,3 +167,18 @@ async def _key(track: dict[str, Any]) -> str:
     from companion.flows.candidates import track_key
 
     return track_key(tuple(track["artists"]), track["title"])
+
+
+async def test_folders_jellyfin_cannot_see_are_refused_and_nothing_is_left(
+    stack: FlowStack, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "not-mounted"
+    status_ok = await stack.call(
+        "PUT", "/api/flows/settings", 400, json={"flows_path": str(elsewhere)}
+    )
+    assert status_ok["error"]["code"] == "flows_jellyfin_cannot_see"
+    assert "same path" in status_ok["error"]["message"]
+    assert (await stack.call("GET", "/api/flows/settings"))["folders"] is None
+    # The probe link went first, then the probe file: nothing is left behind.
+    assert list(elsewhere.iterdir()) == []
+    assert not any((stack.library / "companion-flows").iterdir())

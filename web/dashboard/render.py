@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("playlists", "Playlists", "/playlists", False),
     ("imports", "Import", "/imports", False),
     ("downloads", "Downloads", "/downloads", False),
+    ("flows", "Flows", "/flows", False),
     ("vibe", "Vibe", "/vibe", False),
     ("player", "Player", "/player", False),
     ("now", "Now playing", "/now-playing", False),

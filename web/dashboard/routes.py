@@ -15,6 +15,7 @@ from web.dashboard import (
     pages_admin,
     pages_automation,
     pages_downloads,
+    pages_flows,
     pages_imports,
     pages_listening,
     pages_live,
@@ -83,4 +84,5 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/listening", pages_listening.listening_page)
     router.add_get("/imports", pages_imports.imports)
     router.add_get("/downloads", pages_downloads.downloads)
+    router.add_get("/flows", pages_flows.flows)
     router.add_static("/static/", STATIC_DIR, name="static")
