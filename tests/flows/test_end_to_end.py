@@ -4,6 +4,7 @@ appears and fills in, a failed download is replaced, and the reset keeps the fav
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from companion.library.models import LibraryTrack
 from companion.playlists.models import Playlist
 from companion.testing.ollama_chat import BelievedSong
 from companion.testing.slskd import SharedFile
+from tests.automation.conftest import Receiver, receiver, until  # noqa: F401 (fixture)
 from tests.downloads.audio import mp3
 from tests.flows.stack import JELLYFIN_FOLDER, ClientFactory, FlowStack, start_flow_stack
 
@@ -50,7 +52,16 @@ def _week_tracks(flow: dict[str, Any]) -> list[dict[str, Any]]:
     return list(flow["week"]["tracks"]) if flow.get("week") else []
 
 
-async def test_a_week_is_built_fetched_linked_listed_and_reset(stack: FlowStack) -> None:
+async def test_a_week_is_built_fetched_linked_listed_and_reset(
+    stack: FlowStack, receiver: Receiver
+) -> None:
+    # An outgoing webhook (e.g. a Home Assistant webhook trigger) for the flow events.
+    await stack.call(
+        "POST",
+        "/api/automation/targets",
+        201,
+        json={"name": "HA", "url": receiver.url, "event_types": ["flow.ready", "flow.reset"]},
+    )
     library_track = stack.jellyfin.library.tracks[5]
     in_library = (library_track.name, stack.jellyfin.library.names(library_track.artist_ids)[0])
     lb = stack.lb
@@ -161,6 +172,17 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(stack: FlowStack)
     assert moved.path == JELLYFIN_FOLDER + liked_file.library_path.removeprefix(str(stack.library))
     resets = [e for e in stack.events if e.type == "flow.reset"]
     assert resets and resets[0].data["kept"] >= 1
+    # Both events went out through the outgoing webhook, as the event JSON.
+    await until(lambda: _count(receiver, 2))
+    sent = [json.loads(body) for _, body in receiver.received]
+    types = [e["type"] for e in sent]
+    # The second week becomes ready too (once its downloads landed): a second flow.ready.
+    assert types[0] == "flow.ready" and "flow.reset" in types
+    assert sent[0]["data"]["flow"] == "Discovery" and sent[0]["user_id"] == ready_events[0].user_id
+
+
+async def _count(receiver: Receiver, n: int) -> bool:
+    return len(receiver.received) >= n
 
 
 async def _key(track: dict[str, Any]) -> str:

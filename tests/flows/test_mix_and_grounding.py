@@ -32,7 +32,9 @@ def _mix(by_source: dict[str, list[Candidate]], weights: dict[str, float], **kw:
 def test_sources_take_turns_by_weight_and_the_rest_is_reserve() -> None:
     lb = [_c("listenbrainz", f"LB Artist {n}", f"Song {n}") for n in range(10)]
     llm = [_c("ollama", f"LLM Artist {n}", f"Tune {n}") for n in range(10)]
-    week = _mix({"listenbrainz": lb, "ollama": llm}, {"listenbrainz": 2, "ollama": 1}, size_tracks=9)
+    week = _mix(
+        {"listenbrainz": lb, "ollama": llm}, {"listenbrainz": 2, "ollama": 1}, size_tracks=9
+    )
     sources = [c.source for c in week.picks]
     assert len(sources) == 9
     assert sources.count("listenbrainz") == 6 and sources.count("ollama") == 3
