@@ -20,6 +20,7 @@ from companion.flows.files import make_link
 from companion.flows.layout import FlowFolders, flow_folder
 from companion.flows.models import Flow, FlowFile, FlowLink, FlowRun, FlowTrack
 from companion.flows.service import FlowService
+from tests.automation.conftest import receiver  # noqa: F401  (fixture)
 
 
 @dataclass

@@ -18,7 +18,7 @@ from companion.library.models import LibraryTrack
 from companion.playlists.models import Playlist
 from companion.testing.ollama_chat import BelievedSong
 from companion.testing.slskd import SharedFile
-from tests.automation.conftest import Receiver, receiver, until  # noqa: F401 (fixture)
+from tests.automation.conftest import Receiver, until
 from tests.downloads.audio import mp3
 from tests.flows.stack import JELLYFIN_FOLDER, ClientFactory, FlowStack, start_flow_stack
 
