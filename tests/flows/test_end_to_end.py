@@ -154,8 +154,24 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(
     liked_file = await FlowFile.get(key=await _key(liked))
     old_path = liked_file.path
 
+    transfers_before = len(stack.slskd.world.transfers)
     await stack.call("POST", f"/api/flows/{flow['id']}/run", 202)
-    await stack.wait_flow(flow["id"], lambda f: any(p["state"] == "done" for p in f["past"]))
+    second = await stack.wait_flow(
+        flow["id"],
+        lambda f: any(p["state"] == "done" for p in f["past"])
+        and f["week"]["progress"]["downloading"] == 0,
+    )
+
+    # ListenBrainz suggests the same playlist again: the tracks that come back keep their file,
+    # link and Jellyfin item, and nothing is fetched twice.
+    again = {t["title"]: t for t in _week_tracks(second)}
+    back = [t for t in downloaded if t["title"] in again and t["title"] != liked["title"]]
+    assert back, again
+    for track in back:
+        assert again[track["title"]]["ref"] == track["ref"]
+        assert again[track["title"]]["state"] == "indexed"
+    fetched = [r.filename for r in list(stack.slskd.world.transfers.values())[transfers_before:]]
+    assert not any(t["title"] in name for t in back for name in fetched), fetched
 
     # The favorite moved into the library folder (Artist/Album/file), its link is gone.
     await liked_file.refresh_from_db()
