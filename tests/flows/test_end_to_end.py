@@ -158,8 +158,10 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(
     await stack.call("POST", f"/api/flows/{flow['id']}/run", 202)
     second = await stack.wait_flow(
         flow["id"],
-        lambda f: any(p["state"] == "done" for p in f["past"])
-        and f["week"]["progress"]["downloading"] == 0,
+        lambda f: (
+            any(p["state"] == "done" for p in f["past"])
+            and f["week"]["progress"]["downloading"] == 0
+        ),
     )
 
     # ListenBrainz suggests the same playlist again: the tracks that come back keep their file,
