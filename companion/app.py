@@ -268,6 +268,7 @@ async def _flows_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.PLAYLISTS],
         app[keys.MUSIC],
         app[keys.SETTINGS].zone,
+        app[keys.DOWNLOADS],
     )
     app[keys.FLOWS] = flows
     await flows.start()

@@ -17,6 +17,7 @@ from typing import Any
 from companion.accounts.models import Setting
 from companion.downloads import config as downloads_config
 from companion.downloads.config import FolderSettings
+from companion.downloads.probe import check_folder
 from companion.errors import BadRequest, InvalidInput, ServiceUnavailable
 from companion.flows.files import make_link, remove_link
 from companion.flows.layout import DEFAULT_LINKS_NAME, FlowFolders, safe_name
@@ -71,7 +72,6 @@ def parse_folders(
             ("library_id", downloads.library_id),
             ("library_path", downloads.jellyfin_folder),
             ("local_library", downloads.companion_folder),
-            ("slskd_local", downloads.slskd_folder),
         ):
             if value and not body.get(key):
                 body[key] = value
@@ -119,19 +119,17 @@ def parse_folders(
             "file twice).",
             details={"field": "flows_path"},
         )
-    slskd = _str(body, "slskd_local", required=False)
     return FlowFolders(
         library_id=library_id,
         library_path=library_path,
         local_library=local,
         flows_path=flows,
         links_name=links,
-        slskd_local=_absolute(slskd, "slskd_local") if slskd else None,
     )
 
 
-def _prepare(folders: FlowFolders, token: str) -> tuple[str, str]:
-    """Write the probe file and link; return their paths."""
+def _folders_ready(folders: FlowFolders) -> None:
+    """Create the flows and links folders; refuse ones the companion cannot write."""
     for path, what in ((folders.flows_path, "flows folder"), (folders.links_root, "links folder")):
         try:
             Path(path).mkdir(parents=True, exist_ok=True)
@@ -144,11 +142,9 @@ def _prepare(folders: FlowFolders, token: str) -> tuple[str, str]:
             raise BadRequest(
                 f"The companion cannot write to the {what} {path}.", code="flows_folder_unusable"
             )
-    if folders.slskd_local and not os.path.isdir(folders.slskd_local):
-        raise BadRequest(
-            f"The companion does not see slskd's download folder at {folders.slskd_local}.",
-            code="flows_folder_unusable",
-        )
+
+
+def _link_probe(folders: FlowFolders, token: str) -> tuple[str, str]:
     probe = str(Path(folders.flows_path) / f"companion-probe-{token}.txt")
     link = str(Path(folders.links_root) / f"companion-probe-{token}.txt")
     Path(probe).write_text("Jellyfin companion: checking the flows folders.\n")
@@ -157,20 +153,28 @@ def _prepare(folders: FlowFolders, token: str) -> tuple[str, str]:
 
 
 def _cleanup(probe: str, link: str) -> None:
+    # The link first: a link is never left pointing at nothing.
     remove_link(link)
     Path(probe).unlink(missing_ok=True)
 
 
 async def check_folders(providers: Providers, folders: FlowFolders) -> None:
-    """Prove Jellyfin sees the flows folder at the same path and the links in its library."""
+    """Prove Jellyfin sees the flows folder at the same path (the Downloads check, with a
+    probe file) and follows a probe link from the library's links folder into it."""
     jellyfin = providers.library_folders
     if jellyfin is None:
         raise ServiceUnavailable(code="jellyfin_unreachable")
-    token = secrets.token_hex(6)
-    probe, link = await asyncio.to_thread(_prepare, folders, token)
+    await asyncio.to_thread(_folders_ready, folders)
+    problem = await check_folder(folders.flows_path, folders.flows_path, providers)
+    if problem is not None:
+        raise BadRequest(
+            f"Jellyfin does not see the flows folder at {folders.flows_path}: {problem} "
+            f"{SAME_MOUNT}",
+            code="flows_jellyfin_cannot_see",
+        )
+    probe, link = await asyncio.to_thread(_link_probe, folders, secrets.token_hex(6))
     try:
         seen_link = await jellyfin.file_exists(folders.jellyfin_path(link))
-        seen_file = await jellyfin.file_exists(probe)
     except ProviderUnavailable as err:
         raise ServiceUnavailable(str(err), code="jellyfin_unreachable") from None
     except CredentialsRejected as err:
@@ -179,14 +183,9 @@ async def check_folders(providers: Providers, folders: FlowFolders) -> None:
         await asyncio.to_thread(_cleanup, probe, link)
     if not seen_link:
         raise BadRequest(
-            f"Jellyfin does not see {folders.jellyfin_path(link)} in its library. Check that "
-            f"'local_library' ({folders.local_library}) is the folder Jellyfin knows as "
-            f"{folders.library_path}.",
-            code="flows_jellyfin_cannot_see",
-        )
-    if not seen_file:
-        raise BadRequest(
-            f"Jellyfin does not see the flows folder at {folders.flows_path}. {SAME_MOUNT}",
+            f"Jellyfin does not find {folders.jellyfin_path(link)}, a link into the flows "
+            f"folder. Check that 'local_library' ({folders.local_library}) is the folder "
+            f"Jellyfin knows as {folders.library_path}.",
             code="flows_jellyfin_cannot_see",
         )
 

@@ -46,8 +46,6 @@ class FlowFolders:
     # Downloads of flows (the same path for the companion and for Jellyfin).
     flows_path: str
     links_name: str = DEFAULT_LINKS_NAME
-    # Where slskd's finished downloads appear for the companion (default: slskd's own path).
-    slskd_local: str | None = None
 
     @property
     def links_root(self) -> str:
@@ -67,7 +65,6 @@ class FlowFolders:
             local_library=str(raw.get("local_library") or raw["library_path"]),
             flows_path=str(raw["flows_path"]),
             links_name=str(raw.get("links_name") or DEFAULT_LINKS_NAME),
-            slskd_local=str(raw["slskd_local"]) if raw.get("slskd_local") else None,
         )
 
     def jellyfin_path(self, local: str) -> str:

@@ -36,7 +36,12 @@ def _place(src: str, dst: str) -> tuple[str, int]:
 async def adopt_download(
     folders: FlowFolders, flow: Flow, track: FlowTrack, landed: str
 ) -> FlowFile:
-    """Move a finished download into the flow's folder and record it."""
+    """Record a finished download (moved into the flow's folder first if it is elsewhere)."""
+    flow_root = str(PurePosixPath(folders.flows_path) / flow.folder)
+    if landed.startswith(flow_root + "/"):
+        # The downloads capability placed it in the flow's folder already.
+        size = await asyncio.to_thread(os.path.getsize, landed)
+        return await _record(track, landed, size)
     artist = track.artists[0] if track.artists else "Unknown Artist"
     wanted = folders.file_path(
         flow.folder, artist, track.album or "Unknown Album", PurePosixPath(landed).name
@@ -46,6 +51,10 @@ async def adopt_download(
         await asyncio.to_thread(_cleanup, landed, wanted)
         return existing
     path, size = await asyncio.to_thread(_place, landed, wanted)
+    return await _record(track, path, size)
+
+
+async def _record(track: FlowTrack, path: str, size: int) -> FlowFile:
     file = await FlowFile.get_or_none(path=path)
     if file is None:
         try:

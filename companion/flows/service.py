@@ -15,11 +15,11 @@ from tortoise.exceptions import IntegrityError
 from companion.accounts.auth import Principal
 from companion.accounts.models import User
 from companion.crypto import SecretBox
-from companion.downloads import config as downloads_config
+from companion.downloads.service import DownloadService
 from companion.errors import BadRequest, Conflict, Forbidden, InvalidInput, NotFound
 from companion.events import Event, EventBus, Unsubscribe
 from companion.flows import config
-from companion.flows.fetch import SlskdFetcher
+from companion.flows.fetch import DownloadsFetcher
 from companion.flows.journal import JournalRunner
 from companion.flows.layout import FlowFolders, flow_folder
 from companion.flows.models import Flow, FlowRun, FlowTrack
@@ -58,6 +58,7 @@ class FlowService:
         playlists: PlaylistService,
         music: MusicServices,
         zone: tzinfo,
+        downloads: DownloadService | None = None,
         *,
         clock: Callable[[], datetime] = _now,
         tick_seconds: float = 15.0,
@@ -71,7 +72,7 @@ class FlowService:
         self.runner = JournalRunner(
             self.scan, {"reset": finish, "promote": finish, "remove": finish}
         )
-        self.fetcher = SlskdFetcher(providers, None)
+        self.fetcher = DownloadsFetcher(downloads)
         self.weeks = Weeks(providers, box, bus, self.runner, zone, self.fetcher.cancel)
         self.tracker = FlowTracker(
             folders=self._current_folders,
@@ -95,7 +96,6 @@ class FlowService:
 
     def _use(self, folders: FlowFolders | None) -> None:
         self.folders = folders
-        self.fetcher.local_dir = folders.slskd_local if folders is not None else None
 
     async def scan(self, paths: Any) -> bool:
         """Ask Jellyfin to look at paths again; False when it cannot be asked now."""
@@ -112,10 +112,13 @@ class FlowService:
     async def start(self, *, background: bool = True) -> None:
         """Recover, then (unless told otherwise) start the tracker and the scheduler."""
         self._use(await config.load_folders())
-        self.fetcher.preferences = (await downloads_config.load()).preferences
         self.recovered = await recover(self.runner, self.folders, self.scan)
         self._unsubscribe.append(
-            self._bus.subscribe(self._on_event, ("library.changed",), name="flows")
+            self._bus.subscribe(
+                self._on_event,
+                ("library.changed", "download.progress", "download.failed"),
+                name="flows",
+            )
         )
         if background:
             self._spawn(self.tracker.run(self.tick_seconds), "flows-tracker")
@@ -139,7 +142,11 @@ class FlowService:
         return task
 
     async def _on_event(self, event: Event) -> None:
-        if event.data.get("added") or event.data.get("removed"):
+        if event.type.startswith("download."):
+            # A flow fetch finished or failed: place it (or replace it) now.
+            if event.data.get("state") in ("placed", "failed", "cancelled"):
+                self.tracker.wake()
+        elif event.data.get("added") or event.data.get("removed"):
             self.tracker.wake()
 
     # -- the schedule ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePosixPath
 from typing import Any
 
 from companion.accounts.auth import principal_for
@@ -32,7 +33,8 @@ from companion.providers import CredentialsRejected, ProviderUnavailable
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_FETCHES = 4
+# Flow downloads started at once, across flows (the downloads worker queues the rest).
+MAX_FETCHES = 8
 RESCAN_AFTER = timedelta(minutes=10)
 Scanner = Callable[[list[str]], Awaitable[bool]]
 
@@ -116,7 +118,7 @@ class FlowTracker:
                     continue
                 if fetching < MAX_FETCHES:
                     fetching += 1
-                    await self._start(track)
+                    await self._start(folders, flow, track)
             elif track.state == "fetching":
                 await self._poll(folders, flow, run, track)
             elif track.state == "replaced":
@@ -132,9 +134,14 @@ class FlowTracker:
             await self._linked(folders, flow, track, file)
         return True
 
-    async def _start(self, track: FlowTrack) -> None:
+    async def _start(self, folders: FlowFolders, flow: Flow, track: FlowTrack) -> None:
+        folder = str(PurePosixPath(folders.flows_path) / flow.folder)
         try:
-            status = await self._fetcher.start(candidate_of(track))
+            status = await self._fetcher.start(
+                candidate_of(track),
+                flow.user_id,
+                folder,  # type: ignore[attr-defined]
+            )
         except (ProviderUnavailable, CredentialsRejected) as err:
             # The source is down: the track waits for the next pass.
             track.reason = str(err)

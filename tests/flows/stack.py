@@ -20,12 +20,13 @@ from companion.flows.service import FlowService
 from companion.settings import Settings
 from companion.testing.audiomuse import FakeAudioMuse
 from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
-from companion.testing.jellyfin.routes_media_folder import add_music_folder
+from companion.testing.jellyfin.routes_media_folder import add_mount, add_music_folder
 from companion.testing.listenbrainz import FakeListenBrainz
 from companion.testing.listenbrainz.discovery import ListenBrainzDiscovery
 from companion.testing.ollama_chat import FakeOllamaChat
 from companion.testing.slskd import FAKE_SLSKD_API_KEY, FakeSlskd
 from tests.conftest import bearer_headers, echo_csrf
+from tests.downloads.conftest import FAST
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 JELLYFIN_FOLDER = "/media/music/downloads"
@@ -89,10 +90,8 @@ async def start_flow_stack(
     library, flows_dir, slskd_dir = (tmp_path / n for n in ("library", "flows", "slskd"))
     jellyfin = FakeJellyfin(tracks=60)
     add_music_folder(jellyfin, library, JELLYFIN_FOLDER)
-    # Jellyfin sees the flows folder at the companion's path (the same-mount rule). Stand-in
-    # until the fake can mount a folder that is not a library location (REQUESTS.md).
-    flows_dir.mkdir(parents=True)
-    add_music_folder(jellyfin, flows_dir, str(flows_dir))
+    # Jellyfin's container mounts the flows folder at the companion's path (same-mount rule).
+    add_mount(jellyfin, flows_dir, str(flows_dir))
     await jellyfin.start()
     slskd = FakeSlskd(slskd_dir, step=0.01, search_seconds=0.05)
     await slskd.start()
@@ -148,6 +147,7 @@ async def start_flow_stack(
         events,
     )
     stack.flows.tracker.interval = 0.05
+    client.app[keys.DOWNLOADS].rt.timings = FAST
     await stack.call("PUT", "/api/scrobble/listenbrainz", json={"token": LB_TOKEN})
     await stack.call(
         "PUT",

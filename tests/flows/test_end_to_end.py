@@ -128,6 +128,14 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(
         indexed = await LibraryTrack.get(item_id=track["ref"].removeprefix("jellyfin:"))
         assert indexed.path is not None
         assert indexed.path.startswith(f"{JELLYFIN_FOLDER}/companion-flows/demo/Discovery/")
+    # Each download is one of demo's wanted downloads (source "flow"), placed, never scanned
+    # into the library by the downloads capability itself.
+    wanted = (await stack.call("GET", "/api/downloads"))["items"]
+    by_wanted = {w["title"]: w for w in wanted if w["source"] == "flow"}
+    for track in downloaded:
+        assert by_wanted[track["title"]]["state"] == "placed"
+        assert by_wanted[track["title"]]["placed"].startswith(str(stack.flows_dir))
+    assert by_wanted[INVENTED.title]["state"] == "failed"
     # The language model was asked with demo's taste and its suggestions grounded.
     (chat,) = stack.ollama.chats
     assert favorite.name in chat["messages"][-1]["content"]

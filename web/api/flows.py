@@ -62,7 +62,6 @@ _SETTINGS_BODY: dict[str, Any] = {
             "description": "Where flow downloads go: the same path for Jellyfin and the companion",
         },
         "links_name": {"type": "string", "default": "companion-flows"},
-        "slskd_local": {"type": "string", "description": "slskd's download folder, locally"},
     },
 }
 
