@@ -85,6 +85,13 @@ def parse_folders(
             ),
             None,
         )
+    if not body.get("library_id"):
+        raise InvalidInput(
+            "Choose the library folder on the Downloads page first (flows put their links in "
+            "it), or give 'library_id'.",
+            code="flows_library_unknown",
+            details={"field": "library_id"},
+        )
     library_id = _str(body, "library_id") or ""
     if library_id not in library_paths:
         raise InvalidInput(
