@@ -136,12 +136,9 @@ class FlowTracker:
 
     async def _start(self, folders: FlowFolders, flow: Flow, track: FlowTrack) -> None:
         folder = str(PurePosixPath(folders.flows_path) / flow.folder)
+        owner: int = flow.user_id  # type: ignore[attr-defined]
         try:
-            status = await self._fetcher.start(
-                candidate_of(track),
-                flow.user_id,
-                folder,  # type: ignore[attr-defined]
-            )
+            status = await self._fetcher.start(candidate_of(track), owner, folder)
         except (ProviderUnavailable, CredentialsRejected) as err:
             # The source is down: the track waits for the next pass.
             track.reason = str(err)

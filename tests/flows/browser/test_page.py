@@ -8,13 +8,6 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser.conftest import (  # noqa: F401  (fixtures)
-    _fresh_postgres,
-    browser,
-    context,
-    page,
-    stack,
-)
 from tests.e2e.browser.harness import DemoStack, wait_live
 
 
