@@ -40,7 +40,9 @@ async def main(url: str, journal_id: int, pause: int, batch: int) -> None:
             time.sleep(120)
         return True
 
-    runner = JournalRunner(scan, {"reset": finish}, batch=batch, after_step=after)
+    runner = JournalRunner(
+        scan, {"reset": finish, "promote": finish, "remove": finish}, batch=batch, after_step=after
+    )
     entry = await FlowJournal.get(id=journal_id)
     await runner.run(entry)
     print("finished", flush=True)

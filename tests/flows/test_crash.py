@@ -140,3 +140,32 @@ async def test_a_kill_between_steps_is_finished_at_the_next_start(
 
     assert recovered.journals == 1
     await _check_outcome(scene, facts)
+
+
+@pytest.mark.parametrize("pause", [0, 1, 2])
+async def test_a_promotion_killed_midway_is_finished_at_the_next_start(
+    client: TestClient[Any, Any], scene: Scene, settings: Any, pause: int
+) -> None:
+    """Promote now (the dashboard button): unlink, place in the library, drop the source."""
+    from companion.flows.reset import plan_tracks
+
+    alice = await scene.user("alice")
+    flow = await scene.flow(alice)
+    run = await scene.week(flow)
+    track = await scene.track(run, flow, "Sampha", "Spirit 2.0")
+    old = (await FlowFile.get(id=track.file_id)).path  # type: ignore[attr-defined]
+    link = (await FlowLink.get(id=track.link_id)).path  # type: ignore[attr-defined]
+    plan = await plan_tracks(scene.folders, [track], {track.id}, set())
+    assert [s[0] for s in plan.steps][:3] == ["unlink", "place", "drop_source"]
+    entry = await journal.write("promote", plan.steps, data=plan.data())
+
+    _run_child(settings.resolved_database_url, entry.id, pause, 1)
+    service = client.app[keys.FLOWS]
+    assert (await recover(service.runner, scene.folders, service.scan)).journals == 1
+
+    file = await FlowFile.get(id=track.file_id)  # type: ignore[attr-defined]
+    assert file.state == "promoted" and file.library_path
+    assert Path(file.library_path).is_file() and not os.path.lexists(old)
+    assert not os.path.lexists(link)
+    assert (await FlowTrack.get(id=track.id)).state == "promoted"
+    assert dangling_links(scene.folders.links_root) == []
