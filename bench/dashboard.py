@@ -54,7 +54,13 @@ async def _prepare(h: Harness) -> dict[str, str]:
         f"{h.url}/api/library/albums", params={"q": "Hundred", "limit": "1"}
     ) as resp:
         album_ref = (await resp.json())["items"][0]["ref"]
+    # A queue of those 100 tracks for the queue page.
+    refs = [t["ref"] for t in tracks]
+    async with h.http.put(f"{h.url}/api/player/queue", json={"refs": refs}) as resp:
+        assert resp.status == 200, await resp.text()
     return {
+        "queue (100 tracks)": "/player",
+        "search (bench)": "/search?q=bench",
         "library tracks (100)": "/library?view=tracks&size=100",
         "library albums (100)": "/library?view=albums&size=100",
         "library artists (100)": "/library?view=artists&size=100",

@@ -28,6 +28,7 @@ from companion.library.music import MusicServices
 from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
+from companion.player.runtime import PlayerServices
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.providers.live import FavoriteFact
@@ -35,7 +36,7 @@ from companion.ratelimit import FailureLimiter
 from companion.settings import Settings
 from companion.vibe.extend import VibeExtender
 from companion.vibe.service import VibeService, audiomuse_problem
-from web import middlewares
+from web import base_path, middlewares
 from web import ws as ws_api
 from web.api import artwork as artwork_api
 from web.api import auth as auth_api
@@ -50,6 +51,7 @@ from web.api import imports as imports_api
 from web.api import integrations as integrations_api
 from web.api import items as items_api
 from web.api import library as library_api
+from web.api import player as player_api
 from web.api import playlists as playlists_api
 from web.api import preferences as preferences_api
 from web.api import scrobble as scrobble_api
@@ -63,6 +65,7 @@ from web.api import webhook_settings as webhook_settings_api
 from web.dashboard import api as dashboard_api
 from web.dashboard.routes import setup_dashboard
 from web.routing import ApiRouter
+from web.urls import where_to_open
 from webhooks import automation as automation_webhook  # noqa: F401  (registers its route)
 from webhooks import jellyfin as jellyfin_webhook
 from webhooks import lidarr as lidarr_webhook  # noqa: F401  (registers its route)
@@ -110,12 +113,10 @@ async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.SIGNIN] = SignInService(app[keys.PROVIDERS], auth, app[keys.SECRET_BOX], app[keys.BUS])
     token = await auth.ensure_setup_token()
     if token is not None:
-        settings = app[keys.SETTINGS]
         # Printed on purpose: only someone who can read the log can claim a fresh install.
         _LOGGER.warning(
-            "No administrator yet. Open http://%s:%s/ and enter this one-time setup token: %s",
-            settings.host,
-            settings.port,
+            "No administrator yet. Open %s and enter this one-time setup token: %s",
+            where_to_open(app[keys.SETTINGS]),
             token,
             extra={"show_secret": True},
         )
@@ -194,6 +195,14 @@ async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
     await playlists.start()
     yield
     await playlists.close()
+
+
+async def _player_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists ("save as playlist", "play a playlist"); no background work of its own.
+    app[keys.PLAYER] = PlayerServices.create(
+        app[keys.MUSIC], app[keys.PROVIDERS], app[keys.BUS], lambda: app.get(keys.PLAYLISTS)
+    )
+    yield
 
 
 async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -331,6 +340,7 @@ def api_routers() -> list[ApiRouter]:
         scrobble_api.router,
         stats_api.router,
         playlists_api.router,
+        player_api.router,
         dashboard_api.router,
         automation_api.router,
         vibe_api.router,
@@ -348,6 +358,8 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=const.MAX_BODY_BYTES,
         middlewares=[
+            # First: every later middleware and handler sees the path without the prefix.
+            base_path.base_path_middleware,
             middlewares.proxy_middleware,
             middlewares.security_headers_middleware,
             middlewares.metrics_middleware,
@@ -367,6 +379,8 @@ def create_app(settings: Settings) -> web.Application:
         router.register(app)
     # The dashboard's pages and static files (its one API route is in api_routers above).
     setup_dashboard(app)
+    # Last: requests that still carry COMPANION_BASE_PATH reach the routes above.
+    base_path.install(app)
     # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
     app[keys.WEBSOCKETS] = set()
     app.on_shutdown.append(ws_api.close_all)
@@ -382,6 +396,7 @@ def create_app(settings: Settings) -> web.Application:
             _playlists_ctx,
             _history_ctx,
             _listening_ctx,
+            _player_ctx,
             _vibe_ctx,
             _imports_ctx,
             _downloads_ctx,

@@ -112,6 +112,9 @@ def prepare_data_dir(data_dir: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as err:
+        # In a container the usual cause is a bind mount owned by someone else: name the ids.
         raise StartupError(
-            f"COMPANION_DATA_DIR: {data_dir} is not writable ({err.strerror})"
+            f"COMPANION_DATA_DIR: {data_dir} is not writable ({err.strerror}); the companion "
+            f"runs as uid {os.getuid()}, gid {os.getgid()}: chown the directory to them, "
+            "or run the container as the directory's owner (PUID/PGID in compose.yaml)"
         ) from None

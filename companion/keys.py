@@ -22,6 +22,7 @@ from companion.library.music import MusicServices
 from companion.listening.service import ListeningService
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics
+from companion.player.runtime import PlayerServices
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.ratelimit import FailureLimiter
@@ -50,6 +51,7 @@ MUSIC = web.AppKey("music", MusicServices)
 PLAYLISTS = web.AppKey("playlists", PlaylistService)
 AUTOMATION = web.AppKey("automation", AutomationServices)
 VIBE = web.AppKey("vibe", VibeService)
+PLAYER = web.AppKey("player", PlayerServices)
 VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
 HISTORY_IMPORTS = web.AppKey("history_imports", HistoryImports)
 LISTENING = web.AppKey("listening", ListeningService)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from companion import const
@@ -38,6 +40,9 @@ class Settings:
     trusted_proxies: tuple[IPNetwork, ...] = ()
     auto_migrate: bool = True
     public_url: str | None = None
+    # The URL prefix a reverse proxy serves the companion under ("" or e.g. "/companion").
+    base_path: str = ""
+    internal_url: str | None = None
     cookie_secure: str = "auto"
     frame_ancestors: tuple[str, ...] = ("'self'",)
     # An IANA zone name; None means the system's zone ("today" and midnight are local).
@@ -153,6 +158,24 @@ def _parse_url(name: str, raw: str) -> str:
     return value
 
 
+_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
+
+
+def _parse_base_path(name: str, raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value:
+        return ""
+    segments = value.split("/")
+    if not value.startswith("/") or any(
+        s in ("", ".", "..") or not _PATH_SEGMENT.match(s) for s in segments[1:]
+    ):
+        raise SettingsError(
+            f"{name}: expected a URL path such as /companion (no scheme, host or query), "
+            f"got {raw!r}"
+        )
+    return value
+
+
 def _parse_list(name: str, raw: str) -> tuple[str, ...]:
     return tuple(p for p in raw.replace(",", " ").split() if p)
 
@@ -212,6 +235,8 @@ _SPEC: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("COMPANION_TRUSTED_PROXIES", "trusted_proxies", _parse_networks),
     ("COMPANION_AUTO_MIGRATE", "auto_migrate", _parse_bool),
     ("COMPANION_PUBLIC_URL", "public_url", _parse_url),
+    ("COMPANION_BASE_PATH", "base_path", _parse_base_path),
+    ("COMPANION_INTERNAL_URL", "internal_url", _parse_url),
     ("COMPANION_COOKIE_SECURE", "cookie_secure", _parse_cookie_secure),
     ("COMPANION_FRAME_ANCESTORS", "frame_ancestors", _parse_list),
     ("COMPANION_TIMEZONE", "timezone", _parse_timezone),
@@ -260,4 +285,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     for name, attr, parser in _SPEC:
         if name in raw:
             values[attr] = parser(name, raw[name])
+    values["base_path"] = _reconcile_base_path(values)
     return Settings(environ=env, **values)
+
+
+def _reconcile_base_path(values: dict[str, Any]) -> str:
+    """The base path defaults to the public URL's path; when both are given they must agree."""
+    public = values.get("public_url")
+    public_path = _parse_base_path("COMPANION_PUBLIC_URL", urlsplit(public).path if public else "")
+    given = values.get("base_path")
+    if given is None:
+        return public_path
+    if public and given != public_path:
+        raise SettingsError(
+            f"COMPANION_BASE_PATH: expected the path of COMPANION_PUBLIC_URL "
+            f"({public_path or '/'}), got {given or '/'!r}"
+        )
+    return str(given)

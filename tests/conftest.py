@@ -18,6 +18,7 @@ from companion import keys
 from companion.accounts.models import User
 from companion.app import create_app
 from companion.settings import Settings
+from tests.brokers import pytest_sessionfinish, pytest_sessionstart  # noqa: F401  (hooks)
 
 PG_URL = os.environ.get("COMPANION_TEST_DATABASE_URL", "")
 

@@ -8,6 +8,11 @@ from companion import const, keys
 from web.dashboard import csrf
 
 
+def _path(request: web.Request) -> str:
+    # Under COMPANION_BASE_PATH the cookies stay with the companion, not every app on the host.
+    return request.app[keys.SETTINGS].base_path or "/"
+
+
 def _secure(request: web.Request) -> bool:
     mode = request.app[keys.SETTINGS].cookie_secure
     if mode == "auto":
@@ -27,7 +32,7 @@ def set_session_cookie(
         const.SESSION_COOKIE,
         value,
         max_age=max_age,
-        path="/",
+        path=_path(request),
         httponly=True,
         samesite="Lax",
         secure=_secure(request),
@@ -37,13 +42,13 @@ def set_session_cookie(
         csrf.COOKIE,
         csrf.token_for(request, value),
         max_age=max_age,
-        path="/",
+        path=_path(request),
         samesite="Strict",
         secure=_secure(request),
     )
 
 
-def clear_session_cookie(response: web.StreamResponse) -> None:
+def clear_session_cookie(request: web.Request, response: web.StreamResponse) -> None:
     """Remove the session cookie."""
-    response.del_cookie(const.SESSION_COOKIE, path="/")
-    response.del_cookie(csrf.COOKIE, path="/")
+    response.del_cookie(const.SESSION_COOKIE, path=_path(request))
+    response.del_cookie(csrf.COOKIE, path=_path(request))

@@ -32,6 +32,7 @@ AUTH_TIMEOUT_SECONDS = 10.0
 ADMIN_EVENT_TYPES = frozenset(
     {
         "integration.state",
+        "webhook.received",
         "automation.snapshot",
         "automation.connectivity",
         "automation.sync_request",

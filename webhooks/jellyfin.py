@@ -50,6 +50,7 @@ async def receive(request: web.Request) -> web.Response:
     except PayloadError as err:
         raise BadRequest(str(err), code="invalid_payload") from None
     kind = payload["NotificationType"]
+    live.activity.record(SOURCE, str(kind))
     if kind not in HANDLED:
         return json_response({"ok": True, "ignored": kind})
     await live.store.store(SOURCE, body.decode("utf-8-sig"))

@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "companion.history.import_models",
     "companion.live.models",
     "companion.playlists.models",
+    "companion.player.models",
     "companion.vibe.models",
     "companion.automation.models",
     "companion.listening.models",

@@ -13,6 +13,7 @@ from companion.errors import CompanionError, Conflict, InvalidInput, NotFound
 from companion.events import Event
 from companion.integration import schema as schema_mod
 from companion.integration.diagnostics import REDACTED, redact
+from companion.integration.health import EntryHealth
 from companion.integration.models import ConfigEntry as ConfigEntryRow
 from companion.integration.registry import Integration
 from companion.integration.types import (
@@ -290,8 +291,13 @@ class ConfigEntries:
         # Log a service going away once, and its recovery once.
         if state == EntryState.SETUP_RETRY and previous != EntryState.SETUP_RETRY:
             _LOGGER.warning("%s is unavailable (%s); retrying in the background", name, reason)
-        elif state == EntryState.LOADED and previous == EntryState.SETUP_RETRY:
+        elif state == EntryState.LOADED and previous in (
+            EntryState.SETUP_RETRY,
+            EntryState.UNAVAILABLE,
+        ):
             _LOGGER.info("%s is available again", name)
+        elif state == EntryState.UNAVAILABLE:
+            _LOGGER.warning("%s is unavailable (%s)", name, reason)
         self._ctx.bus.publish(
             Event(
                 "integration.state",
@@ -324,6 +330,7 @@ class ConfigEntries:
                 if entry.entry_id not in self._entries:
                     return
                 self._set_state(entry, EntryState.SETUP_IN_PROGRESS, entry.reason)
+                entry.health = self._health(entry)
                 try:
                     async with asyncio.timeout(SETUP_TIMEOUT_SECONDS):
                         entry.runtime_data = await integration.setup_entry(self._ctx, entry)
@@ -352,10 +359,21 @@ class ConfigEntries:
                 self._set_state(entry, EntryState.SETUP_RETRY, reason)
             await asyncio.sleep(delay)
 
+    def _health(self, entry: ConfigEntry) -> EntryHealth:
+        def changed(available: bool, reason: str | None) -> None:
+            # Only a loaded entry flips; one in setup or retry has its own states.
+            if entry.state in (EntryState.LOADED, EntryState.UNAVAILABLE):
+                state = EntryState.LOADED if available else EntryState.UNAVAILABLE
+                self._set_state(entry, state, reason)
+
+        return EntryHealth(changed)
+
     async def _unload(self, entry: ConfigEntry) -> None:
         self._cancel_retry(entry.entry_id)
+        if entry.health is not None:
+            await entry.health.close()
         async with self._lock(entry.entry_id):
-            if entry.state == EntryState.LOADED:
+            if entry.state in (EntryState.LOADED, EntryState.UNAVAILABLE):
                 try:
                     await self.integrations[entry.domain].unload_entry(self._ctx, entry)
                 except Exception:
@@ -409,7 +427,10 @@ class ConfigEntries:
         integration = self.integration(entry.domain)
         secret_names = [f.name for f in integration.schema if f.is_secret]
         extra: dict[str, Any] = {}
-        if integration.diagnostics is not None and entry.state == EntryState.LOADED:
+        if integration.diagnostics is not None and entry.state in (
+            EntryState.LOADED,
+            EntryState.UNAVAILABLE,
+        ):
             try:
                 extra = await integration.diagnostics(self._ctx, entry)
             except Exception as err:

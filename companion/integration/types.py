@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from companion.crypto import SecretBox
     from companion.events import EventBus
+    from companion.integration.health import EntryHealth
     from companion.settings import Settings
 
 from companion.providers import Providers
@@ -121,6 +122,8 @@ class EntryState(enum.StrEnum):
     NOT_LOADED = "not_loaded"
     SETUP_IN_PROGRESS = "setup_in_progress"
     LOADED = "loaded"
+    # Loaded, but its recent calls failed (the service is down); back to loaded on success.
+    UNAVAILABLE = "unavailable"
     SETUP_RETRY = "setup_retry"
     SETUP_ERROR = "setup_error"
     FAILED_UNLOAD = "failed_unload"
@@ -143,6 +146,8 @@ class ConfigEntry:
     next_retry_at: datetime | None = None
     runtime_data: Any = None
     created_at: datetime | None = None
+    # Set by the framework before setup: the integration reports each call's outcome to it.
+    health: EntryHealth | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from companion.errors import InvalidInput
 from companion.events import Event, EventBus, Unsubscribe
 from companion.library.resolver import DEFAULT_TTL, Resolver
+from companion.library.search import index_hits, merge
 from companion.library.upstream import media_of, upstream_errors
 from companion.media import (
     ITEM_KINDS,
@@ -163,12 +164,24 @@ class LibraryService:
     async def search(
         self, cred: UserCredential, q: str, limit: int = SEARCH_LIMIT
     ) -> dict[str, tuple[MediaItem, ...]]:
-        """Artists, albums and tracks matching q, in one answer."""
+        """Artists, albums and tracks matching q, in one answer; accents and case ignored, and
+        tracks found by their artists' names too (the index widens the server's search)."""
         with upstream_errors():
             artists, albums, tracks = await media_of(self._providers).search(cred, q, limit)
         for group in (artists, albums, tracks):
             self._resolver.prime(cred, group)
-        return {"artists": tuple(artists), "albums": tuple(albums), "tracks": tuple(tracks)}
+        hits = await index_hits(q, limit)
+        wanted = [*hits.artists, *hits.albums, *hits.tracks]
+        resolved: list[MediaItem | None] = []
+        if wanted:
+            with upstream_errors():
+                resolved = await self._resolver.resolve(cred, wanted)
+        a, b = len(hits.artists), len(hits.artists) + len(hits.albums)
+        return {
+            "artists": merge(artists, resolved[:a], limit),
+            "albums": merge(albums, resolved[a:b], limit),
+            "tracks": merge(tracks, resolved[b:], limit),
+        }
 
     async def album(self, cred: UserCredential, album_id: str) -> AlbumDetail | None:
         """An album and its tracks; a repeat within the TTL costs no upstream call."""

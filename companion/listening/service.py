@@ -13,7 +13,7 @@ from companion.events import EventBus
 from companion.history.imports import Stager
 from companion.library.music import MusicServices
 from companion.listening.accounts import ScrobbleAccounts
-from companion.listening.matching import Matcher, exact_matcher
+from companion.listening.matching import Matcher, listen_matcher
 from companion.listening.now_playing import NowPlaying
 from companion.listening.outbox import ScrobbleOutboxWorker
 from companion.listening.remote_import import RemoteHistoryStager
@@ -34,7 +34,7 @@ class ListeningService:
         self._music = music
         self._box = box
         # Each history import gets its own matcher (it may cache the index for the job).
-        self.matcher_factory: MatcherFactory = exact_matcher
+        self.matcher_factory: MatcherFactory = listen_matcher
         scrobblers = {s: ScrobbleSender(s, providers, box) for s in ("listenbrainz", "lastfm")}
         senders: dict[str, Sender] = dict(scrobblers)
         senders["jellyfin"] = JellyfinMarkPlayed(providers, self._credential)

@@ -12,6 +12,7 @@ from companion.live.inbox_writer import InboxWriter
 from companion.live.overlay import OverlayWriter
 from companion.live.pipeline import LivePipeline
 from companion.live.service import LiveService
+from companion.live.webhook_activity import WebhookActivity
 from companion.live.webhook_secrets import WebhookSecrets
 from companion.providers import Providers
 
@@ -26,6 +27,7 @@ class LiveRuntime:
     secrets: WebhookSecrets
     sockets: LiveService
     store: InboxWriter
+    activity: WebhookActivity
 
     @classmethod
     def create(
@@ -38,7 +40,8 @@ class LiveRuntime:
         pipeline = LivePipeline(writer)
         sockets = LiveService(providers, pipeline, bus, box, index)
         inbox = InboxWorker(pipeline, parsers)
-        return cls(writer, pipeline, inbox, WebhookSecrets(box), sockets, InboxWriter())
+        secrets = WebhookSecrets(box)
+        return cls(writer, pipeline, inbox, secrets, sockets, InboxWriter(), WebhookActivity(bus))
 
     def start(self) -> None:
         """Start applying facts and draining the inbox."""

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from companion.providers.downloads import AlbumDownloader, FileSource, LibraryFolders
     from companion.providers.history import PlayHistorySource
     from companion.providers.live import LiveSource
+    from companion.providers.playback import PlaybackReporter
     from companion.providers.playlists import RemotePlaylists
     from companion.providers.scrobble import ScrobbleService
     from companion.providers.sources import AccountPlaylistSource, PlaylistSource
@@ -80,3 +81,5 @@ class Providers:
         self.recommendations: RecommendationSource | None = None
         self.known_similar: KnownSimilarTracks | None = None
         self.suggester: TrackSuggester | None = None
+        # The dashboard player's playback, reported to the media server as a session.
+        self.playback: PlaybackReporter | None = None

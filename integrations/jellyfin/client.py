@@ -98,7 +98,12 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
     """One Jellyfin server, as one user (or as an API key); every method returns models."""
 
     def with_token(
-        self, token: str, user_id: str | None, *, device_id: str | None = None
+        self,
+        token: str,
+        user_id: str | None,
+        *,
+        device_id: str | None = None,
+        device_name: str | None = None,
     ) -> JellyfinClient:
         """Return a client for another credential sharing this client's HTTP session."""
         clone = JellyfinClient(
@@ -106,10 +111,11 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
             session=self._ensure_session(),
             token=token,
             device_id=device_id or self.device_id,
-            device_name=self.device_name,
+            device_name=device_name or self.device_name,
             user_id=user_id,
             request_timeout=self.request_timeout,
             max_retries=self.max_retries,
+            on_outcome=self.on_outcome,
         )
         clone._server_version = self._server_version
         return clone

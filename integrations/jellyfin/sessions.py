@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from yarl import URL
@@ -10,6 +11,30 @@ from yarl import URL
 from integrations.jellyfin.base import JellyfinBase, join_ids
 from integrations.jellyfin.models import Session, normalize_id
 from integrations.jellyfin.transport import ParamValue
+
+
+@dataclass(frozen=True, slots=True)
+class QueueState:
+    """The player's queue as a playback report carries it (PlaybackStartInfo fields)."""
+
+    item_ids: Sequence[str] = ()
+    # RepeatNone | RepeatAll | RepeatOne, and Default | Shuffle.
+    repeat_mode: str = "RepeatNone"
+    playback_order: str = "Default"
+
+
+def _queue_fields(queue: QueueState | None) -> dict[str, Any]:
+    if queue is None:
+        return {}
+    return {
+        "RepeatMode": queue.repeat_mode,
+        "PlaybackOrder": queue.playback_order,
+        # PlaylistItemId only has to be unique within the queue.
+        "NowPlayingQueue": [
+            {"Id": normalize_id(i), "PlaylistItemId": f"playlistItem{n}"}
+            for n, i in enumerate(queue.item_ids)
+        ],
+    }
 
 
 class SessionsMixin(JellyfinBase):
@@ -53,10 +78,12 @@ class SessionsMixin(JellyfinBase):
         media_source_id: str | None = None,
         is_paused: bool = False,
         play_method: str = "DirectPlay",
+        queue: QueueState | None = None,
     ) -> None:
         """Report that this client started playing an item (counts a play for a user token)."""
         body = _playback_body(item_id, position_ticks, play_session_id, media_source_id)
         body |= {"IsPaused": is_paused, "CanSeek": True, "PlayMethod": play_method}
+        body |= _queue_fields(queue)
         await self._request("POST", "/Sessions/Playing", json=body, expect="none")
 
     async def report_playback_progress(
@@ -68,10 +95,12 @@ class SessionsMixin(JellyfinBase):
         media_source_id: str | None = None,
         is_paused: bool = False,
         play_method: str = "DirectPlay",
+        queue: QueueState | None = None,
     ) -> None:
         """Report the position of the item being played."""
         body = _playback_body(item_id, position_ticks, play_session_id, media_source_id)
         body |= {"IsPaused": is_paused, "CanSeek": True, "PlayMethod": play_method}
+        body |= _queue_fields(queue)
         await self._request("POST", "/Sessions/Playing/Progress", json=body, expect="none")
 
     async def report_playback_stopped(

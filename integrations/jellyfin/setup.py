@@ -34,6 +34,7 @@ from integrations.jellyfin.live import JellyfinLive
 from integrations.jellyfin.media import JellyfinMedia
 from integrations.jellyfin.mixes import JellyfinMixes
 from integrations.jellyfin.play_history import JellyfinPlayHistory
+from integrations.jellyfin.playback import JellyfinPlayback
 from integrations.jellyfin.playlist_provider import JellyfinPlaylists
 from integrations.jellyfin.runtime import JellyfinRuntime, install_device_id
 
@@ -48,7 +49,14 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     """Connect with the stored credential and return the runtime the app uses."""
     data = entry.data
     device_id = install_device_id(ctx)
-    base = JellyfinClient(data[CONF_URL], session=ctx.session, device_id=device_id)
+    health = entry.health
+    base = JellyfinClient(
+        data[CONF_URL],
+        session=ctx.session,
+        device_id=device_id,
+        # Every call's outcome turns the entry unavailable during an outage and back after.
+        on_outcome=health.report if health is not None else None,
+    )
     api_key = data.get(CONF_API_KEY)
     try:
         login = await _user_login(base, entry)
@@ -73,6 +81,9 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     except JellyfinResponseError as err:
         # Jellyfin answers 5xx while it starts up.
         raise ConfigEntryNotReady(str(err)) from err
+    if health is not None:
+        # While unavailable, the framework probes the public info until Jellyfin answers.
+        health.probe = service.public_info
     # Users sign in to the companion with their Jellyfin account through this provider.
     ctx.providers.identity = JellyfinIdentity(service)
     public_url = data.get(CONF_PUBLIC_URL) or service.base_url
@@ -80,6 +91,8 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     ctx.providers.media = JellyfinMedia(service, public_url)
     # InstantMix (the vibe fallback) and remote control of the user's sessions.
     ctx.providers.mixes = JellyfinMixes(service)
+    # The dashboard player's sessions: one Jellyfin device per browser, as the user.
+    ctx.providers.playback = JellyfinPlayback(service)
     # Companion playlists pushed to Jellyfin, each edit made as the playlist's owner.
     ctx.providers.playlists = JellyfinPlaylists(service)
     # Play counts, the Playback Reporting plugin's table, marking played (history imports).
@@ -124,6 +137,8 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
         ctx.providers.play_history = None
     if isinstance(ctx.providers.library_folders, JellyfinLibraryFolders):
         ctx.providers.library_folders = None
+    if isinstance(ctx.providers.playback, JellyfinPlayback):
+        ctx.providers.playback = None
     if isinstance(ctx.providers.live, JellyfinLive):
         live, ctx.providers.live = ctx.providers.live, None
         await live.close()

@@ -6,7 +6,7 @@ import asyncio
 import errno
 import logging
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 from urllib.parse import quote
@@ -42,6 +42,8 @@ _LOGGER = logging.getLogger(__name__)
 
 Expect = Literal["json", "none"]
 ParamValue = str | int | float | bool | None
+# Told the outcome of every request: (Jellyfin answered, why not). See EntryHealth.
+OutcomeSink = Callable[[bool, str | None], None]
 # Sentinel: "use the client's own token" (None would mean "send no token").
 _OWN_TOKEN: Any = object()
 
@@ -67,8 +69,10 @@ class JellyfinTransport(SessionOwner):
         user_id: str | None = None,
         request_timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        on_outcome: OutcomeSink | None = None,
     ) -> None:
         super().__init__(session)
+        self.on_outcome = on_outcome
         self.base_url = base_url.rstrip("/")
         parsed = URL(self.base_url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
@@ -120,6 +124,19 @@ class JellyfinTransport(SessionOwner):
 
     # -- requests ----------------------------------------------------------------------------
 
+    def _outcome(self, err: BaseException | None) -> None:
+        # Down or failing (no answer, 5xx) counts against availability; 4xx is an answer.
+        if self.on_outcome is None:
+            return
+        if err is None:
+            self.on_outcome(True, None)
+        elif isinstance(err, JellyfinConnectionError) or (
+            isinstance(err, JellyfinResponseError) and (err.status or 500) >= 500
+        ):
+            self.on_outcome(False, str(err))
+        elif isinstance(err, JellyfinError):
+            self.on_outcome(True, None)
+
     async def _request(
         self,
         method: str,
@@ -131,6 +148,23 @@ class JellyfinTransport(SessionOwner):
         token: str | None = _OWN_TOKEN,
     ) -> Any:
         """Send one request; retry idempotent GETs on 502/503/504 and dropped connections."""
+        try:
+            result = await self._send(method, path, params, json, expect, token)
+        except JellyfinError as err:
+            self._outcome(err)
+            raise
+        self._outcome(None)
+        return result
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, ParamValue] | None,
+        json: Any,
+        expect: Expect,
+        token: str | None,
+    ) -> Any:
         session = self._ensure_session()
         url = self.url(path)
         headers = {"Authorization": self.authorization_header(token), "Accept": "application/json"}
@@ -181,24 +215,33 @@ class JellyfinTransport(SessionOwner):
         session = self._ensure_session()
         sent = {"Authorization": self.authorization_header(), **(headers or {})}
         try:
-            resp = await session.request(
-                method,
-                self.url(path),
-                params=_clean_params(params),
-                headers=sent,
-                timeout=timeout or self._timeout,
-            )
-        except (aiohttp.ClientSSLError, ssl.SSLError) as err:
-            raise JellyfinTLSError(_tls_message(self.host, err)) from err
-        except TimeoutError as err:
-            raise JellyfinTimeoutError(
-                f"Jellyfin at {self.host} did not answer within {self.request_timeout:g} s."
-            ) from err
-        except aiohttp.ClientError as err:
-            raise JellyfinConnectionError(_connection_message(self.host, err)) from err
+            try:
+                resp = await session.request(
+                    method,
+                    self.url(path),
+                    params=_clean_params(params),
+                    headers=sent,
+                    timeout=timeout or self._timeout,
+                )
+            except (aiohttp.ClientSSLError, ssl.SSLError) as err:
+                raise JellyfinTLSError(_tls_message(self.host, err)) from err
+            except TimeoutError as err:
+                raise JellyfinTimeoutError(
+                    f"Jellyfin at {self.host} did not answer within {self.request_timeout:g} s."
+                ) from err
+            except aiohttp.ClientError as err:
+                raise JellyfinConnectionError(_connection_message(self.host, err)) from err
+        except JellyfinError as err:
+            self._outcome(err)
+            raise
         try:
             if resp.status in (401, 403, 404) or resp.status >= 500:
-                await self._read(resp, method, path, "none")
+                try:
+                    await self._read(resp, method, path, "none")
+                except JellyfinError as err:
+                    self._outcome(err)
+                    raise
+            self._outcome(None)
             yield resp
         except TimeoutError as err:
             raise JellyfinTimeoutError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from aiohttp import web
@@ -114,6 +115,6 @@ async def test_favorites_page_has_the_push_switch(jellyfin_app_client: Client) -
     assert 'id="favorites-push"' in page and 'role="switch"' in page
     label = "<label for=\"favorites-push\">Also keep a 'Favorites' playlist in Jellyfin</label>"
     assert label in page
-    assert "/static/favorites.js?v=" in page
+    assert re.search(r"/static/favorites\.[0-9a-f]{10}\.js", page)
     for name in ("automation.js", "favorites.js"):
         assert (await jellyfin_app_client.get(f"/static/{name}")).status == 200

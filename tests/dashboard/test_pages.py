@@ -19,7 +19,8 @@ PAGES = [
     "/favorites",
     "/favorites?type=album",
     "/playlists",
-    "/playlists/1",
+    "/search?q=bjork",
+    "/search",
     "/vibe",
     "/player",
     "/now-playing",
@@ -109,8 +110,23 @@ async def test_static_files_are_served(client: Client) -> None:
     for name in ("app.js", "app.css", "player.js", "playlists.js", "vibe.js", "setup.js"):
         resp = await client.get(f"/static/{name}")
         assert resp.status == 200, name
+        # The plain name is revalidated; only fingerprinted names are cached for good.
+        assert resp.headers["Cache-Control"] == "no-cache"
     page = await (await client.get("/setup")).text()
-    assert re.search(r"/static/app\.js\?v=[0-9a-f]{10}", page)
+    found = re.search(r"/static/(app\.[0-9a-f]{10}\.js)", page)
+    assert found
+    resp = await client.get(f"/static/{found.group(1)}", headers={"Accept-Encoding": "gzip"})
+    assert resp.status == 200
+    assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert "Companion" in await resp.text()
+    etag = resp.headers["ETag"]
+    again = await client.get(f"/static/{found.group(1)}", headers={"If-None-Match": etag})
+    assert again.status == 304
+    # htmx is vendored as its distributed file, with its license, under a fingerprinted name.
+    assert re.search(r"/static/vendor/htmx\.min\.[0-9a-f]{10}\.js", page)
+    assert (await client.get("/static/vendor/htmx.LICENSE")).status == 200
+    assert (await client.get("/static/app.0000000000.js")).status == 404
 
 
 async def test_fresh_install_goes_to_setup(client: Client) -> None:

@@ -139,9 +139,12 @@ class ServerProcess:
 class DemoStack:
     """`companion demo` (fake Jellyfin + companion wired to it) in a subprocess."""
 
-    def __init__(self, workdir: Path, tracks: int = 300) -> None:
+    def __init__(
+        self, workdir: Path, tracks: int = 300, env: Mapping[str, str] | None = None
+    ) -> None:
         self.workdir = workdir
         self.tracks = tracks
+        self.extra_env = dict(env or {})
         self.port, self.jf_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.jellyfin = f"http://127.0.0.1:{self.jf_port}"
@@ -151,7 +154,7 @@ class DemoStack:
     def start(self, timeout: float = 60) -> None:
         """Start the demo and wait for its banner."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        env = companion_env(self.workdir / "unused")
+        env = companion_env(self.workdir / "unused", self.extra_env)
         env.pop("COMPANION_DATA_DIR")
         # Always SQLite in a temporary directory: the PostgreSQL test database is reset per test.
         env.pop("COMPANION_DATABASE_URL", None)

@@ -19,7 +19,12 @@ from tests.e2e.browser.harness import DemoStack, chromium, new_context, sign_in,
 
 
 def _shoot(page: Page, out: Path, name: str) -> Path:
-    page.wait_for_load_state("networkidle")
+    # Not "networkidle": the player keeps fetching audio while a page is shown (real tracks are
+    # many megabytes), so wait for the page and its eagerly loaded images instead.
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => [...document.images].filter((i) => i.loading !== 'lazy').every((i) => i.complete)"
+    )
     path = out / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
@@ -65,6 +70,7 @@ def capture(browser: Browser, stack: DemoStack, out: Path) -> list[Path]:
         "activity": "/activity",
         "automation": "/automation",
         "integrations": "/integrations",
+        "webhooks": "/settings/webhooks",
     }
     for name, path in pages.items():
         page.goto(f"{stack.url}{path}")
@@ -74,8 +80,15 @@ def capture(browser: Browser, stack: DemoStack, out: Path) -> list[Path]:
     shots.append(_shoot(page, out, "vibe"))
     page.goto(f"{stack.url}/library?view=tracks")
     page.locator("li.track [data-play]").first.click()
-    page.wait_for_url(f"{stack.url}/player")
+    # The demo's tracks last half a second: pause, so the network settles for the shots.
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
+    page.locator("#queue li.track").first.wait_for()
     shots.append(_shoot(page, out, "player"))
+    page.get_by_label("Search artists, albums and tracks").type("bjork")
+    page.locator("#search-results [role=option]").first.wait_for()
+    shots.append(_shoot(page, out, "search"))
+    page.keyboard.press("Escape")
     stack.jellyfin_down()
     try:
         page.goto(f"{stack.url}/library")

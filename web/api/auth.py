@@ -73,7 +73,7 @@ async def logout(request: web.Request) -> web.Response:
     if cookie:
         await request.app[keys.AUTH].end_session(cookie)
     response = json_response({"ok": True})
-    clear_session_cookie(response)
+    clear_session_cookie(request, response)
     return response
 
 

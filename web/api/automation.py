@@ -14,6 +14,7 @@ from companion.errors import InvalidInput, NotFound
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.urls import external_base
 
 router = ApiRouter("automation")
 
@@ -42,8 +43,7 @@ def _services(request: web.Request) -> AutomationServices:
 
 
 def _base_url(request: web.Request) -> str:
-    public = request.app[keys.SETTINGS].public_url
-    return (public or f"{request.scheme}://{request.host}").rstrip("/")
+    return external_base(request)
 
 
 def _with_url(request: web.Request, hook: dict[str, Any]) -> dict[str, Any]:

@@ -32,4 +32,9 @@ async def metrics(request: web.Request) -> web.Response:
 @router.get("/api/openapi.json", summary="This API's OpenAPI document", auth="public")
 async def openapi(request: web.Request) -> web.Response:
     """Return the OpenAPI 3.1 document covering every /api route."""
-    return json_response(openapi_document(request.app[keys.ROUTERS], __version__))
+    document = openapi_document(request.app[keys.ROUTERS], __version__)
+    base = request.app[keys.SETTINGS].base_path
+    if base:
+        # Paths are the routes'; behind a sub-path proxy, clients put them under the prefix.
+        document["servers"] = [{"url": base}]
+    return json_response(document)

@@ -10,31 +10,144 @@ from companion import keys
 from companion.live.webhook_secrets import WebhookSecret
 from web.json import get_str, json_response, read_json
 from web.routing import ApiRouter
+from web.urls import listens_on_loopback_only, service_base
 
 router = ApiRouter("settings")
 
+SOURCE = "jellyfin"
+WEBHOOK_NAME = "Jellyfin Companion"
+# The plugin's Notification Type labels the receiver handles, in the order the plugin lists
+# them (its config page sorts by NotificationType name).
+NOTIFICATION_TYPES = (
+    "Item Added",
+    "Item Deleted",
+    "Playback Progress",
+    "Playback Start",
+    "Playback Stop",
+    "Task Completed",
+    "User Data Saved",
+)
+REQUIRED_TITLE = "Required for live library changes with an API key."
+REQUIRED_TEXT = (
+    "Jellyfin is connected with an API key only, so library changes, finished scans and "
+    "everyone's playback reach the companion only through this plugin. (An administrator login "
+    "in the Jellyfin integration is the other way.)"
+)
 
-def _base_url(request: web.Request) -> str:
-    public = request.app[keys.SETTINGS].public_url
-    return public or f"{request.scheme}://{request.host}"
+
+def _reachability(request: web.Request, source: str) -> dict[str, str] | None:
+    """Say plainly when the URL shown is one Jellyfin in another container cannot call."""
+    settings = request.app[keys.SETTINGS]
+    if source != "request":
+        return None
+    if listens_on_loopback_only(settings):
+        return {
+            "level": "error",
+            "message": (
+                f"The companion listens on {settings.host} only, so a Jellyfin in another "
+                "container or on another machine cannot reach it. Set COMPANION_HOST=0.0.0.0 "
+                "and COMPANION_PUBLIC_URL (or COMPANION_INTERNAL_URL, e.g. "
+                f"http://companion:{settings.port} on a compose network) to an address Jellyfin "
+                "can reach, then restart the companion."
+            ),
+        }
+    return {
+        "level": "warning",
+        "message": (
+            "This URL is your browser's own address, which a Jellyfin in another container may "
+            "not reach. Set COMPANION_INTERNAL_URL (e.g. "
+            f"http://companion:{settings.port} on a compose network) or COMPANION_PUBLIC_URL to "
+            "the address Jellyfin uses."
+        ),
+    }
 
 
-def _describe(request: web.Request, secret: WebhookSecret) -> dict[str, Any]:
-    url = f"{_base_url(request)}/webhooks/jellyfin"
+def _jellyfin_address(request: web.Request) -> str | None:
+    entries = request.app[keys.ENTRIES].entries("jellyfin")
+    if not entries:
+        return None
+    data = entries[0].data
+    value = data.get("public_url") or data.get("url")
+    return str(value) if value else None
+
+
+def plugin_form(url: str, secret: WebhookSecret, jellyfin: str | None) -> list[dict[str, Any]]:
+    """The Webhook plugin's form, field by field in its own order, with what to enter.
+
+    Labels are the plugin's own (Jellyfin.Plugin.Webhook, Configuration/Web/config.html).
+    `value` is text to paste (the page offers a copy button), `ticks` checkboxes to tick.
+    """
+    return [
+        {
+            "field": "Server Url",
+            "value": jellyfin or "",
+            "note": (
+                "At the top of the plugin page, required: your Jellyfin's own address (the "
+                "plugin uses it for links in messages), not the companion's."
+            ),
+        },
+        {"field": "Add Generic Destination", "note": "Click it; fill in the new Generic block."},
+        {"field": "Webhook Name", "value": WEBHOOK_NAME, "note": "Required; any name will do."},
+        {"field": "Webhook Url", "value": url, "note": "Required."},
+        {"field": "Status", "ticks": ["Enable"], "note": "Ticked by default; keep it."},
+        {"field": "Notification Type", "ticks": list(NOTIFICATION_TYPES)},
+        {"field": "User Filter", "note": "Leave every user unticked: that means all users."},
+        {
+            "field": "Item Type",
+            "ticks": ["Albums", "Songs"],
+            "note": "The companion ignores the other types; untick them to spare the traffic.",
+        },
+        {
+            "field": "Send All Properties (ignores template)",
+            "note": "Tick it: the companion reads the plugin's full JSON, not a template.",
+        },
+        {
+            "field": "Add Request Header",
+            "note": "Click it, then fill in Key and Value.",
+            "header": {"key": secret.header, "value": secret.secret},
+        },
+        {"field": "Save", "note": "At the bottom of the plugin page."},
+    ]
+
+
+def _step(item: dict[str, Any]) -> str:
+    """One line of the plain-text instructions."""
+    text = str(item["field"])
+    if item.get("value"):
+        text += f": {item['value']}"
+    if item.get("ticks"):
+        text += ": tick " + ", ".join(item["ticks"])
+    if item.get("header"):
+        text += f": Key “{item['header']['key']}”, Value “{item['header']['value']}”"
+    if item.get("note"):
+        text += f" ({item['note']})"
+    return text
+
+
+async def describe(request: web.Request, secret: WebhookSecret | None = None) -> dict[str, Any]:
+    """Everything the settings page and the API show about the Jellyfin webhook."""
+    live = request.app[keys.LIVE]
+    secret = secret or await live.secrets.get(SOURCE)
+    base, source = service_base(request)
+    url = f"{base}/webhooks/jellyfin"
+    form = plugin_form(url, secret, _jellyfin_address(request))
+    last = await live.activity.last(SOURCE)
+    required = live.sockets.notice is not None
     return {
         "url": url,
+        "url_source": source,
         "header": secret.header,
         "secret": secret.secret,
+        "reachability": _reachability(request, source),
+        "required": required,
+        "required_notice": f"{REQUIRED_TITLE} {REQUIRED_TEXT}" if required else None,
+        "last_received": last.as_dict() if last is not None else None,
+        "plugin_form": form,
         "instructions": [
-            "In Jellyfin: Dashboard → Plugins → Catalog, install “Webhook”, restart Jellyfin.",
-            "Dashboard → Plugins → Webhook → Add Generic Destination.",
-            f"Webhook Url: {url}",
-            "Notification Type: tick Item Added, Item Deleted, Playback Start, Playback Progress, "
-            "Playback Stop, User Data Saved and Task Completed.",
-            "Item Type: tick Songs and Albums.",
-            "Tick “Send All Properties (ignores template)”.",
-            f"Headers → Add: Key “{secret.header}”, Value “{secret.secret}”.",
-            "Save. The companion answers 401 to any request without that header.",
+            "In Jellyfin: Dashboard → Plugins → Catalog, install “Webhook”, restart Jellyfin, "
+            "then open Dashboard → Plugins → Webhook.",
+            *(_step(item) for item in form),
+            "The companion answers 401 to any request without that header.",
         ],
     }
 
@@ -45,9 +158,8 @@ def _describe(request: web.Request, secret: WebhookSecret) -> dict[str, Any]:
     auth="admin",
 )
 async def get_webhook(request: web.Request) -> web.Response:
-    """Show the receiver URL and secret with copy-paste instructions for the plugin."""
-    secret = await request.app[keys.LIVE].secrets.get("jellyfin")
-    return json_response(_describe(request, secret))
+    """Show the receiver URL and secret with the plugin's form, field by field."""
+    return json_response(await describe(request))
 
 
 @router.post(
@@ -55,8 +167,8 @@ async def get_webhook(request: web.Request) -> web.Response:
 )
 async def rotate_webhook(request: web.Request) -> web.Response:
     """Replace the secret; the old one stops working at once."""
-    secret = await request.app[keys.LIVE].secrets.rotate("jellyfin")
-    return json_response(_describe(request, secret))
+    secret = await request.app[keys.LIVE].secrets.rotate(SOURCE)
+    return json_response(await describe(request, secret))
 
 
 @router.put(
@@ -69,5 +181,5 @@ async def set_webhook_header(request: web.Request) -> web.Response:
     """Set the header name the plugin sends the secret in."""
     body = await read_json(request)
     header = get_str(body, "header", max_len=64) or ""
-    secret = await request.app[keys.LIVE].secrets.set_header("jellyfin", header.strip())
-    return json_response(_describe(request, secret))
+    secret = await request.app[keys.LIVE].secrets.set_header(SOURCE, header.strip())
+    return json_response(await describe(request, secret))

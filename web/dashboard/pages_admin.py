@@ -50,7 +50,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if cookie:
         await request.app[keys.AUTH].end_session(cookie)
     response = web.HTTPSeeOther("/login")
-    clear_session_cookie(response)
+    clear_session_cookie(request, response)
     raise response
 
 

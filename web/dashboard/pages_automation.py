@@ -10,6 +10,7 @@ from companion import keys
 from companion.accounts.auth import Principal
 from companion.automation.actions import ACTIONS
 from web.dashboard.render import user_page
+from web.urls import external_base
 
 # Rows of each target's delivery log shown on the page (the API keeps the newest 100).
 LOG_ROWS = 20
@@ -27,8 +28,7 @@ EVENT_TYPES = (
 
 
 def _base_url(request: web.Request) -> str:
-    public = request.app[keys.SETTINGS].public_url
-    return (public or f"{request.scheme}://{request.host}").rstrip("/")
+    return external_base(request)
 
 
 async def automation(request: web.Request) -> web.StreamResponse:

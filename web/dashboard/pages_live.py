@@ -8,12 +8,17 @@ from aiohttp import web
 
 from companion import keys
 from companion.accounts.auth import Principal
+from companion.accounts.models import User
+from companion.accounts.preferences import get_preferences
 from companion.errors import CompanionError
 from companion.history import service as history
 from companion.media import MediaItem, parse_ref
 from web.dashboard.render import user_page
 
 PERIODS = ("week", "month", "year")
+# The stream qualities offered: the original file, or a transcode at one of these kbps.
+QUALITY_CHOICES = (320, 256, 192, 128, 96)
+VIBE_MODES = ("seed", "text", "recent", "alchemy", "path")
 
 
 async def _resolve(request: web.Request, principal: Principal, refs: list[str]) -> dict[str, Any]:
@@ -38,7 +43,10 @@ async def now_playing(request: web.Request) -> web.StreamResponse:
         user = None if principal.is_admin else (principal.jellyfin_id or "")
         sessions = await history.playback_states(user)
         items = await _resolve(request, principal, [s["ref"] for s in sessions if s["ref"]])
+        ids = {s["user_id"] for s in sessions if s.get("user_id")}
+        users = {u.jellyfin_id: u.name for u in await User.filter(jellyfin_id__in=list(ids))}
         return {
+            "users": users,
             "title": "Now playing",
             "active": "now",
             "sessions": sessions,
@@ -90,41 +98,71 @@ async def activity(request: web.Request) -> web.StreamResponse:
 
 
 async def player(request: web.Request) -> web.StreamResponse:
-    """The HTML5 audio player; its queue lives in the browser."""
+    """The queue (kept by the server), its modes and the stream quality."""
 
     async def build(principal: Principal) -> dict[str, Any]:
-        return {"title": "Player", "active": "player"}
+        state = await request.app[keys.PLAYER].queues.state(principal)
+        prefs = await get_preferences(principal.user_id or 0)
+        quality = prefs.get("stream_quality")
+        return {
+            "title": "Queue",
+            "active": "player",
+            "queue": state,
+            "quality": quality.get("max_bitrate") if isinstance(quality, dict) else "original",
+            "bitrates": QUALITY_CHOICES,
+            "live": "",
+            "skip_list": bool(state["entries"]),
+        }
 
     return await user_page(request, "player.html", build)
 
 
 async def playlists(request: web.Request) -> web.StreamResponse:
-    """Playlists (the script renders them from /api/playlists)."""
+    """Playlists, rendered here (and kept current by the script from /api/playlists)."""
 
     async def build(principal: Principal) -> dict[str, Any]:
-        return {"title": "Playlists", "active": "playlists"}
+        items = await request.app[keys.PLAYLISTS].summaries(principal)
+        return {"title": "Playlists", "active": "playlists", "playlists": items}
 
     return await user_page(request, "playlists.html", build)
 
 
 async def playlist(request: web.Request) -> web.StreamResponse:
-    """One playlist (the script renders it from /api/playlists/{id})."""
+    """One playlist, rendered here (the script takes over editing it)."""
     raw = request.match_info["playlist_id"]
     playlist_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
 
     async def build(principal: Principal) -> dict[str, Any]:
-        return {"title": "Playlist", "active": "playlists", "playlist_id": playlist_id}
+        detail = await request.app[keys.PLAYLISTS].get(principal, playlist_id)
+        return {
+            "title": detail["name"],
+            "active": "playlists",
+            "playlist_id": playlist_id,
+            "playlist": detail,
+        }
 
     return await user_page(request, "playlist.html", build)
 
 
 async def vibe(request: web.Request) -> web.StreamResponse:
     """Vibe queues (the script drives /api/vibe); a seed can come in the query string."""
-    seed = request.query.get("ref", "")
-    seed = seed if parse_ref(seed) is not None else ""
-    mode = request.query.get("mode", "similar")
+    seed_ref = request.query.get("ref", "")
+    seed_ref = seed_ref if parse_ref(seed_ref) is not None else ""
 
     async def build(principal: Principal) -> dict[str, Any]:
-        return {"title": "Vibe", "active": "vibe", "seed": seed, "seed_mode": mode}
+        seed = None
+        if seed_ref:
+            item = (await _resolve(request, principal, [seed_ref])).get(seed_ref)
+            if item is not None:
+                seed = {"ref": item.ref, "name": item.name, "kind": item.kind}
+        mode = request.query.get("mode", "seed")
+        if mode in ("similar", "album", "artist"):
+            mode = "seed"
+        return {
+            "title": "Vibe",
+            "active": "vibe",
+            "seed": seed,
+            "seed_mode": mode if mode in VIBE_MODES else "seed",
+        }
 
     return await user_page(request, "vibe.html", build)

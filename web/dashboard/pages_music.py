@@ -9,7 +9,7 @@ from aiohttp import web
 from companion import keys
 from companion.accounts.auth import Principal
 from companion.errors import InvalidInput, NotFound
-from companion.library.browse import browse_query
+from companion.library.browse import MAX_QUERY_LENGTH, browse_query
 from companion.media import ITEM_KINDS, SORT_KEYS, ItemKind, Page, parse_ref
 from web.dashboard.render import user_page
 
@@ -46,6 +46,11 @@ def pager(page: Page, number: int, size: int) -> dict[str, Any]:
     }
 
 
+def _with_page(request: web.Request, number: int) -> str:
+    query = {**request.query, "page": str(number)}
+    return str(request.rel_url.with_query(query))
+
+
 def _ref_id(request: web.Request) -> str:
     iid = parse_ref(request.match_info["ref"])
     if iid is None:
@@ -73,7 +78,12 @@ async def library(request: web.Request) -> web.StreamResponse:
             query = browse_query(kind, params)
         except InvalidInput:
             query = browse_query(kind, {**params, "sort": "name"})
-        page = await music.library.browse(await music.credential(principal), query)
+        cred = await music.credential(principal)
+        page = await music.library.browse(cred, query)
+        last = max(1, -(-page.total // size))
+        if number > last:
+            # A page past the end (a stale link, a typed URL): show the last one instead.
+            raise web.HTTPFound(_with_page(request, last))
         return {
             "title": "Library",
             "active": "library",
@@ -84,6 +94,7 @@ async def library(request: web.Request) -> web.StreamResponse:
             "params": params,
             "sort_labels": SORT_LABELS,
             "live": "favorite.changed library.changed",
+            "skip_list": bool(page.items),
         }
 
     return await user_page(request, "library.html", build)
@@ -104,6 +115,7 @@ async def album(request: web.Request) -> web.StreamResponse:
             "album": detail.album,
             "tracks": detail.tracks,
             "live": "favorite.changed library.changed",
+            "skip_list": bool(detail.tracks),
         }
 
     return await user_page(request, "album.html", build)
@@ -140,6 +152,9 @@ async def favorites(request: web.Request) -> web.StreamResponse:
         page = await music.favorites.list(
             await music.credential(principal), kind, (number - 1) * size, size
         )
+        last = max(1, -(-page.total // size))
+        if number > last:
+            raise web.HTTPFound(_with_page(request, last))
         return {
             "title": "Favorites",
             "active": "favorites",
@@ -147,6 +162,30 @@ async def favorites(request: web.Request) -> web.StreamResponse:
             "items": page.items,
             "pager": pager(page, number, size),
             "live": "favorite.changed",
+            "skip_list": ("favorite-tracks" if kind == "track" else "list")
+            if page.items
+            else False,
         }
 
     return await user_page(request, "favorites.html", build)
+
+
+async def search(request: web.Request) -> web.StreamResponse:
+    """Artists, albums and tracks for a search, grouped (the search box's page without script)."""
+    q = request.query.get("q", "").strip()[:MAX_QUERY_LENGTH]
+
+    async def build(principal: Principal) -> dict[str, Any]:
+        found: dict[str, Any] = {"artists": (), "albums": (), "tracks": ()}
+        if q:
+            music = request.app[keys.MUSIC]
+            found = await music.library.search(await music.credential(principal), q, 20)
+        return {
+            "title": f"Search: {q}" if q else "Search",
+            "active": "library",
+            "q": q,
+            "found": found,
+            "live": "favorite.changed",
+            "skip_list": bool(found["tracks"]),
+        }
+
+    return await user_page(request, "search.html", build)

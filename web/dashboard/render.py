@@ -7,16 +7,20 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
 from companion import keys
 from companion.accounts.auth import Principal
 from companion.errors import MESSAGES, CompanionError
+from web.base_path import prefixed
 from web.dashboard import csrf
 
 Build = Callable[[Principal], Awaitable[dict[str, Any]]]
 # Errors a page shows in place of its content, with a Retry button, instead of failing.
 _SHOWN_CODES = frozenset({"jellyfin_unreachable", "service_unavailable"})
+# Entry states in which Jellyfin calls fail: loaded but failing, or waiting to set up again.
+_DOWN_STATES = frozenset({"unavailable", "setup_retry"})
 
 NAV: tuple[tuple[str, str, str, bool], ...] = (
     # (key, label, href, administrators only)
@@ -27,14 +31,30 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("downloads", "Downloads", "/downloads", False),
     ("flows", "Flows", "/flows", False),
     ("vibe", "Vibe", "/vibe", False),
-    ("player", "Player", "/player", False),
+    ("player", "Queue", "/player", False),
     ("now", "Now playing", "/now-playing", False),
     ("history", "History", "/history", False),
     ("review", "Year in review", "/review", False),
     ("activity", "Activity", "/activity", False),
     ("automation", "Automation", "/automation", False),
     ("integrations", "Integrations", "/integrations", True),
+    ("webhooks", "Webhooks", "/settings/webhooks", True),
 )
+
+
+def install_base_path(env: jinja2.Environment, base: str) -> None:
+    """Make every template (macros included) render URLs under COMPANION_BASE_PATH.
+
+    `base_path` goes before every literal path (`href="{{ base_path }}/library"`); the `url`
+    filter prefixes a path that comes from data (`{{ t.image_url|url }}`) and leaves absolute
+    URLs alone. The dashboard's script reads the same prefix from `<body data-base-path>`.
+    """
+
+    def url(path: object) -> str:
+        return prefixed(base, str(path or ""))
+
+    env.globals["base_path"] = base
+    env.filters["url"] = url
 
 
 def principal_or_none(request: web.Request) -> Principal | None:
@@ -48,6 +68,14 @@ async def sign_in_path(app: web.Application) -> str:
     if app[keys.ENTRIES].entries("jellyfin") or await app[keys.AUTH].admin_exists():
         return "/login"
     return "/setup"
+
+
+def jellyfin_down(app: web.Application) -> bool:
+    """Tell whether the Jellyfin entry is failing (the banner on every page says so)."""
+    entries = app.get(keys.ENTRIES)
+    if entries is None:
+        return False
+    return any(e.state.value in _DOWN_STATES for e in entries.entries("jellyfin"))
 
 
 def is_fragment(request: web.Request) -> bool:
@@ -72,6 +100,8 @@ def render(
         "nav": [n for n in NAV if not n[3] or (principal is not None and principal.is_admin)],
         "layout": "fragment.html" if is_fragment(request) else "base.html",
         "unreachable": None,
+        "jellyfin_down": jellyfin_down(request.app),
+        "skip_list": False,
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     elapsed = (time.perf_counter() - started) * 1000

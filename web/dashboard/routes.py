@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from companion import keys
 from web.dashboard import (
     pages_admin,
     pages_automation,
@@ -20,7 +20,10 @@ from web.dashboard import (
     pages_listening,
     pages_live,
     pages_music,
+    pages_settings,
 )
+from web.dashboard.assets import StaticAssets
+from web.dashboard.render import install_base_path
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -41,14 +44,6 @@ def names(refs: Iterable[Any]) -> str:
     return ", ".join(r.name for r in refs)
 
 
-def _static_version() -> str:
-    """A hash of the static files, so browsers refetch them after an upgrade."""
-    digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.iterdir()):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
 def setup_dashboard(app: web.Application) -> None:
     """Configure Jinja2 and add every dashboard route."""
     env = aiohttp_jinja2.setup(
@@ -60,7 +55,11 @@ def setup_dashboard(app: web.Application) -> None:
     )
     env.filters["duration"] = duration
     env.filters["names"] = names
-    env.globals["static_version"] = _static_version()
+    assets = StaticAssets(STATIC_DIR)
+    base = app[keys.SETTINGS].base_path
+    install_base_path(env, base)
+    # `{{ static("app.js") }}`: the prefixed, fingerprinted URL of a static file.
+    env.globals["static"] = lambda name: base + assets.path(name)
     router = app.router
     router.add_get("/", pages_admin.root)
     router.add_get("/login", pages_admin.login_page)
@@ -68,6 +67,7 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/setup", pages_admin.setup_page)
     router.add_get("/integrations", pages_admin.integrations)
     router.add_get("/automation", pages_automation.automation)
+    router.add_get("/settings/webhooks", pages_settings.webhooks)
     router.add_get("/library", pages_music.library)
     router.add_get("/albums/{ref}", pages_music.album)
     router.add_get("/artists/{ref}", pages_music.artist)
@@ -83,6 +83,7 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/review/{year}", pages_listening.review_page)
     router.add_get("/listening", pages_listening.listening_page)
     router.add_get("/imports", pages_imports.imports)
+    router.add_get("/search", pages_music.search)
     router.add_get("/downloads", pages_downloads.downloads)
     router.add_get("/flows", pages_flows.flows)
-    router.add_static("/static/", STATIC_DIR, name="static")
+    router.add_get("/static/{path:.+}", assets.handle, name="static")

@@ -102,17 +102,24 @@ def test_integrations_page(page: Page, stack: DemoStack) -> None:
 
 def test_activity_log_is_live(page: Page, stack: DemoStack) -> None:
     page.goto(f"{stack.url}/library?view=tracks")
-    ref = page.locator("li.track").nth(7).locator(".heart").get_attribute("data-heart")
+    row = page.locator("li.track").nth(7)
+    ref = row.locator(".heart").get_attribute("data-heart")
+    name = row.locator(".name").inner_text()
     assert ref is not None
     page.goto(f"{stack.url}/activity")
     wait_live(page)
     stack.fake("POST", f"/users/demo/favorites/{ref.removeprefix('jellyfin:')}")
     entry = page.locator('#activity-log li[data-type="favorite.changed"]').first
-    expect(entry).to_contain_text(f"Favorited {ref}")
+    # Told with the track's name, never its id; the raw event only behind "details".
+    expect(entry.locator(".sentence")).to_contain_text(f"Favorited “{name}”")
+    expect(entry.locator(".sentence")).not_to_contain_text(ref)
+    expect(entry.locator("details pre")).to_be_hidden()
+    entry.locator("summary").click()
+    expect(entry.locator("details pre")).to_contain_text(ref)
     stack.fake("DELETE", f"/users/demo/favorites/{ref.removeprefix('jellyfin:')}")
-    expect(page.locator('#activity-log li[data-type="favorite.changed"]').first).to_contain_text(
-        f"Unfavorited {ref}"
-    )
+    expect(
+        page.locator('#activity-log li[data-type="favorite.changed"]').first.locator(".sentence")
+    ).to_contain_text(f"Unfavorited “{name}”")
 
 
 def test_guest_sees_no_admin_pages(browser: Browser, stack: DemoStack) -> None:

@@ -139,7 +139,8 @@ def test_outgoing_target_test_delivery_is_signed_and_logged(
     assert len(secret) >= 16
     card = page.locator("[data-target]", has_text="Receiver")
     expect(card).to_contain_text(receiver.url)
-    expect(card.locator("[data-deliveries]")).to_contain_text("No deliveries yet.")
+    expect(card.locator("[data-deliveries-empty]")).to_have_text("No deliveries yet.")
+    expect(card.locator("table.deliveries")).to_be_hidden()
     card.get_by_role("button", name="Send test to Receiver").click()
     expect(card.locator("[data-result]")).to_have_text("Test delivered (HTTP 200).")
     row = card.locator('[data-deliveries] tr[data-status="delivered"]').first

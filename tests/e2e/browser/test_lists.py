@@ -62,6 +62,14 @@ def test_create_fill_reorder_and_sync_a_playlist(page: Page, stack: DemoStack) -
     page.locator("#playlist-items li.track").nth(2).focus()
     page.keyboard.press("Alt+ArrowUp")
     expect(rows).to_have_text([names[0], names[2], names[1]])
+    # The focus stays on the moved track through every move (and the live refresh after it).
+    expect(page.locator(":focus .name")).to_have_text(names[2])
+    page.keyboard.press("Alt+ArrowUp")
+    expect(rows).to_have_text([names[2], names[0], names[1]])
+    expect(page.locator(":focus .name")).to_have_text(names[2])
+    page.keyboard.press("Alt+ArrowDown")
+    expect(rows).to_have_text([names[0], names[2], names[1]])
+    expect(page.locator(":focus .name")).to_have_text(names[2])
     # Drag the first track onto the last place.
     page.locator("#playlist-items li.track").nth(0).drag_to(
         page.locator("#playlist-items li.track").nth(2)
@@ -119,7 +127,8 @@ def test_vibe_from_a_track_play_send_and_save(page: Page, stack: DemoStack) -> N
     expect(page.locator(".toast", has_text="Vibe mix")).to_be_visible()
     first = queue.first.locator(".name").inner_text()
     page.get_by_role("button", name="Play here").click()
-    page.wait_for_url(f"{stack.url}/player")
+    expect(page.locator("#pb-title")).to_have_text(first)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
     expect(page.locator("#queue li.track").first.locator(".name")).to_have_text(first)
 
 

@@ -16,9 +16,11 @@ def test_new_flow_from_the_form_and_folders_refused(
 ) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{stack.url}/flows")
+    page.goto(f"{stack.url}/library")
     wait_live(page)
-    expect(page.get_by_role("link", name="Flows")).to_be_visible()
+    # Through the nav link: the page arrives by an htmx swap and its script binds to it.
+    page.get_by_role("link", name="Flows", exact=True).click()
+    page.wait_for_url(f"{stack.url}/flows")
     expect(page.locator("#fl-empty")).to_be_visible()
 
     page.get_by_label("Name").fill("Friday finds")

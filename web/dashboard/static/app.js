@@ -1,9 +1,23 @@
-// The dashboard's core: CSRF-aware API calls, live events over /api/ws, hearts, Retry,
-// live refresh of the page content, the queue and the "Add to playlist" menu.
+// The dashboard's core: CSRF-aware API calls, live events over /api/ws, hearts, Retry, live
+// refresh of the page content, the page lifecycle (htmx swaps pages without reloading the
+// document, so the player keeps playing) and the "Add to playlist" menu.
 "use strict";
 
 const Companion = (() => {
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+  // COMPANION_BASE_PATH ("" or e.g. "/companion"), rendered by the server into <body>.
+  const base = () => document.body?.dataset.basePath || "";
+  // A root-relative path under the base path; absolute URLs and data: pass unchanged.
+  function url(path) {
+    if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//")) return path;
+    const b = base();
+    return b && (path === b || path.startsWith(b + "/") || path.startsWith(b + "?")) ? path : b + path;
+  }
+  // The current page's path without the base path (what the server's routes see).
+  function pagePath() {
+    const b = base(), p = location.pathname;
+    return b && p.startsWith(b) ? (p.slice(b.length) || "/") : p;
+  }
   const UNREACHABLE = "Jellyfin is slow or unreachable. Check your Jellyfin instance.";
 
   class ApiError extends Error {
@@ -17,7 +31,7 @@ const Companion = (() => {
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let resp;
     try {
-      resp = await fetch(path, {
+      resp = await fetch(url(path), {
         method, headers, credentials: "same-origin",
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30000),
@@ -32,7 +46,7 @@ const Companion = (() => {
       const e = (data && data.error) || {};
       // A session that ended (signed out elsewhere, expired) goes back to the sign-in page.
       if (resp.status === 401 && document.body.dataset.signedIn === "true" && ["unauthorized", "signed_out"].includes(e.code)) {
-        location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+        location.href = url("/login?next=" + encodeURIComponent(pagePath() + location.search));
       }
       throw new ApiError(resp.status, e.code || "http_" + resp.status, e.message || resp.statusText);
     }
@@ -75,9 +89,9 @@ const Companion = (() => {
     return (h ? h + ":" : "") + mm + ":" + String(r).padStart(2, "0");
   }
 
-  function imageUrl(url, size) {
-    if (!url) return "data:,";
-    return url + (url.includes("?") ? "&" : "?") + "size=" + size;
+  function imageUrl(src, size) {
+    if (!src) return "data:,";
+    return url(src) + (src.includes("?") ? "&" : "?") + "size=" + size;
   }
 
   // ---- page content refresh (Retry and live updates) without a full reload ----
@@ -91,12 +105,13 @@ const Companion = (() => {
           headers: { "X-Fragment": "1" }, credentials: "same-origin",
           signal: AbortSignal.timeout(30000),
         });
-        if (resp.status === 401) { location.href = resp.headers.get("X-Location") || "/login"; return; }
+        if (resp.status === 401) { location.href = resp.headers.get("X-Location") || url("/login"); return; }
         const html = await resp.text();
         const focused = document.activeElement && document.activeElement.id;
         main.innerHTML = html;
         if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
         document.dispatchEvent(new CustomEvent("companion:refreshed"));
+        runPage();
       } catch (err) {
         main.replaceChildren(unreachableBlock("The companion did not answer. Check your connection.", refreshMain));
       } finally {
@@ -109,7 +124,9 @@ const Companion = (() => {
   // ---- live events ----
   const listeners = new Set();
   let socket = null, backoff = 1000;
+  let wsState = "closed";
   function setWsState(state) {
+    wsState = state;
     document.body.dataset.ws = state;
     const badge = document.getElementById("ws-state");
     if (badge) { badge.textContent = state === "open" ? "live" : "offline"; badge.dataset.state = state; }
@@ -117,7 +134,7 @@ const Companion = (() => {
   function connect() {
     if (document.body.dataset.signedIn !== "true") return;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    socket = new WebSocket(proto + "//" + location.host + "/api/ws");
+    socket = new WebSocket(proto + "//" + location.host + url("/api/ws"));
     setWsState("connecting");
     socket.addEventListener("message", (msg) => {
       let data;
@@ -186,31 +203,22 @@ const Companion = (() => {
     }
   }
 
-  // ---- queue (kept in the browser, played by /player) ----
-  const QUEUE_KEY = "companion.queue";
-  function loadQueue() {
-    try { return JSON.parse(localStorage.getItem(QUEUE_KEY)) || { items: [], index: 0 }; }
-    catch (err) { return { items: [], index: 0 }; }
-  }
-  function saveQueue(queue) { localStorage.setItem(QUEUE_KEY, JSON.stringify(queue)); }
+  // ---- the lists a play button plays from ----
   function trackOf(node) {
     try { return JSON.parse(node.closest("[data-track]").dataset.track); } catch (err) { return null; }
-  }
-  function playTracks(tracks, index) {
-    saveQueue({ items: tracks, index: index || 0, autoplay: true });
-    if (location.pathname === "/player") document.dispatchEvent(new CustomEvent("companion:queue"));
-    else location.href = "/player";
-  }
-  function enqueue(tracks) {
-    const queue = loadQueue();
-    queue.items.push(...tracks);
-    saveQueue(queue);
-    document.dispatchEvent(new CustomEvent("companion:queue"));
-    toast(tracks.length === 1 ? "Added to the queue: " + tracks[0].name : "Added " + tracks.length + " tracks to the queue");
   }
   function listTracks(node) {
     const list = node.closest("[data-list]") || document.querySelector("[data-list]");
     return list ? [...list.querySelectorAll("[data-track]")].map((n) => JSON.parse(n.dataset.track)) : [];
+  }
+
+  // ---- pages: htmx swaps the body, so page code runs on every swap, not once per load ----
+  const pageHooks = [];
+  function onPage(fn) { pageHooks.push(fn); }
+  function runPage() {
+    for (const fn of pageHooks) {
+      try { fn(document.getElementById("main")); } catch (err) { console.error(err); }
+    }
   }
 
   // ---- "Add to playlist" menu ----
@@ -245,14 +253,24 @@ const Companion = (() => {
     if (!target) return;
     if (target.matches("[data-retry]")) { e.preventDefault(); refreshMain(); return; }
     if (target.matches(".heart[data-heart]")) { e.preventDefault(); toggleHeart(target); return; }
-    if (target.matches("[data-play]")) {
+    const player = window.CompanionPlayer;
+    if (target.matches("[data-play]") && player) {
       const tracks = listTracks(target), me = trackOf(target);
       const index = Math.max(0, tracks.findIndex((t) => t.ref === me.ref));
-      playTracks(tracks.length ? tracks : [me], index);
+      player.playRefs((tracks.length ? tracks : [me]).map((t) => t.ref), index);
       return;
     }
-    if (target.matches("[data-play-all]")) { playTracks(listTracks(target), 0); return; }
-    if (target.matches("[data-enqueue]")) { enqueue([trackOf(target)]); return; }
+    if (target.matches("[data-play-source]") && player) {
+      e.preventDefault();
+      player.playSource(target.dataset.playSource, target.dataset.ref || null, target.hasAttribute("data-shuffle"));
+      return;
+    }
+    if (target.matches("[data-play-all]") && player) {
+      player.playRefs(listTracks(target).map((t) => t.ref), 0, target.hasAttribute("data-shuffle"));
+      return;
+    }
+    if (target.matches("[data-enqueue]") && player) { player.enqueue([trackOf(target)], "end"); return; }
+    if (target.matches("[data-play-next]") && player) { player.enqueue([trackOf(target)], "next"); return; }
     if (target.matches("[data-add-to-playlist]")) { openPlaylistMenu([target.dataset.addToPlaylist]); return; }
     if (target.matches("[data-pick-playlist]")) {
       const error = document.getElementById("playlist-menu-error");
@@ -284,7 +302,7 @@ const Companion = (() => {
     error.textContent = "";
     try {
       await api("POST", "/api/auth/login", { username: form.username.value, password: form.password.value });
-      location.href = form.dataset.next || "/library";
+      location.href = form.dataset.next || url("/library");
     } catch (err) {
       error.textContent = err.message;
     }
@@ -304,34 +322,6 @@ const Companion = (() => {
     }
   }, 1000);
 
-  // ---- Activity log ----
-  function describe(event) {
-    const d = event.data || {};
-    switch (event.type) {
-      case "favorite.changed": return (d.favorite ? "Favorited " : "Unfavorited ") + (d.ref || "");
-      case "playback.started": return "Started playing " + (d.ref || "") + " on " + (d.device_name || "a device");
-      case "playback.stopped": return "Stopped on " + (d.device_name || "a device");
-      case "play.recorded": return (d.counted ? "Play counted: " : "Skipped: ") + (d.ref || d.item_id || "");
-      case "playlist.changed": return "Playlist " + (d.name || d.playlist_id) + " changed (" + d.item_count + " tracks)";
-      case "playlist.synced": return "Playlist " + (d.name || d.playlist_id) + ": " + d.state + (d.last_error ? " (" + d.last_error + ")" : "");
-      case "vibe.queue": return "Vibe queue " + d.reason + ": " + d.item_count + " tracks (" + d.engine + ")";
-      case "integration.state": return "Integration " + (d.domain || "") + " is " + (d.state || "") + (d.reason ? " (" + d.reason + ")" : "");
-      case "import.filled": return d.message || "Waiting tracks joined an imported playlist";
-      case "download.finished": case "download.failed": return d.message;
-      default: return JSON.stringify(d).slice(0, 160);
-    }
-  }
-  onEvent((event) => {
-    const log = document.getElementById("activity-log");
-    if (!log || event.type === "playback.progress") return;
-    document.getElementById("activity-empty")?.remove();
-    const time = new Date(event.at || Date.now());
-    log.prepend(el("li", { "data-type": event.type },
-      el("time", { datetime: time.toISOString(), text: time.toLocaleTimeString() }), " ",
-      el("span", { class: "badge", text: event.type }), " ", describe(event)));
-    while (log.children.length > 200) log.lastElementChild.remove();
-  });
-
   // ---- Progress of long work (library index syncs) ----
   onEvent((event) => {
     if (event.type !== "library.index_progress") return;
@@ -345,8 +335,15 @@ const Companion = (() => {
     if (event.data.done >= event.data.total) setTimeout(() => bar.remove(), 2000);
   });
 
-  document.addEventListener("DOMContentLoaded", connect);
-  return { api, el, toast, duration, imageUrl, refreshMain, onEvent, unreachableBlock, loadQueue, saveQueue,
-    enqueue, playTracks, openPlaylistMenu, addToPlaylist, ApiError, UNREACHABLE };
+  document.addEventListener("DOMContentLoaded", () => { connect(); runPage(); });
+  // A swapped page brings a fresh header: show the socket's state in it again.
+  onPage(() => { if (socket) setWsState(wsState); });
+  // A boosted navigation or a history restore swapped the body: run the page code again.
+  document.addEventListener("htmx:afterSettle", (e) => {
+    if (e.detail && (e.detail.boosted || e.detail.requestConfig?.boosted || e.target === document.body)) runPage();
+  });
+  document.addEventListener("htmx:historyRestore", runPage);
+  return { api, url, pagePath, el, toast, duration, imageUrl, refreshMain, onEvent, onPage, runPage,
+    unreachableBlock, trackOf, listTracks, openPlaylistMenu, addToPlaylist, setHearts, ApiError, UNREACHABLE };
 })();
 window.Companion = Companion;

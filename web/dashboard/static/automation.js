@@ -73,7 +73,10 @@
     try {
       const data = await C.api("GET", "/api/automation/targets/" + card.dataset.target + "/deliveries");
       const rows = data.items.slice(0, LOG_ROWS).map(deliveryRow);
-      body.replaceChildren(...(rows.length ? rows : [el("tr", { class: "empty" }, el("td", { colspan: 5, text: "No deliveries yet." }))]));
+      body.replaceChildren(...rows);
+      // No empty tables: the log shows a sentence until there is something to list.
+      body.closest(".table-scroll").hidden = !rows.length;
+      card.querySelector("[data-deliveries-empty]").hidden = rows.length > 0;
     } catch (err) {
       showResult(card.querySelector("[data-result]"), false, err.message);
     }
@@ -167,4 +170,6 @@
   });
 
   document.addEventListener("companion:refreshed", () => renderSecret(false));
+  // Leaving the page forgets the secret on screen (htmx keeps this script's state across pages).
+  C.onPage(() => { if (!document.getElementById("hook-create")) shown = null; });
 })();

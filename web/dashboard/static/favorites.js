@@ -61,6 +61,10 @@
     apply();
   });
 
-  document.addEventListener("companion:refreshed", () => (known === null ? load() : apply()));
-  load();
+  // Shown at once from what is known, then refreshed from the API.
+  C.onPage(() => {
+    if (!document.getElementById("favorites-push")) return;
+    if (known !== null) apply();
+    load();
+  });
 })();

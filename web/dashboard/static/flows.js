@@ -51,6 +51,7 @@
   }
 
   function render() {
+    if (!$("#fl-flows")) return;  // another page is shown now
     const list = [...flows.values()].sort((a, b) => a.name.localeCompare(b.name));
     $("#fl-flows").replaceChildren(...list.map(flowCard));
     $("#fl-flows").removeAttribute("aria-busy");
@@ -66,6 +67,7 @@
   }
 
   function reloadSoon() {
+    if (!$("#fl-flows")) return;
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(() => load().catch((err) => C.toast(err.message, "error")), 300);
   }
@@ -76,7 +78,7 @@
   });
 
   document.addEventListener("click", async (e) => {
-    const t = e.target.closest("button");
+    const t = e.target.closest("#fl-flows button");
     if (!t) return;
     try {
       if (t.dataset.track) {
@@ -94,7 +96,7 @@
     } catch (err) { C.toast(err.message, "error"); }
   });
 
-  $("#fl-new").addEventListener("submit", async (e) => {
+  async function createFlow(e) {
     e.preventDefault();
     const f = e.target;
     const num = (v) => (v === "" ? null : Number(v));
@@ -112,18 +114,18 @@
       status.className = "";
       reloadSoon();
     } catch (err) { status.textContent = err.message; status.className = "error"; }
-  });
+  }
 
-  const settingsForm = $("#fl-settings-form");
-  async function loadSettings() {
+  async function loadSettings(settingsForm) {
     const data = await C.api("GET", "/api/flows/settings");
     if (data.folders) {
       settingsForm.flows_path.value = data.folders.flows_path;
       settingsForm.links_name.value = data.folders.links_name;
     }
   }
-  if (settingsForm) settingsForm.addEventListener("submit", async (e) => {
+  async function saveSettings(e) {
     e.preventDefault();
+    const settingsForm = e.target;
     const status = $("#fl-settings-status");
     const body = { flows_path: settingsForm.flows_path.value };
     if (settingsForm.links_name.value) body.links_name = settingsForm.links_name.value;
@@ -132,10 +134,19 @@
       status.textContent = "✓ Jellyfin sees the flows folder and the links. Saved.";
       status.className = "ok";
     } catch (err) { status.textContent = "✗ " + err.message; status.className = "error"; }
-  });
+  }
 
-  document.addEventListener("DOMContentLoaded", () => {
+  // The page comes and goes with htmx swaps: bind each time it appears.
+  C.onPage(() => {
+    const form = $("#fl-new");
+    if (!form || form.dataset.bound) return;
+    form.dataset.bound = "1";
+    form.addEventListener("submit", createFlow);
+    const settingsForm = $("#fl-settings-form");
+    if (settingsForm) {
+      settingsForm.addEventListener("submit", saveSettings);
+      loadSettings(settingsForm).catch(() => {});
+    }
     load().catch((err) => C.toast(err.message, "error"));
-    if (settingsForm) loadSettings().catch(() => {});
   });
 })();

@@ -17,7 +17,7 @@
     const headers = { "X-CSRF-Token": csrf, "Accept": "application/json" };
     if (json) headers["Content-Type"] = "application/json";
     let resp;
-    try { resp = await fetch("/api/imports", { method: "POST", body, credentials: "same-origin", headers }); }
+    try { resp = await fetch(C.url("/api/imports"), { method: "POST", body, credentials: "same-origin", headers }); }
     catch (err) { throw new C.ApiError(0, "network", "The companion did not answer. Check your connection."); }
     const data = await resp.json().catch(() => null);
     if (!resp.ok) { const e = (data && data.error) || {}; const err = new C.ApiError(resp.status, e.code, e.message || resp.statusText); err.details = e.details; throw err; }
@@ -110,8 +110,11 @@
     } catch (err) { $("#spotify-playlists").replaceChildren(el("li", { class: "error", text: err.message })); }
   }
 
-  document.addEventListener("DOMContentLoaded", () => {
-    if (!$("#import-file")) return;
+  // The page comes and goes with htmx swaps: bind each time it appears.
+  C.onPage(() => {
+    const form = $("#import-file");
+    if (!form || form.dataset.bound) return;
+    form.dataset.bound = "1";
     $("#spotify-connect").addEventListener("click", async () => {
       try { location.href = (await C.api("POST", "/api/imports/accounts/spotify/connect")).url; }
       catch (err) { C.toast(err.message, "error"); }

@@ -29,8 +29,8 @@
     reload();
   }
 
-  // ---- the list ----
-  const listBox = document.querySelector("[data-playlists]");
+  // ---- the list (the page may come and go: htmx swaps pages in this document) ----
+  let listBox = null;
   async function loadList() {
     if (!listBox) return;
     try {
@@ -38,7 +38,7 @@
       listBox.setAttribute("aria-busy", "false");
       if (!data.items.length) { listBox.replaceChildren(el("p", { class: "empty", text: "No playlists yet." })); }
       else listBox.replaceChildren(el("ul", { class: "playlists" }, data.items.map((p) => el("li", { "data-playlist": p.id },
-        el("a", { href: "/playlists/" + p.id, text: p.name }), " ",
+        el("a", { href: C.url("/playlists/" + p.id), text: p.name }), " ",
         el("span", { class: "sub", text: p.item_count + " tracks" }), " ", syncBadge(p, loadList)))));
     } catch (err) { failed(listBox, err, loadList); return; }
     try {
@@ -49,25 +49,25 @@
         p.name + " (" + p.item_count + ") ", el("button", { type: "button", "data-adopt": p.jellyfin_id, text: "Bring into the companion" }))));
     } catch (err) { /* optional section */ }
   }
-  if (listBox) {
-    document.getElementById("playlist-create").addEventListener("submit", async (e) => {
-      e.preventDefault();
-      const input = document.getElementById("playlist-name");
-      try {
-        const p = await C.api("POST", "/api/playlists", { name: input.value.trim() });
-        if (p.warning) C.toast(p.warning, "warn");
-        input.value = "";
-        loadList();
-      } catch (err) { C.toast(err.message, "error"); }
-    });
-    C.onEvent((ev) => { if (ev.type === "playlist.changed" || ev.type === "playlist.synced") loadList(); });
-    loadList();
-  }
+  document.addEventListener("submit", async (e) => {
+    if (e.target.id !== "playlist-create") return;
+    e.preventDefault();
+    const input = document.getElementById("playlist-name");
+    try {
+      const p = await C.api("POST", "/api/playlists", { name: input.value.trim() });
+      if (p.warning) C.toast(p.warning, "warn");
+      input.value = "";
+      loadList();
+    } catch (err) { C.toast(err.message, "error"); }
+  });
+  C.onEvent((ev) => {
+    if (listBox && listBox.isConnected && (ev.type === "playlist.changed" || ev.type === "playlist.synced")) loadList();
+  });
 
   // ---- one playlist ----
-  const box = document.querySelector("[data-playlist-id]");
+  let box = null;
   let current = null;
-  const id = box ? box.dataset.playlistId : null;
+  let id = null;
 
   function row(item, count) {
     const t = item.track;
@@ -101,12 +101,18 @@
       el("input", { id: "playlist-rename-name", name: "name", value: p.name, maxlength: 200, required: true }),
       el("button", { type: "submit", text: "Rename" }));
     const tools = el("p", { class: "row" },
-      el("button", { type: "button", "data-play-all": "", text: "Play all" }),
+      el("button", { type: "button", "data-play-source": "playlist", "data-ref": String(p.id), text: "Play all" }),
+      el("button", { type: "button", "data-play-source": "playlist", "data-ref": String(p.id), "data-shuffle": "", text: "Shuffle" }),
       el("button", { type: "button", id: "playlist-delete", class: "danger", text: "Delete playlist" }));
     const list = el("ol", { class: "tracks sortable", id: "playlist-items", "data-list": "" }, p.items.map((i) => row(i, p.items.length)));
+    // A live refresh must not take the keyboard focus away from the row being moved.
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#playlist-items li[data-position]");
+    const focusedAt = focused ? focused.dataset.position : null;
     box.replaceChildren(title, el("p", {}, p.item_count + " tracks · sync: ", syncBadge(p)), rename, tools,
       p.items.length ? list : el("p", { class: "empty", text: "Empty. Add tracks from the library with the \u2630 button." }),
       el("p", { class: "hint", text: "Reorder by dragging, with the arrow buttons, or by focusing a track and pressing Alt+Arrow up/down." }));
+    document.dispatchEvent(new CustomEvent("companion:list-rendered"));
+    if (focusedAt !== null) box.querySelector('#playlist-items [data-position="' + focusedAt + '"]')?.focus();
   }
 
   async function loadOne() {
@@ -128,59 +134,66 @@
     if (focus) document.querySelector('#playlist-items [data-position="' + to + '"]')?.focus();
   }
 
-  if (box) {
-    box.addEventListener("click", async (e) => {
-      const b = e.target.closest("button");
-      if (!b) return;
-      if (b.dataset.move !== undefined) { await move(Number(b.dataset.move), Number(b.dataset.to), false); }
-      else if (b.dataset.remove !== undefined) { await write("DELETE", "/api/playlists/" + id + "/items/" + b.dataset.remove); }
-      else if (b.id === "playlist-delete") {
-        if (!confirm("Delete this playlist?")) return;
-        try { await C.api("DELETE", "/api/playlists/" + id); location.href = "/playlists"; }
-        catch (err) { C.toast(err.message, "error"); }
-      }
-    });
-    box.addEventListener("submit", async (e) => {
-      if (e.target.id !== "playlist-rename") return;
-      e.preventDefault();
-      await write("PATCH", "/api/playlists/" + id, { name: document.getElementById("playlist-rename-name").value.trim() });
-    });
-    box.addEventListener("keydown", (e) => {
-      const li = e.target.closest && e.target.closest("li[data-position]");
-      if (!li || e.target !== li || !e.altKey) return;
-      const pos = Number(li.dataset.position);
-      if (e.key === "ArrowUp") { e.preventDefault(); move(pos, pos - 1, true); }
-      if (e.key === "ArrowDown") { e.preventDefault(); move(pos, pos + 1, true); }
-    });
-    let dragFrom = null;
-    box.addEventListener("dragstart", (e) => {
-      const li = e.target.closest("li[data-position]");
-      if (!li) return;
-      dragFrom = Number(li.dataset.position);
-      e.dataTransfer.effectAllowed = "move";
-      e.dataTransfer.setData("text/plain", String(dragFrom));
-    });
-    box.addEventListener("dragover", (e) => { if (e.target.closest("li[data-position]")) e.preventDefault(); });
-    box.addEventListener("drop", (e) => {
-      const li = e.target.closest("li[data-position]");
-      if (!li || dragFrom === null) return;
-      e.preventDefault();
-      const to = Number(li.dataset.position);
-      move(dragFrom, to, false);
-      dragFrom = null;
-    });
-    C.onEvent((ev) => {
-      if ((ev.type === "playlist.changed" || ev.type === "playlist.synced") && String(ev.data.playlist_id) === String(id)) loadOne();
-    });
-    loadOne();
-  }
+  const inBox = (e) => box && box.isConnected && box.contains(e.target);
+  document.addEventListener("click", async (e) => {
+    if (!inBox(e)) return;
+    const b = e.target.closest("button");
+    if (!b) return;
+    if (b.dataset.move !== undefined) { await move(Number(b.dataset.move), Number(b.dataset.to), false); }
+    else if (b.dataset.remove !== undefined) { await write("DELETE", "/api/playlists/" + id + "/items/" + b.dataset.remove); }
+    else if (b.id === "playlist-delete") {
+      if (!confirm("Delete this playlist?")) return;
+      try { await C.api("DELETE", "/api/playlists/" + id); location.href = C.url("/playlists"); }
+      catch (err) { C.toast(err.message, "error"); }
+    }
+  });
+  document.addEventListener("submit", async (e) => {
+    if (!inBox(e) || e.target.id !== "playlist-rename") return;
+    e.preventDefault();
+    await write("PATCH", "/api/playlists/" + id, { name: document.getElementById("playlist-rename-name").value.trim() });
+  });
+  document.addEventListener("keydown", (e) => {
+    if (!inBox(e)) return;
+    const li = e.target.closest && e.target.closest("li[data-position]");
+    if (!li || e.target !== li || !e.altKey) return;
+    const pos = Number(li.dataset.position);
+    if (e.key === "ArrowUp") { e.preventDefault(); move(pos, pos - 1, true); }
+    if (e.key === "ArrowDown") { e.preventDefault(); move(pos, pos + 1, true); }
+  });
+  let dragFrom = null;
+  document.addEventListener("dragstart", (e) => {
+    const li = inBox(e) && e.target.closest("li[data-position]");
+    if (!li) return;
+    dragFrom = Number(li.dataset.position);
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData("text/plain", String(dragFrom));
+  });
+  document.addEventListener("dragover", (e) => { if (inBox(e) && e.target.closest("li[data-position]")) e.preventDefault(); });
+  document.addEventListener("drop", (e) => {
+    const li = inBox(e) && e.target.closest("li[data-position]");
+    if (!li || dragFrom === null) return;
+    e.preventDefault();
+    move(dragFrom, Number(li.dataset.position), false);
+    dragFrom = null;
+  });
+  C.onEvent((ev) => {
+    if (!box || !box.isConnected) return;
+    if ((ev.type === "playlist.changed" || ev.type === "playlist.synced") && String(ev.data.playlist_id) === String(id)) loadOne();
+  });
+
+  C.onPage(() => {
+    const list = document.querySelector("[data-playlists]");
+    if (list && !list.dataset.bound) { list.dataset.bound = "1"; listBox = list; loadList(); }
+    const one = document.querySelector("[data-playlist-id]");
+    if (one && !one.dataset.bound) { one.dataset.bound = "1"; box = one; id = one.dataset.playlistId; current = null; loadOne(); }
+  });
 
   document.addEventListener("click", async (e) => {
     const b = e.target.closest("button");
     if (!b) return;
     if (b.dataset.syncRetry) retrySync(b.dataset.syncRetry, box ? loadOne : loadList);
     if (b.dataset.adopt) {
-      try { const p = await C.api("POST", "/api/playlists/adopt", { jellyfin_id: b.dataset.adopt }); location.href = "/playlists/" + p.id; }
+      try { const p = await C.api("POST", "/api/playlists/adopt", { jellyfin_id: b.dataset.adopt }); location.href = C.url("/playlists/" + p.id); }
       catch (err) { C.toast(err.message, "error"); }
     }
   });

@@ -65,7 +65,7 @@
       showResult(box, true, "Testing the connection and saving…");
       try {
         await C.api("POST", "/api/integrations", { domain: form.dataset.domain, data: formData(form) });
-        location.href = form.dataset.after || "/integrations";
+        location.href = form.dataset.after || C.url("/integrations");
       } catch (err) { showResult(box, false, err.message); }
     } else if (form.id === "setup-token-form") {
       e.preventDefault();
@@ -73,7 +73,7 @@
       error.textContent = "";
       try {
         await C.api("POST", "/api/setup/login", { token: form.token.value.trim() });
-        location.href = "/setup";
+        location.href = C.url("/setup");
       } catch (err) { error.textContent = err.message; }
     }
   });
@@ -89,6 +89,6 @@
       } catch (err) { box.replaceChildren(C.el("p", { class: "error", text: err.message })); }
     }
   }
-  document.addEventListener("companion:refreshed", loadWebhook);
-  loadWebhook();
+  // Every page (and content refresh) with a webhook box fills it.
+  C.onPage(loadWebhook);
 })();
