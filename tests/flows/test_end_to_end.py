@@ -196,6 +196,9 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(
     assert kept_list.name == "Discovery kept" and len(kept_list.item_ids) == 1
     moved = await LibraryTrack.get(item_id=kept_list.item_ids[0])
     assert moved.path == JELLYFIN_FOLDER + liked_file.library_path.removeprefix(str(stack.library))
+    # Its old link's item left Jellyfin (links first, then the scan Jellyfin was asked for).
+    old_item = liked["ref"].removeprefix("jellyfin:")
+    await until(lambda: _gone(old_item), timeout=15)
     resets = [e for e in stack.events if e.type == "flow.reset"]
     assert resets and resets[0].data["kept"] >= 1
     # Both events went out through the outgoing webhook, as the event JSON.
@@ -205,6 +208,10 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(
     # The second week becomes ready too (once its downloads landed): a second flow.ready.
     assert types[0] == "flow.ready" and "flow.reset" in types
     assert sent[0]["data"]["flow"] == "Discovery" and sent[0]["user_id"] == ready_events[0].user_id
+
+
+async def _gone(item_id: str) -> bool:
+    return not await LibraryTrack.exists(item_id=item_id)
 
 
 async def _count(receiver: Receiver, n: int) -> bool:
