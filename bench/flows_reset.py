@@ -2,7 +2,7 @@
 moved into the library, the rest deleted — in under 10 s, Jellyfin's scan excluded.
 
 python -m bench.flows_reset [--users 5] [--flows 2] [--tracks 50] [--keep 0.2] [--shared 0.1]
-                            [--file-kb 256] [--postgres URL]
+                            [--file-kb 256] [--postgres URL of an empty database]
 
 Real files and symlinks in a temporary folder, a real database (SQLite by default), the
 journal and its finisher as the app runs them. Counts afterwards: dangling links and kept
