@@ -16,7 +16,9 @@ from companion.accounts.signin import SignInService
 from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
+from companion.downloads.service import DownloadService
 from companion.events import EventBus
+from companion.flows.service import FlowService
 from companion.history.imports import HistoryImports
 from companion.imports.service import ImportService
 from companion.integration.entries import ConfigEntries
@@ -39,7 +41,9 @@ from web import ws as ws_api
 from web.api import artwork as artwork_api
 from web.api import auth as auth_api
 from web.api import automation as automation_api
+from web.api import downloads as downloads_api
 from web.api import favorites as favorites_api
+from web.api import flows as flows_api
 from web.api import history as history_api
 from web.api import history_import as history_import_api
 from web.api import import_accounts as import_accounts_api
@@ -64,6 +68,7 @@ from web.routing import ApiRouter
 from web.urls import where_to_open
 from webhooks import automation as automation_webhook  # noqa: F401  (registers its route)
 from webhooks import jellyfin as jellyfin_webhook
+from webhooks import lidarr as lidarr_webhook  # noqa: F401  (registers its route)
 from webhooks.routes import router as webhooks_router
 
 _LOGGER = logging.getLogger(__name__)
@@ -254,6 +259,32 @@ async def _imports_ctx(app: web.Application) -> AsyncIterator[None]:
         await backfill
 
 
+async def _downloads_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After imports: arrivals fill the import rows that waited for them.
+    downloads = DownloadService(app[keys.PROVIDERS], app[keys.BUS], app[keys.IMPORTS].filler)
+    app[keys.DOWNLOADS] = downloads
+    await downloads.start()
+    yield
+    await downloads.stop()
+
+
+async def _flows_ctx(app: web.Application) -> AsyncIterator[None]:
+    # After playlists and music: journals a restart interrupted are finished before anything.
+    flows = FlowService(
+        app[keys.PROVIDERS],
+        app[keys.BUS],
+        app[keys.SECRET_BOX],
+        app[keys.PLAYLISTS],
+        app[keys.MUSIC],
+        app[keys.SETTINGS].zone,
+        app[keys.DOWNLOADS],
+    )
+    app[keys.FLOWS] = flows
+    await flows.start()
+    yield
+    await flows.stop()
+
+
 def _collectors(app: web.Application) -> Iterable[str]:
     bus = app.get(keys.BUS)
     lines: list[str] = []
@@ -315,6 +346,8 @@ def api_routers() -> list[ApiRouter]:
         vibe_api.router,
         import_accounts_api.router,
         imports_api.router,
+        downloads_api.router,
+        flows_api.router,
         sessions_api.router,
         webhooks_router,
     ]
@@ -366,6 +399,8 @@ def create_app(settings: Settings) -> web.Application:
             _player_ctx,
             _vibe_ctx,
             _imports_ctx,
+            _downloads_ctx,
+            _flows_ctx,
             _automation_ctx,
         ]
     )

@@ -12,7 +12,9 @@ from companion.accounts.signin import SignInService
 from companion.automation.services import AutomationServices
 from companion.crypto import SecretBox
 from companion.db.database import Database
+from companion.downloads.service import DownloadService
 from companion.events import EventBus
+from companion.flows.service import FlowService
 from companion.history.imports import HistoryImports
 from companion.imports.service import ImportService
 from companion.integration.entries import ConfigEntries
@@ -54,6 +56,8 @@ VIBE_EXTENDER = web.AppKey("vibe_extender", VibeExtender)
 HISTORY_IMPORTS = web.AppKey("history_imports", HistoryImports)
 LISTENING = web.AppKey("listening", ListeningService)
 IMPORTS = web.AppKey("imports", ImportService)
+DOWNLOADS = web.AppKey("downloads", DownloadService)
+FLOWS = web.AppKey("flows", FlowService)
 
 # aiohttp 3.13 has no typed RequestKey; this one string key is read only via principal_of().
 PRINCIPAL = "companion.principal"

@@ -11,8 +11,7 @@ import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("companion", "web", "webhooks", "integrations")
-# Circles inside the fakes, being removed with the fakes' rework; this list may only shrink.
-# Import circles that exist and must go (the fakes' two are gone: the list may only shrink).
+# Import circles that exist and must go; none are known now, and the list may only shrink.
 KNOWN_CIRCLES: list[list[str]] = []
 
 

@@ -21,6 +21,8 @@ MODEL_MODULES = [
     "companion.automation.models",
     "companion.listening.models",
     "companion.imports.models",
+    "companion.downloads.models",
+    "companion.flows.models",
     "aerich.models",
 ]
 APP_LABEL = "models"

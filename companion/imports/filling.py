@@ -8,8 +8,9 @@ where they belong, pushed to Jellyfin as every playlist edit is.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from companion.accounts.auth import principal_for
 from companion.accounts.models import User
 from companion.errors import CompanionError
 from companion.events import Event, EventBus, Unsubscribe
-from companion.imports.matching import match_tracks
+from companion.imports.matching import MatchResult, match_tracks
 from companion.imports.models import ImportJob, ImportRow
 from companion.imports.rows import (
     RESULT_FIELDS,
@@ -45,6 +46,8 @@ class Filler:
     def __init__(self, playlists: PlaylistService, bus: EventBus) -> None:
         self._playlists = playlists
         self._bus = bus
+        # Re-matches and placements by other capabilities never fill the same row twice.
+        self._lock = asyncio.Lock()
 
     def subscribe(self) -> Unsubscribe:
         """Follow library changes and finished index syncs."""
@@ -66,6 +69,34 @@ class Filler:
 
     async def rematch(self, item_ids: Iterable[str] | None) -> int:
         """Match waiting rows again (those the items may fill, or all); return rows filled."""
+        async with self._lock:
+            return await self._rematch(item_ids)
+
+    async def place(self, found: Mapping[int, str]) -> int:
+        """Rows (by row id) whose track another capability brought (a download): fill them.
+
+        Only rows still waiting are taken; the rest (matched meanwhile, picked, skipped) keep
+        their state. Returns the rows filled into playlists.
+        """
+        async with self._lock:
+            rows = await ImportRow.filter(
+                id__in=list(found), state__in=WAITING_STATES, picked=False
+            )
+            for row in rows:
+                apply_result(row, MatchResult("matched", found[row.id], 1.0, "path"))
+            if rows:
+                await ImportRow.bulk_update(rows, fields=list(RESULT_FIELDS))
+            filled = 0
+            by_job: dict[int, list[ImportRow]] = {}
+            for row in rows:
+                by_job.setdefault(row.job_id, []).append(row)  # type: ignore[attr-defined]
+            for job_id, new in by_job.items():
+                job = await ImportJob.get(id=job_id)
+                if job.state == "committed":
+                    filled += await self.fill(job, new)
+            return filled
+
+    async def _rematch(self, item_ids: Iterable[str] | None) -> int:
         waiting = ImportRow.filter(job__state="committed", state__in=WAITING_STATES, picked=False)
         if item_ids is not None:
             condition = await _rows_for_items(list(item_ids))

@@ -7,6 +7,12 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from companion.media import MediaServer
+    from companion.providers.discovery import (
+        KnownSimilarTracks,
+        RecommendationSource,
+        TrackSuggester,
+    )
+    from companion.providers.downloads import AlbumDownloader, FileSource, LibraryFolders
     from companion.providers.history import PlayHistorySource
     from companion.providers.live import LiveSource
     from companion.providers.playback import PlaybackReporter
@@ -67,5 +73,13 @@ class Providers:
         self.playlist_sources: dict[str, PlaylistSource] = {}
         # Imports of a user's own playlists after they sign in to the service (Spotify).
         self.account_sources: dict[str, AccountPlaylistSource] = {}
+        # Add to library: the media server's folders and scans, Lidarr, slskd.
+        self.library_folders: LibraryFolders | None = None
+        self.albums: AlbumDownloader | None = None
+        self.files: FileSource | None = None
+        # Weekly discovery flows: ListenBrainz, AudioMuse's named neighbours, a language model.
+        self.recommendations: RecommendationSource | None = None
+        self.known_similar: KnownSimilarTracks | None = None
+        self.suggester: TrackSuggester | None = None
         # The dashboard player's playback, reported to the media server as a session.
         self.playback: PlaybackReporter | None = None

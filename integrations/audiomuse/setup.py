@@ -18,6 +18,7 @@ from integrations.audiomuse.exceptions import (
     AudioMuseError,
     AudioMuseSetupRequiredError,
 )
+from integrations.audiomuse.neighbours import AudioMuseNeighbours
 
 
 @dataclass
@@ -43,6 +44,8 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Audi
         raise ConfigEntryNotReady(f"Could not reach AudioMuse-AI at {client.base_url}") from err
     engine = AudioMuseEngine(client)
     ctx.providers.similarity = engine
+    # Weekly flows: neighbours with their names (tracks the library may lack).
+    ctx.providers.known_similar = AudioMuseNeighbours(engine)
     version = config.get("app_version")
     return AudioMuseRuntime(
         client=client, engine=engine, version=version if isinstance(version, str) else None
@@ -53,3 +56,5 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
     """Withdraw the engine; the client uses the app's shared session."""
     if isinstance(ctx.providers.similarity, AudioMuseEngine):
         ctx.providers.similarity = None
+    if isinstance(ctx.providers.known_similar, AudioMuseNeighbours):
+        ctx.providers.known_similar = None

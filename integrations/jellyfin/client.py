@@ -10,6 +10,7 @@ from integrations.jellyfin.base import PARSE_ERRORS, shape_error
 from integrations.jellyfin.const import MIN_VERSION
 from integrations.jellyfin.exceptions import (
     JellyfinAuthenticationError,
+    JellyfinNotFoundError,
     JellyfinUnsupportedVersionError,
 )
 from integrations.jellyfin.models import (
@@ -207,6 +208,26 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
     async def virtual_folders(self) -> list[Library]:
         """The libraries and their collection types (admin credential)."""
         return await self._get_list("/Library/VirtualFolders", Library.from_dict)
+
+    async def media_updated(self, paths: Sequence[str]) -> None:
+        """Report new or changed files/folders; the library monitor rescans just those paths."""
+        updates = [{"Path": p, "UpdateType": "Created"} for p in paths]
+        await self._request(
+            "POST", "/Library/Media/Updated", json={"Updates": updates}, expect="none"
+        )
+
+    async def path_exists(self, path: str, *, is_file: bool = True) -> bool:
+        """Whether the server sees a file (or folder) at path (admin credential)."""
+        try:
+            await self._request(
+                "POST",
+                "/Environment/ValidatePath",
+                json={"Path": path, "IsFile": is_file},
+                expect="none",
+            )
+        except JellyfinNotFoundError:
+            return False
+        return True
 
     # -- browsing ----------------------------------------------------------------------------
 

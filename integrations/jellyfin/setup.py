@@ -29,6 +29,7 @@ from integrations.jellyfin.exceptions import (
     JellyfinUnsupportedVersionError,
 )
 from integrations.jellyfin.identity import JellyfinIdentity
+from integrations.jellyfin.library_folders import JellyfinLibraryFolders
 from integrations.jellyfin.live import JellyfinLive
 from integrations.jellyfin.media import JellyfinMedia
 from integrations.jellyfin.mixes import JellyfinMixes
@@ -96,6 +97,8 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     ctx.providers.playlists = JellyfinPlaylists(service)
     # Play counts, the Playback Reporting plugin's table, marking played (history imports).
     ctx.providers.play_history = JellyfinPlayHistory(service)
+    # Add to library: music library folders, file checks and scans of just the new paths.
+    ctx.providers.library_folders = JellyfinLibraryFolders(service)
     # Live sockets, each with the credential (token and DeviceId) the core hands it.
     admin_login = (
         SocketCredential(
@@ -132,6 +135,8 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
         ctx.providers.playlists = None
     if isinstance(ctx.providers.play_history, JellyfinPlayHistory):
         ctx.providers.play_history = None
+    if isinstance(ctx.providers.library_folders, JellyfinLibraryFolders):
+        ctx.providers.library_folders = None
     if isinstance(ctx.providers.playback, JellyfinPlayback):
         ctx.providers.playback = None
     if isinstance(ctx.providers.live, JellyfinLive):

@@ -11,6 +11,7 @@ from integrations.listenbrainz.exceptions import (
     ListenBrainzError,
     ListenBrainzRateLimitError,
 )
+from integrations.listenbrainz.recommendations import ListenBrainzRecommendations
 from integrations.listenbrainz.service import ListenBrainzService
 
 
@@ -33,6 +34,8 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> List
         raise ConfigEntryNotReady(f"Could not reach ListenBrainz at {client.base_url}") from err
     service = ListenBrainzService(client)
     ctx.providers.scrobblers[DOMAIN] = service
+    # Weekly flows: created-for-you playlists and recording recommendations.
+    ctx.providers.recommendations = ListenBrainzRecommendations(client)
     return ListenBrainzRuntime(client, service)
 
 
@@ -40,3 +43,5 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
     """Withdraw the service (the client uses the app's shared session)."""
     if isinstance(ctx.providers.scrobblers.get(DOMAIN), ListenBrainzService):
         del ctx.providers.scrobblers[DOMAIN]
+    if isinstance(ctx.providers.recommendations, ListenBrainzRecommendations):
+        ctx.providers.recommendations = None

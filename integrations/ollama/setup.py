@@ -12,6 +12,7 @@ from companion.integration.types import (
 )
 from integrations.ollama.client import OllamaClient
 from integrations.ollama.exceptions import OllamaAuthenticationError, OllamaError
+from integrations.ollama.suggest import OllamaSuggester
 
 
 @dataclass
@@ -32,8 +33,12 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Olla
         raise ConfigEntryAuthFailed("Ollama returned 401. Check your API key.") from err
     except OllamaError as err:
         raise ConfigEntryNotReady(f"Could not reach Ollama at {client.base_url}") from err
+    # Weekly flows: track suggestions in strict JSON (grounded by the flows capability).
+    ctx.providers.suggester = OllamaSuggester(client, entry.data.get("model"))
     return OllamaRuntime(client=client, version=version, model=entry.data.get("model"))
 
 
 async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
-    """Nothing to release: the client uses the app's shared session."""
+    """Withdraw the suggester; the client uses the app's shared session."""
+    if isinstance(ctx.providers.suggester, OllamaSuggester):
+        ctx.providers.suggester = None

@@ -28,6 +28,8 @@ NAV: tuple[tuple[str, str, str, bool], ...] = (
     ("favorites", "Favorites", "/favorites", False),
     ("playlists", "Playlists", "/playlists", False),
     ("imports", "Import", "/imports", False),
+    ("downloads", "Downloads", "/downloads", False),
+    ("flows", "Flows", "/flows", False),
     ("vibe", "Vibe", "/vibe", False),
     ("player", "Queue", "/player", False),
     ("now", "Now playing", "/now-playing", False),

@@ -14,6 +14,8 @@ from companion import keys
 from web.dashboard import (
     pages_admin,
     pages_automation,
+    pages_downloads,
+    pages_flows,
     pages_imports,
     pages_listening,
     pages_live,
@@ -82,4 +84,6 @@ def setup_dashboard(app: web.Application) -> None:
     router.add_get("/listening", pages_listening.listening_page)
     router.add_get("/imports", pages_imports.imports)
     router.add_get("/search", pages_music.search)
+    router.add_get("/downloads", pages_downloads.downloads)
+    router.add_get("/flows", pages_flows.flows)
     router.add_get("/static/{path:.+}", assets.handle, name="static")

@@ -82,6 +82,8 @@ def has_mbids(item_id: str) -> bool:
 
 def provider_ids(lib: Library, item: Item, recording: bool) -> dict[str, str]:
     """Return ProviderIds for an item (MusicBrainzRecording only from 10.11: `recording`)."""
+    if item.id in lib.scanned_files:
+        return dict(lib.scanned_files[item.id].ids(recording))
     if not has_mbids(item.id):
         return {}
     if isinstance(item, Artist):
@@ -135,6 +137,8 @@ def external_urls(ids: dict[str, str], item: Item) -> list[dict[str, str]]:
 
 def item_path(lib: Library, item: Item) -> str:
     """Return a plausible file-system path for an item."""
+    if item.id in lib.scanned_files:
+        return str(lib.scanned_files[item.id].path)
     if isinstance(item, Track):
         album = lib.album_of(item)
         aa = lib.names(item.album_artist_ids[:1]) or ["Unknown"]

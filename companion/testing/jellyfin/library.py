@@ -38,6 +38,8 @@ class Library:
         self.music_view_id = md5_id("view", "music", str(seed))
         self.movies_view_id = md5_id("view", "movies", str(seed))
         self.view_created = EPOCH
+        # Items read from real files (media_folder.ScannedFile by id): their path and ids.
+        self.scanned_files: dict[str, Any] = {}
         self._orders: dict[tuple[frozenset[str], SortSpec], list[Item]] = {}
         self._ranks: dict[tuple[frozenset[str], SortSpec], dict[str, int]] = {}
         self._generate(tracks)

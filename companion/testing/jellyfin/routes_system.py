@@ -123,14 +123,16 @@ async def virtual_folders(request: web.Request) -> web.Response:
         ("Music", "music", lib.music_view_id, "/data/music"),
         ("Movies", "movies", lib.movies_view_id, "/data/movies"),
     ):
+        extra = [f.path for f in st.music_folders if f.library] if ctype == "music" else []
+        locations = [loc, *extra]
         d: dict[str, Any] = {
             "Name": name,
-            "Locations": [loc],
+            "Locations": locations,
             "CollectionType": ctype,
             "LibraryOptions": {
                 "Enabled": True,
                 "EnableRealtimeMonitor": True,
-                "PathInfos": [{"Path": loc}],
+                "PathInfos": [{"Path": p} for p in locations],
             },
             "ItemId": vid,
             "PrimaryImageItemId": vid,

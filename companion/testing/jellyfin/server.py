@@ -20,6 +20,7 @@ from . import (
     routes_discover,
     routes_items,
     routes_media,
+    routes_media_folder,
     routes_playback_reporting,
     routes_playlists,
     routes_sessions,
@@ -181,6 +182,7 @@ class FakeJellyfin:
             routes_userdata,
             routes_playlists,
             routes_media,
+            routes_media_folder,
             routes_sessions,
             routes_playback_reporting,
         ):

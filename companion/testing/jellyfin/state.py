@@ -175,6 +175,8 @@ class State:
         self.webhook: WebhookConfig | None = None
         self.webhook_log: list[dict[str, Any]] = []
         self.scan = ScanTask()
+        # Real folders of the Music library (media_folder.MediaFolder), scanned when told.
+        self.music_folders: list[Any] = []
         self.started = time.monotonic()
         for name, (pw, admin) in users.items():
             self.add_user(name, pw, admin)

@@ -40,6 +40,7 @@
       case "integration.state": return (d.domain || "An integration") + " is " + String(d.state || "").replace("_", " ") + (d.reason ? ": " + d.reason : "") + ".";
       case "library.changed": return "The library changed" + (d.added ? ": " + d.added.length + " added" : "") + ".";
       case "import.filled": return d.message || "Waiting tracks joined an imported playlist.";
+      case "download.finished": case "download.failed": return d.message;
       case "player.changed": return "Your queue changed (" + (d.reason || "edit") + ").";
       default: return event.type.replace(".", " ") + ".";
     }
