@@ -54,7 +54,16 @@ USER_TRIGGERS = (
     "playback_stopped",
     "playlist_sync_failed",
     "command_failed",
+    "download_finished",
+    "download_failed",
+    "flow_ready",
 )
+# Growth news of one user (downloads, weekly flows) and the trigger each becomes.
+GROWTH_TRIGGERS = {
+    "download.finished": "download_finished",
+    "download.failed": "download_failed",
+    "flow.ready": "flow_ready",
+}
 INSTALL_TRIGGERS = ("album_added", "command_failed")
 
 SOURCE_EVENTS = (
@@ -67,12 +76,37 @@ SOURCE_EVENTS = (
     "integration.state",
     "playlist.synced",
     "user.signed_in",
+    *GROWTH_TRIGGERS,
     SYNC_REQUEST,
     RESULT,
     RADIO_MODE,
 )
 
 EntriesFn = Callable[[], list[dict[str, Any]]]
+
+
+def growth_attributes(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """What a download or weekly-flow trigger carries, with a sentence for notifications."""
+    if kind == "flow.ready":
+        return {
+            "flow": data.get("flow"),
+            "week": data.get("week"),
+            "tracks": data.get("tracks"),
+            "playlist_id": data.get("playlist_id"),
+            "message": f'Your weekly flow "{data.get("flow")}" is ready: '
+            f"{data.get('tracks')} tracks.",
+        }
+    artists = data.get("artists")
+    return {
+        "kind": data.get("kind"),
+        "title": data.get("title"),
+        "artist": ", ".join(artists) if isinstance(artists, list) else artists,
+        "album": data.get("album"),
+        "provider": data.get("provider"),
+        "refs": data.get("refs"),
+        "reason": data.get("reason"),
+        "message": data.get("message"),
+    }
 
 
 class AutomationState:
@@ -291,6 +325,8 @@ class AutomationState:
         elif event.type == RADIO_MODE:
             view.radio_mode = simple(str(data.get("mode")), options=list(radio.RADIO_MODES))
             self._state(view, "radio_mode", view.radio_mode)
+        elif event.type in GROWTH_TRIGGERS:
+            self._trigger(GROWTH_TRIGGERS[event.type], view, growth_attributes(event.type, data))
         elif event.type == "playlist.synced" and data.get("state") == "failing":
             self._trigger(
                 "playlist_sync_failed",

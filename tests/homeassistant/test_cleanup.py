@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from companion import keys
 from companion.accounts.models import User
+from companion.automation.state import USER_TRIGGERS
 from companion.events import Event, EventBus
 from integrations.homeassistant.bridge import HomeAssistantBridge
 from integrations.homeassistant.models import BridgeConfig
@@ -76,7 +77,9 @@ class TestEntryRemoval:
         entry = await client.app[keys.ENTRIES].wait_setup(entry_id)
         await asyncio.wait_for(entry.runtime_data.connected.wait(), 5)
         await _signed_in(client, "Alice", ALICE)
-        await probe.wait_for(lambda m: m.topic.endswith(f"{ALICE}_command_failed/config"))
+        # The user's last device trigger is the last config the bridge publishes for them.
+        last = f"{ALICE}_{USER_TRIGGERS[-1]}/config"
+        await probe.wait_for(lambda m: m.topic.endswith(last))
         before = await _retained(mqtt_names.filters)
         configs = [t for t in before if t.endswith("/config")]
         assert len(configs) > 20 and f"{mqtt_names.base}/user/{ALICE}/now_playing" in before

@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from companion import __version__, keys
 from companion.accounts.models import User
+from companion.automation.state import USER_TRIGGERS
 from companion.events import Event
 from companion.settings import Settings
 from tests.homeassistant.conftest import MqttNames, MqttProbe, Received
@@ -24,9 +25,9 @@ PUBLIC_URL = "https://music.example.org"
 ALICE = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
 BOB = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
 # Per user: 4 sensors, "playing", the cover image, the radio mode select, 2 buttons, an event
-# entity and 7 device triggers. Per install: 4 diagnostic sensors, the refresh button, the
+# entity and 10 device triggers. Per install: 4 diagnostic sensors, the refresh button, the
 # library event entity and 2 triggers (no connectivity entity for the bridge's own entry).
-PER_USER = 17
+PER_USER = 20
 EXPECTED_CONFIGS = 2 * PER_USER + 8
 
 # Required keys per component (reference services.md §6a, from Home Assistant core's schemas).
@@ -84,7 +85,7 @@ async def _all_configs(
 ) -> dict[str, Any]:
     await _users(client)
     await probe.wait_for(
-        lambda m: _is_config(names)(m) and BOB in m.topic and "command_failed" in m.topic
+        lambda m: _is_config(names)(m) and BOB in m.topic and USER_TRIGGERS[-1] in m.topic
     )
     found = await probe.wait_for(_is_config(names), count=EXPECTED_CONFIGS)
     return _latest_configs(found)

@@ -342,3 +342,47 @@ async def test_playlist_sync_failure_fires_trigger(
     (failed,) = await probe.wait_for(lambda m: m.topic == f"{user}/trigger/playlist_sync_failed")
     assert failed.json()["name"] == "Kitchen"
     assert failed.json()["error"] == "Jellyfin is unreachable"
+
+
+async def test_downloads_and_weekly_flows_fire_user_triggers(
+    bridge_client: TestClient[Any, Any], probe: MqttProbe, mqtt_names: MqttNames
+) -> None:
+    """download.finished / download.failed / flow.ready become the user's device triggers and
+    events, each carrying a ready sentence for a notification."""
+    user = await _setup(bridge_client, probe, mqtt_names)
+    bus = bridge_client.app[keys.BUS]
+    song = {"kind": "track", "title": "Airbag", "artists": ["Radiohead"], "album": "OK Computer"}
+    bus.publish(
+        Event(
+            "download.finished",
+            {**song, "provider": "slskd", "refs": [f"jellyfin:{ITEM}"], "message": "Downloaded"},
+            user_id=USER,
+            source="downloads",
+        )
+    )
+    bus.publish(
+        Event(
+            "download.failed",
+            {**song, "provider": "lidarr", "reason": "no release", "message": "Download failed"},
+            user_id=USER,
+            source="downloads",
+        )
+    )
+    bus.publish(
+        Event(
+            "flow.ready",
+            {"flow_id": 1, "flow": "Discover", "week": "2026-W49", "tracks": 25, "playlist_id": 7},
+            user_id=USER,
+        )
+    )
+    (done,) = await probe.wait_for(lambda m: m.topic == f"{user}/trigger/download_finished")
+    assert done.json()["artist"] == "Radiohead" and done.json()["refs"] == [f"jellyfin:{ITEM}"]
+    (failed,) = await probe.wait_for(lambda m: m.topic == f"{user}/trigger/download_failed")
+    assert failed.json()["reason"] == "no release" and failed.json()["provider"] == "lidarr"
+    (ready,) = await probe.wait_for(lambda m: m.topic == f"{user}/trigger/flow_ready")
+    assert ready.json()["message"] == 'Your weekly flow "Discover" is ready: 25 tracks.'
+    await probe.wait_for(
+        lambda m: m.topic == f"{user}/event" and m.json().get("event_type") == "flow_ready"
+    )
+    kinds = [m.json()["event_type"] for m in probe.on(f"{user}/event") if m.payload]
+    assert kinds[-3:] == ["download_finished", "download_failed", "flow_ready"]
