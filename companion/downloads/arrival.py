@@ -25,6 +25,7 @@ from companion.imports.models import ImportRow
 from companion.imports.rows import query_of
 from companion.library.models import LibraryTrack
 from companion.library.track_keys import path_key
+from companion.library.transient import outside, transient_folders
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -96,7 +97,9 @@ class Arrival:
         )
         if job.mbid:
             mbid_rows = await LibraryTrack.filter(
-                fresh, Q(mbid_recording=job.mbid) | Q(mbid_track=job.mbid)
+                fresh,
+                Q(mbid_recording=job.mbid) | Q(mbid_track=job.mbid),
+                outside(await transient_folders()),
             ).values_list("item_id", flat=True)
             if mbid_rows:
                 return [str(mbid_rows[0])]

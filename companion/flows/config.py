@@ -21,6 +21,7 @@ from companion.downloads.probe import check_folder
 from companion.errors import BadRequest, InvalidInput, ServiceUnavailable
 from companion.flows.files import make_link, remove_link
 from companion.flows.layout import DEFAULT_LINKS_NAME, FlowFolders, safe_name
+from companion.library.transient import declare_transient_folder
 from companion.providers import CredentialsRejected, Providers, ProviderUnavailable
 
 SETTING_KEY = "flows.folders"
@@ -212,4 +213,14 @@ async def save_folders(providers: Providers, body: dict[str, Any]) -> FlowFolder
     folders = parse_folders(body, {lib.id: lib.locations for lib in libraries}, downloads)
     await check_folders(providers, folders)
     await Setting.update_or_create(key=SETTING_KEY, defaults={"value": folders.as_dict()})
+    await declare_links_folder(folders)
     return folders
+
+
+async def declare_links_folder(folders: FlowFolders | None) -> None:
+    """Tell the library that items under the links folder are temporary (never a match for a
+    wanted track: they leave Jellyfin at the week's reset)."""
+    jellyfin_links = (
+        str(PurePosixPath(folders.library_path) / folders.links_name) if folders else None
+    )
+    await declare_transient_folder("flows", jellyfin_links)

@@ -112,6 +112,7 @@ class FlowService:
     async def start(self, *, background: bool = True) -> None:
         """Recover, then (unless told otherwise) start the tracker and the scheduler."""
         self._use(await config.load_folders())
+        await config.declare_links_folder(self.folders)
         self.recovered = await recover(self.runner, self.folders, self.scan)
         self._unsubscribe.append(
             self._bus.subscribe(

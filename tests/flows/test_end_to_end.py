@@ -15,6 +15,7 @@ import pytest
 from companion.flows.files import dangling_links
 from companion.flows.models import FlowFile
 from companion.library.models import LibraryTrack
+from companion.library.transient import transient_folders
 from companion.playlists.models import Playlist
 from companion.testing.ollama_chat import BelievedSong
 from companion.testing.slskd import SharedFile
@@ -89,6 +90,8 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(
     assert folders["library_path"] == JELLYFIN_FOLDER
     assert folders["local_library"] == str(stack.library)
     assert not any(p.name.startswith("companion-probe") for p in stack.flows_dir.rglob("*"))
+    # The links folder is declared temporary: no wanted track is ever matched to a flow item.
+    assert await transient_folders() == (f"{JELLYFIN_FOLDER}/{folders['links_name']}/",)
 
     flow = await stack.call(
         "POST",

@@ -16,6 +16,7 @@ from companion.imports.matching.types import Candidate, Keys, TrackQuery
 from companion.library.index_rows import ARTIST_SEPARATOR
 from companion.library.models import LibraryTrack
 from companion.library.track_keys import path_key, words
+from companion.library.transient import is_transient, transient_folders
 
 # Values per IN list: well under SQLite's oldest limit of 999 bound parameters.
 CHUNK = 450
@@ -48,6 +49,8 @@ class _Found:
     by_artist: dict[str, list[Candidate]] = field(default_factory=lambda: defaultdict(list))
     by_id: dict[str, list[Candidate]] = field(default_factory=lambda: defaultdict(list))
     seen: set[str] = field(default_factory=set)
+    # Temporary folders (a weekly flow's links): their items are never candidates.
+    skip: tuple[str, ...] = ()
 
 
 def _chunks(values: Iterable[str], size: int = 450) -> Iterable[list[str]]:
@@ -88,6 +91,8 @@ async def _fetch(
 def _file(found: _Found, rows: Iterable[tuple[object, ...]]) -> None:
     for row in rows:
         candidate = _candidate(row)
+        if is_transient(candidate.path, found.skip):
+            continue
         if candidate.item_id in found.seen:
             # Filed under every key by an earlier lookup already.
             continue
@@ -120,7 +125,7 @@ async def find_candidates(
         hashed = path_key(query.path)
         if hashed:
             ids["path_hash"].add(hashed)
-    found = _Found()
+    found = _Found(skip=await transient_folders())
     if by_artist:
         await _fetch(found, "match_title", titles)
         await _fetch(found, "match_artist", artists)
