@@ -18,7 +18,7 @@ def test_wanted_list_live_with_cancel_and_retry(page: Page, stack: DemoStack) ->
     expect(page.locator("#dl-lidarr-folder")).to_contain_text("Lidarr is not set up")
     expect(page.locator("#dl-webhook li").first).to_contain_text("Settings → Connect")
     # Searching Lidarr without Lidarr says so.
-    page.get_by_label("Search").fill("anything")
+    page.get_by_label("Search Lidarr or Soulseek").fill("anything")
     page.get_by_role("button", name="Search").click()
     expect(page.locator("#dl-search-status")).to_contain_text("Lidarr is not set up")
     # A track wanted through the API appears live, waiting with the reason.

@@ -58,7 +58,8 @@
       el("button", { type: "button", text: "Add track", "data-want": JSON.stringify({ kind: "track", title: r.title, artists: r.artists, album: r.album || undefined, candidate: c }) }));
   }
 
-  $("#dl-search").addEventListener("submit", async (e) => {
+  // Forms are bound by delegation: this script loads once for every page (htmx swaps pages).
+  async function search(e) {
     e.preventDefault();
     const form = e.target;
     const source = form.source.value;
@@ -69,7 +70,7 @@
       $("#dl-results").replaceChildren(...data.items.map((r) => result(source, r)));
       status(data.items.length ? "" : "Nothing found.");
     } catch (err) { status(err.message, "error"); }
-  });
+  }
 
   document.addEventListener("click", async (e) => {
     const t = e.target.closest("button");
@@ -131,8 +132,7 @@
     $("#dl-webhook").replaceChildren(...hook.instructions.map((line) => el("li", { text: line })));
   }
 
-  const settingsForm = $("#dl-settings-form");
-  if (settingsForm) settingsForm.addEventListener("submit", async (e) => {
+  async function saveSettings(e) {
     e.preventDefault();
     const f = e.target;
     const lib = f.library_id.selectedOptions[0];
@@ -147,15 +147,24 @@
     const show = (checks) => $("#dl-checks").replaceChildren(...checks.map((c) => el("li", { class: c.ok ? "ok" : "error", text: (c.ok ? "✓ " : "✗ ") + c.message })));
     // Read the error's details too: they list every check, not only the first failure.
     const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
-    const resp = await fetch("/api/downloads/settings", { method: "PUT", credentials: "same-origin", body: JSON.stringify(body),
+    const resp = await fetch(C.url("/api/downloads/settings"), { method: "PUT", credentials: "same-origin", body: JSON.stringify(body),
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf } }).catch(() => null);
     const data = resp ? await resp.json().catch(() => null) : null;
     if (resp && resp.ok) { show(data.checks); C.toast("Saved"); return; }
     const error = (data && data.error) || { message: "The companion did not answer." };
     show((error.details && error.details.checks) || [{ ok: false, message: error.message }]);
+  }
+
+  document.addEventListener("submit", (e) => {
+    if (e.target.id === "dl-search") search(e);
+    else if (e.target.id === "dl-settings-form") saveSettings(e);
   });
 
-  document.addEventListener("DOMContentLoaded", () => {
+  // The page comes and goes with htmx swaps: load it each time it appears.
+  C.onPage(() => {
+    const root = $("#dl-items");
+    if (!root || root.dataset.bound) return;
+    root.dataset.bound = "1";
     loadItems().catch((err) => C.toast(err.message, "error"));
     loadImports();
     loadSettings().catch((err) => $("#dl-checks").replaceChildren(el("li", { class: "error", text: err.message })));
