@@ -51,8 +51,8 @@ class AutoEnv:
         await until(lambda: PlaybackState.filter(session_id=session_id, state="playing").exists())
 
 
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
-    """Wait until check() is true (bounded)."""
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
+    """Wait until check() is true; the bound only stops a hang (a loaded machine is slow)."""
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(0.02)

@@ -155,7 +155,16 @@ async def test_vibe_start_and_play_on_the_session(auto_env: AutoEnv) -> None:
         session = await auto_env.play(t.id, "start", position_ticks=0)
         await asyncio.sleep(0.05)
         await auto_env.play(t.id, "stop", position_ticks=t.runtime_ticks)
-    await until(lambda: Play.filter(user_id=auto_env.user_id, counted=True).exists())
+
+    async def both_counted() -> bool:
+        return await Play.filter(user_id=auto_env.user_id, counted=True).count() == 2
+
+    await until(both_counted)
+    # Every session stopped: nowhere to play (a stopped session is not "current").
+    status, body = await _call(client, hook, {"action": "vibe.start", "recent": 2, "play": True})
+    assert status == 409 and body["error"]["code"] == "no_active_session", body
+    session = await auto_env.play(lib.tracks[50].id, "start", position_ticks=0)
+    await auto_env.playing(session)
     status, body = await _call(client, hook, {"action": "vibe.start", "recent": 2, "play": True})
     assert status == 200, body
     result = body["result"]
