@@ -120,6 +120,25 @@ async def test_proxy_stops_upstream_when_the_client_leaves(
     assert not connector._acquired
 
 
+async def test_shutdown_cuts_a_stream_nobody_reads(
+    music_client: Client, fake_jellyfin: Any
+) -> None:
+    """A paused player's proxied stream must not hold a stopping companion to its timeout."""
+    track = await _track(music_client)
+    async with aiohttp.ClientSession() as http:
+        url = f"{fake_jellyfin.url}/__fake__/library/tracks/{track['ref'][9:]}/size"
+        async with http.put(url, json={"size_bytes": 50_000_000}) as resp:
+            assert resp.status == 204
+    resp = await music_client.get(f"/api/tracks/{track['ref']}/stream?mode=proxy")
+    assert resp.status == 200  # headers sent; the body is never read
+    running = music_client.app[keys.STREAMS]
+    (task,) = running
+    await music_client.app.shutdown()  # the on_shutdown hooks, as the runner calls them first
+    await asyncio.wait_for(asyncio.wait({task}), timeout=60)
+    assert task.cancelled() and not running
+    resp.close()
+
+
 async def test_unknown_and_bad_tracks(music_client: Client) -> None:
     resp = await music_client.get("/api/tracks/jellyfin:zz/stream")
     assert resp.status == 400 and "jellyfin:zz" in (await resp.json())["error"]["message"]
