@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -122,3 +123,44 @@ async def test_content_security_policy_and_frame_ancestors(
         # No inline script is allowed, so an injected <script> cannot run.
         assert "unsafe-inline" not in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/%00/evil.example",
+        "%20//evil.example",
+        "/%E2%80%8B/evil.example",
+    ],
+)
+async def test_sign_in_redirects_stay_on_the_companion(
+    jellyfin_app_client: Client, target: str
+) -> None:
+    # Signed out: the form's "go next" value falls back to the library.
+    page = await jellyfin_app_client.get(f"/login?next={target}", allow_redirects=False)
+    assert page.status == 200
+    assert 'data-next="/library"' in await page.text()
+    # Signed in: the redirect goes to the library, never to another host.
+    login = await jellyfin_app_client.post(
+        "/api/auth/login", json={"username": "demo", "password": "demo"}
+    )
+    assert login.status == 200
+    resp = await jellyfin_app_client.get(f"/login?next={target}", allow_redirects=False)
+    assert resp.status == 302
+    assert resp.headers["Location"] == "/library"
+
+
+async def test_sign_in_redirect_keeps_a_local_path(jellyfin_app_client: Client) -> None:
+    await jellyfin_app_client.post("/api/auth/login", json={"username": "demo", "password": "demo"})
+    resp = await jellyfin_app_client.get(
+        "/login?next=%2Falbums%3Fq%3Da%2520b", allow_redirects=False
+    )
+    assert resp.status == 302 and resp.headers["Location"] == "/albums?q=a%20b"
