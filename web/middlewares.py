@@ -14,6 +14,7 @@ from companion.accounts.auth import Principal
 from companion.errors import MESSAGES, CompanionError, Forbidden, Unauthorized
 from web.dashboard import csrf
 from web.json import json_response
+from web.proxies import forwarded_client
 from web.routing import route_meta
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,17 +49,7 @@ async def proxy_middleware(request: web.Request, handler: Handler) -> web.Stream
             changes: dict[str, str] = {}
             forwarded_for = request.headers.get("X-Forwarded-For")
             if forwarded_for:
-                # The right-most address not itself a trusted proxy is the real client.
-                hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-                client = hops[0]
-                for hop in reversed(hops):
-                    try:
-                        if not any(ipaddress.ip_address(hop) in net for net in networks):
-                            client = hop
-                            break
-                    except ValueError:
-                        break
-                changes["remote"] = client
+                changes["remote"] = forwarded_client(request.remote, forwarded_for, networks)
             proto = request.headers.get("X-Forwarded-Proto")
             if proto in ("http", "https"):
                 changes["scheme"] = proto
