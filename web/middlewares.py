@@ -149,7 +149,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Forbidden("The setup token only allows setting up the companion; sign in first.")
     await request.app[keys.SIGNIN].ensure_still_valid(principal)
     # Cookie-authenticated writes must carry the session's CSRF token; bearer tokens need not.
-    csrf.check_header(request)
+    # resolve_principal used the bearer token alone whenever one was sent (a bad one is 401).
+    csrf.check_header(request, bearer_authenticated=_bearer(request) is not None)
     request[keys.PRINCIPAL] = principal
     return await handler(request)
 

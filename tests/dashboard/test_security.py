@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -164,3 +165,36 @@ async def test_sign_in_redirect_keeps_a_local_path(jellyfin_app_client: Client) 
         "/login?next=%2Falbums%3Fq%3Da%2520b", allow_redirects=False
     )
     assert resp.status == 302 and resp.headers["Location"] == "/albums?q=a%20b"
+
+
+async def _raw_put(client: Client, path: str, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """Send a PUT byte for byte: HTTP clients refuse a header value ending in a space."""
+    url = client.make_url("/")
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    lines = [f"PUT {path} HTTP/1.1".encode(), b"Host: " + url.raw_authority.encode()]
+    lines += [name + b": " + value for name, value in headers]
+    writer.write(b"\r\n".join([*lines, b"Content-Length: 0", b"Connection: close", b"", b""]))
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    return answer.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("header", [b"Bearer ", b"Bearer  ", b"bearer \t"])
+async def test_blank_bearer_does_not_skip_csrf(jellyfin_app_client: Client, header: bytes) -> None:
+    base = str(jellyfin_app_client.make_url("/"))
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        assert (
+            await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
+        ).status_code == 200
+        ref = await _first_track(http)
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items()).encode()
+        status = await _raw_put(
+            jellyfin_app_client,
+            f"/api/favorites/{ref}",
+            [(b"Authorization", header), (b"Cookie", cookie)],
+        )
+        assert status == b"HTTP/1.1 403 Forbidden"
+        favs = (await http.get("/api/favorites")).json()
+        assert ref not in [i["ref"] for i in favs["items"]]
