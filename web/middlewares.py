@@ -104,7 +104,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
 
 
-def _bearer(request: web.Request) -> str | None:
+def bearer_token(request: web.Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, or None (absent or blank)."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -115,7 +116,7 @@ def _bearer(request: web.Request) -> str | None:
 async def resolve_principal(request: web.Request) -> Principal | None:
     """Find who is calling, from a bearer token or the session cookie."""
     auth = request.app[keys.AUTH]
-    token = _bearer(request)
+    token = bearer_token(request)
     if token is not None:
         return await auth.resolve_token(token)
     cookie = request.cookies.get(const.SESSION_COOKIE)
@@ -133,14 +134,14 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     )
     if level == "public":
         principal = (
-            await resolve_principal(request) if _bearer(request) or request.cookies else None
+            await resolve_principal(request) if bearer_token(request) or request.cookies else None
         )
         if principal is not None:
             request[keys.PRINCIPAL] = principal
         return await handler(request)
     principal = await resolve_principal(request)
     if principal is None:
-        if _bearer(request) is not None:
+        if bearer_token(request) is not None:
             raise Unauthorized("That API token is not valid or was revoked.")
         raise Unauthorized()
     if level == "admin" and not principal.is_admin:
@@ -150,7 +151,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     await request.app[keys.SIGNIN].ensure_still_valid(principal)
     # Cookie-authenticated writes must carry the session's CSRF token; bearer tokens need not.
     # resolve_principal used the bearer token alone whenever one was sent (a bad one is 401).
-    csrf.check_header(request, bearer_authenticated=_bearer(request) is not None)
+    csrf.check_header(request, bearer_authenticated=bearer_token(request) is not None)
     request[keys.PRINCIPAL] = principal
     return await handler(request)
 
