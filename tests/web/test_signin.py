@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -126,3 +127,21 @@ async def test_jellyfin_down_during_sign_in(
         "code": "jellyfin_unreachable",
         "message": "Jellyfin is slow or unreachable. Check your Jellyfin instance.",
     }
+
+
+async def test_parallel_wrong_passwords_are_limited_in_flight(
+    jellyfin_app_client: TestClient[Any, Any], fake_jellyfin: Any
+) -> None:
+    limit = jellyfin_app_client.app[keys.LOGIN_LIMITER].max_failures
+    fake_jellyfin.state.requests.clear()
+    answers = await asyncio.gather(
+        *(_login(jellyfin_app_client, "demo", "nope") for _ in range(40))
+    )
+    statuses = sorted(a.status for a in answers)
+    tried = [r for r in fake_jellyfin.state.requests if r["path"] == "/Users/AuthenticateByName"]
+    assert len(tried) <= limit
+    assert statuses == [401] * len(tried) + [429] * (40 - len(tried))
+    # The slots are released: the limit now holds on the recorded failures alone.
+    assert (await _login(jellyfin_app_client, "demo", "demo")).status == (
+        429 if len(tried) >= limit else 200
+    )
