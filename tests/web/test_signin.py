@@ -108,6 +108,10 @@ async def test_sign_in_again_replaces_the_token_and_signs_out_the_old_one(
     assert first.device_id != second.device_id
     stored = box.decrypt(second.jellyfin_token or "")
     assert _user_tokens(fake_jellyfin, "guest") == {stored: second.device_id}
+    # The user's live socket follows: it is reopened with the new token.
+    async with asyncio.timeout(30):
+        while not any(c.ctx.token.token == stored for c in fake_jellyfin.hub.conns):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
 
 async def test_sign_in_that_times_out_leaves_the_stored_token_working(
