@@ -110,7 +110,7 @@ async def test_sign_in_again_replaces_the_token_and_signs_out_the_old_one(
     assert _user_tokens(fake_jellyfin, "guest") == {stored: second.device_id}
     # The user's live socket follows: it is reopened with the new token.
     async with asyncio.timeout(30):
-        while not any(c.ctx.token.token == stored for c in fake_jellyfin.hub.conns):  # noqa: ASYNC110
+        while not any(c.ctx.token.token == stored for c in fake_jellyfin.hub.conns):
             await asyncio.sleep(0.01)
 
 
