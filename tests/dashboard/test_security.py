@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -122,3 +124,77 @@ async def test_content_security_policy_and_frame_ancestors(
         # No inline script is allowed, so an injected <script> cannot run.
         assert "unsafe-inline" not in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/%00/evil.example",
+        "%20//evil.example",
+        "/%E2%80%8B/evil.example",
+    ],
+)
+async def test_sign_in_redirects_stay_on_the_companion(
+    jellyfin_app_client: Client, target: str
+) -> None:
+    # Signed out: the form's "go next" value falls back to the library.
+    page = await jellyfin_app_client.get(f"/login?next={target}", allow_redirects=False)
+    assert page.status == 200
+    assert 'data-next="/library"' in await page.text()
+    # Signed in: the redirect goes to the library, never to another host.
+    login = await jellyfin_app_client.post(
+        "/api/auth/login", json={"username": "demo", "password": "demo"}
+    )
+    assert login.status == 200
+    resp = await jellyfin_app_client.get(f"/login?next={target}", allow_redirects=False)
+    assert resp.status == 302
+    assert resp.headers["Location"] == "/library"
+
+
+async def test_sign_in_redirect_keeps_a_local_path(jellyfin_app_client: Client) -> None:
+    await jellyfin_app_client.post("/api/auth/login", json={"username": "demo", "password": "demo"})
+    resp = await jellyfin_app_client.get(
+        "/login?next=%2Falbums%3Fq%3Da%2520b", allow_redirects=False
+    )
+    assert resp.status == 302 and resp.headers["Location"] == "/albums?q=a%20b"
+
+
+async def _raw_put(client: Client, path: str, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """Send a PUT byte for byte: HTTP clients refuse a header value ending in a space."""
+    url = client.make_url("/")
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    lines = [f"PUT {path} HTTP/1.1".encode(), b"Host: " + url.raw_authority.encode()]
+    lines += [name + b": " + value for name, value in headers]
+    writer.write(b"\r\n".join([*lines, b"Content-Length: 0", b"Connection: close", b"", b""]))
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    return answer.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("header", [b"Bearer ", b"Bearer  ", b"bearer \t"])
+async def test_blank_bearer_does_not_skip_csrf(jellyfin_app_client: Client, header: bytes) -> None:
+    base = str(jellyfin_app_client.make_url("/"))
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        assert (
+            await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
+        ).status_code == 200
+        ref = await _first_track(http)
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items()).encode()
+        status = await _raw_put(
+            jellyfin_app_client,
+            f"/api/favorites/{ref}",
+            [(b"Authorization", header), (b"Cookie", cookie)],
+        )
+        assert status == b"HTTP/1.1 403 Forbidden"
+        favs = (await http.get("/api/favorites")).json()
+        assert ref not in [i["ref"] for i in favs["items"]]
