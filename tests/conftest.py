@@ -19,6 +19,7 @@ from companion.accounts.models import User
 from companion.app import create_app
 from companion.settings import Settings
 from tests.brokers import pytest_sessionfinish, pytest_sessionstart  # noqa: F401  (hooks)
+from tests.hangs import pytest_runtest_protocol  # noqa: F401  (hook)
 
 PG_URL = os.environ.get("COMPANION_TEST_DATABASE_URL", "")
 
