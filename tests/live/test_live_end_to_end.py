@@ -15,6 +15,7 @@ from companion import keys
 from companion.history.models import Play, PlaybackState
 from companion.library.models import Favorite
 from companion.live.models import WebhookInbox
+from tests.conftest import settle_live
 
 TICKS = 10_000_000
 
@@ -38,8 +39,7 @@ async def _signed_in(client: TestClient[Any, Any], name: str) -> str:
     resp = await client.post("/api/auth/login", json={"username": name, "password": name})
     assert resp.status == 200
     created = await (await client.post("/api/tokens", json={"name": "ws"})).json()
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(client.app)
     return str(created["token"])
 
 
