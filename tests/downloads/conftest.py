@@ -69,7 +69,7 @@ class Stack:
         return await resp.json() if text else None
 
     async def wait_item(
-        self, wanted_id: int, states: tuple[str, ...], timeout: float = 15.0
+        self, wanted_id: int, states: tuple[str, ...], timeout: float = 30
     ) -> dict[str, Any]:
         """Poll one wanted item until it is in one of the states; return it."""
         async with asyncio.timeout(timeout):

@@ -64,7 +64,7 @@ class FlowStack:
         return await resp.json() if text else None
 
     async def wait_flow(
-        self, flow_id: int, done: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+        self, flow_id: int, done: Callable[[dict[str, Any]], bool], timeout: float = 30
     ) -> dict[str, Any]:
         """Poll a flow until `done(flow)`; return it."""
         async with asyncio.timeout(timeout):

@@ -117,7 +117,7 @@ def twin_items(fake: Any, jellyfin_id: str) -> list[str]:
 
 
 async def wait_synced(
-    companion: Companion, playlist_id: int, timeout: float = 10.0
+    companion: Companion, playlist_id: int, timeout: float = 30
 ) -> dict[str, Any]:
     """Wait until the playlist reports synced; returns it."""
     async with asyncio.timeout(timeout):

@@ -42,7 +42,7 @@ async def test_save_while_jellyfin_fails_is_pushed_later(
     assert synced["sync"]["jellyfin_id"] == jid and twin_items(fake_jellyfin, jid) == items
     assert not await PlaylistPush.filter(playlist_id=body["id"]).exists()
     # The subscriber runs in a task of its own: wait for it to see the synced state.
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while not seen or seen[-1].data["state"] != "synced":
             await asyncio.sleep(0.01)
     states = [e.data["state"] for e in seen]

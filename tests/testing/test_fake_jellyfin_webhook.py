@@ -30,7 +30,7 @@ class Receiver:
         return web.Response(status=204)
 
     async def wait_for(
-        self, ntype: str, count: int = 1, timeout: float = 3
+        self, ntype: str, count: int = 1, timeout: float = 30
     ) -> list[dict[str, Any]]:
         async with asyncio.timeout(timeout):
             while True:
@@ -248,7 +248,7 @@ async def test_split_body_defeats_a_receiver_that_reads_what_has_arrived(
         t = fake.library.tracks[0]
         async with http.post(f"{fake.url}/__fake__/users/demo/favorites/{t.id}") as r:
             assert r.status == 200
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(30):
             await done.wait()
     finally:
         await runner.cleanup()

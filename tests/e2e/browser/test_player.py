@@ -108,8 +108,8 @@ def test_jellyfin_counts_the_play_as_a_session_of_the_companion(
     page.get_by_role("button", name="Play", exact=True).click()
     expect(page.locator("#player-bar")).to_have_attribute("data-state", "playing")
     # The track ends and the queue with it; the stop report follows.
-    page.wait_for_function("() => window.CompanionPlayer.audio().ended", timeout=20_000)
-    deadline, paths = time.monotonic() + 10, []
+    page.wait_for_function("() => window.CompanionPlayer.audio().ended", timeout=30_000)
+    deadline, paths = time.monotonic() + 30, []
     while time.monotonic() < deadline:
         paths = [r["path"] for r in requests_to(stack, "/Sessions/Playing")]
         # The previous test's paused play was stopped when this one claimed the player.
@@ -131,7 +131,7 @@ def test_jellyfin_counts_the_play_as_a_session_of_the_companion(
     api = stack.api()
     try:
         # The companion's own pipeline heard of it through the usual webhook/socket path.
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 30
         plays: list[dict[str, Any]] = []
         while time.monotonic() < deadline:
             plays = [p for p in api.get("/api/history").json()["items"] if p["ref"] == refs[0]]
