@@ -78,7 +78,10 @@ async def test_create_interrupted_after_jellyfin_created_it(
     body = await first.call("POST", "/api/playlists", 201, json={"name": "Slow", "refs": items})
     assert body["warning"] == WARNING and body["sync"]["jellyfin_id"] is None
     await first.client.close()  # the companion goes away mid-push
-    await asyncio.sleep(1.0)  # ...while Jellyfin finishes creating what it was asked to
+    # ...while Jellyfin finishes creating what it was asked to.
+    async with asyncio.timeout(30):  # only stops a hang
+        while not fake_jellyfin.state.playlists:
+            await asyncio.sleep(0.02)
     await fake_log.faults()
     assert fake_jellyfin.state.playlists, "Jellyfin created the twin"
     assert all(MARKER_PREFIX in p.name for p in fake_jellyfin.state.playlists.values()), [
