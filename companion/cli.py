@@ -179,6 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from companion.demo import run_demo
 
+            # The same one line as `serve` for a taken port, before the fake Jellyfin starts.
+            if _port_in_use(settings.host, settings.port):
+                raise StartupError(_port_in_use_message(settings))
+            if _port_in_use("127.0.0.1", args.jellyfin_port):
+                raise StartupError(
+                    f"port {args.jellyfin_port} on 127.0.0.1 (the fake Jellyfin's) is already in "
+                    "use; choose another with --jellyfin-port"
+                )
             asyncio.run(run_demo(settings, jellyfin_port=args.jellyfin_port, tracks=args.tracks))
             return 0
         if args.command == "check":

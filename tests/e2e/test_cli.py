@@ -132,6 +132,28 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
     ]
 
 
+def test_demo_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", free_port()))
+        holder.listen()
+        port = holder.getsockname()[1]
+        env = companion_env(tmp_path / "data")
+        taken = run_cli(["demo", "--port", str(port), "--jellyfin-port", str(free_port())], env)
+        fake_taken = run_cli(
+            ["demo", "--port", str(free_port()), "--jellyfin-port", str(port)], env
+        )
+    assert taken.returncode == 1 and taken.stdout == ""
+    assert taken.stderr.splitlines() == [
+        f"companion: cannot start: port {port} on 127.0.0.1 is already in use; set "
+        "COMPANION_PORT (or --port) to a free port, or stop the program using it"
+    ]
+    assert fake_taken.returncode == 1 and fake_taken.stdout == ""
+    assert fake_taken.stderr.splitlines() == [
+        f"companion: cannot start: port {port} on 127.0.0.1 (the fake Jellyfin's) is already "
+        "in use; choose another with --jellyfin-port"
+    ]
+
+
 def test_migrate_then_check(tmp_path: Path, fake_jellyfin_url: str) -> None:
     dialect = _fresh_database()
     env = companion_env(tmp_path / "data")
