@@ -28,6 +28,16 @@ def _line(ok: bool, what: str, detail: str) -> bool:
     return ok
 
 
+async def _jellyfin_known(settings: Settings) -> bool:
+    """Whether the environment or a stored entry names a Jellyfin (readable before migrating)."""
+    if settings.environ.get("JELLYFIN_URL", ""):
+        return True
+    try:
+        return await ConfigEntryRow.filter(domain="jellyfin").exists()
+    except Exception:  # a schema too old or too new to read: nothing stored
+        return False
+
+
 async def run_checks(settings: Settings) -> int:
     """Run every check and return the exit code."""
     results = [_line(True, "settings", "valid")]
@@ -59,6 +69,9 @@ async def run_checks(settings: Settings) -> int:
             )
         )
         if pending:
+            # Entries cannot be tested on an old schema, but a missing Jellyfin is still known.
+            if not await _jellyfin_known(settings):
+                results.append(_line(False, "integration Jellyfin", JELLYFIN_MISSING))
             return 0 if all(results) else 1
         async with aiohttp.ClientSession(
             headers={"User-Agent": f"jellyfin-companion/{__version__}"}

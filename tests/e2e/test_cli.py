@@ -203,3 +203,11 @@ def test_check_reports_pending_migrations(tmp_path: Path) -> None:
     _fresh_database()
     check = run_cli(["check"], companion_env(tmp_path / "data"))
     assert "migration(s) pending" in check.stdout
+    # Before any migration nothing is stored, so no Jellyfin is configured either.
+    assert f"FAIL integration Jellyfin: {JELLYFIN_MISSING}" in check.stdout.splitlines()
+    assert check.returncode == 1
+    configured = run_cli(
+        ["check"], companion_env(tmp_path / "data", {"JELLYFIN_URL": "http://127.0.0.1:1"})
+    )
+    assert "migration(s) pending" in configured.stdout
+    assert "FAIL" not in configured.stdout and configured.returncode == 0, configured.stdout
