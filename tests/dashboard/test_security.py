@@ -24,7 +24,7 @@ async def _first_track(http: httpx.AsyncClient) -> str:
 
 async def test_cookie_writes_need_the_session_csrf_token(jellyfin_app_client: Client) -> None:
     base = str(jellyfin_app_client.make_url("/"))
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         login = await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
         assert login.status_code == 200
         token = login.cookies["companion_csrf"]
@@ -35,7 +35,7 @@ async def test_cookie_writes_need_the_session_csrf_token(jellyfin_app_client: Cl
         assert missing.json()["error"]["code"] == "csrf_failed"
         wrong = await http.put(f"/api/favorites/{ref}", headers={"X-CSRF-Token": "x" * 64})
         assert wrong.status_code == 403
-        async with httpx.AsyncClient(base_url=base, timeout=10) as other:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as other:
             await other.post("/api/auth/login", json={"username": "demo", "password": "demo"})
             foreign = other.cookies["companion_csrf"]
         assert foreign != token
@@ -55,7 +55,7 @@ async def test_cookie_writes_need_the_session_csrf_token(jellyfin_app_client: Cl
 
 async def test_bearer_clients_are_exempt(jellyfin_app_client: Client) -> None:
     base = str(jellyfin_app_client.make_url("/"))
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
         made = await http.post(
             "/api/tokens",
@@ -73,7 +73,7 @@ async def test_bearer_clients_are_exempt(jellyfin_app_client: Client) -> None:
 
 async def test_logout_form_needs_the_token(jellyfin_app_client: Client) -> None:
     base = str(jellyfin_app_client.make_url("/"))
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
         token = http.cookies["companion_csrf"]
         refused = await http.post("/logout", data={"csrf_token": "nope"})

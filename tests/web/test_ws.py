@@ -77,7 +77,7 @@ async def test_commands_events_and_errors(client: TestClient[Any, Any], make_use
         bus.publish(Event("playback.started", {"x": 1}, user_id=user.jellyfin_id))
         bus.publish(Event("favorite.changed", {"ref": "someone else"}, user_id="other-user"))
         bus.publish(Event("favorite.changed", {"ref": "mine"}, user_id=user.jellyfin_id))
-        message = json.loads(await asyncio.wait_for(conn.recv(), 2))
+        message = json.loads(await asyncio.wait_for(conn.recv(), 30))
         assert message["id"] == 3 and message["type"] == "event"
         assert message["event"]["data"] == {"ref": "mine"}
         assert set(message["event"]) == {"type", "id", "at", "user_id", "source", "data"}
@@ -96,7 +96,7 @@ async def test_admin_sees_everyones_events(client: TestClient[Any, Any], make_us
         await conn.send(json.dumps({"id": 1, "type": "subscribe_events"}))
         await conn.recv()
         client.app[keys.BUS].publish(Event("favorite.changed", {"n": 1}, user_id="someone"))
-        message = json.loads(await asyncio.wait_for(conn.recv(), 2))
+        message = json.loads(await asyncio.wait_for(conn.recv(), 30))
         assert message["event"]["user_id"] == "someone"
     finally:
         await conn.close()
@@ -116,7 +116,7 @@ async def test_slow_client_is_closed_with_a_clear_code(
         bus.publish(Event("library.changed", {"n": n}))
     with pytest.raises(websockets.ConnectionClosed) as info:
         while True:
-            await asyncio.wait_for(conn.recv(), 2)
+            await asyncio.wait_for(conn.recv(), 30)
     assert info.value.rcvd is not None and info.value.rcvd.code == ws_module.CLOSE_QUEUE_OVERFLOW
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
 from integrations.jellyfin import config_flow
 from integrations.jellyfin.client import JellyfinClient
 from integrations.jellyfin.runtime import install_device_id
+from tests.e2e.procs import free_port
 
 from .stubs import answering, jellyfin_without_music, self_signed_context, serve
 
@@ -21,12 +21,6 @@ async def flow_error(ctx: IntegrationContext, data: dict[str, Any]) -> FlowError
     with pytest.raises(FlowError) as info:
         await config_flow.test_connection(ctx, data)
     return info.value
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_schema() -> None:
@@ -44,7 +38,7 @@ def test_schema() -> None:
 
 
 async def test_unreachable(ctx: IntegrationContext) -> None:
-    err = await flow_error(ctx, {"url": f"http://127.0.0.1:{closed_port()}"})
+    err = await flow_error(ctx, {"url": f"http://127.0.0.1:{free_port()}"})
     assert isinstance(err, CannotConnect)
     assert err.key == "cannot_connect"
     assert err.message == "Could not reach Jellyfin. Check the URL and that Jellyfin is running."
