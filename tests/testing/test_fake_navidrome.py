@@ -128,6 +128,15 @@ async def test_old_versions_have_md5_hex_ids(http: aiohttp.ClientSession) -> Non
     assert re.fullmatch(r"[0-9a-f]{32}", body["albumList2"]["album"][0]["id"])
 
 
+async def test_album_list_total_is_a_header(
+    fake: FakeNavidrome, http: aiohttp.ClientSession
+) -> None:
+    params = [*auth().items(), ("type", "newest"), ("size", "3")]
+    async with http.get(f"{fake.url}/rest/getAlbumList2", params=params) as resp:
+        assert resp.headers["x-total-count"] == str(len(fake.state.library.albums))
+        assert "total" not in str((await resp.json())["subsonic-response"]["albumList2"].keys())
+
+
 async def test_album_list_size_default_and_cap(
     fake: FakeNavidrome, http: aiohttp.ClientSession
 ) -> None:

@@ -238,6 +238,8 @@ async def get_album_list2(request: web.Request, st: State, user: User, p: Params
     offset = int_or(p, "offset", 0)
     size = min(int_or(p, "size", 10), 500)
     page = albums[offset : offset + size]
+    # Navidrome tells the whole list's length in a header only (the envelope has no total).
+    request["headers"] = {"x-total-count": str(len(albums))}
     body: dict[str, Any] = {}
     if page:
         body["album"] = [dto.album(st, user, a) for a in page]
@@ -583,5 +585,7 @@ async def rest(request: web.Request) -> web.StreamResponse:
     except SubsonicError as err:
         return error_reply(request, st.server_version, err)
     if isinstance(result, dict):
-        return reply(request, result)
+        resp = reply(request, result)
+        resp.headers.update(request.get("headers", {}))
+        return resp
     return result
