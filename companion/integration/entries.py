@@ -57,6 +57,14 @@ class ConfigEntries:
         """Return the entries, optionally of one domain."""
         return [e for e in self._entries.values() if domain is None or e.domain == domain]
 
+    def media_server_entries(self) -> list[ConfigEntry]:
+        """The entries of media-server integrations (at most one server per install)."""
+        return [
+            e
+            for e in self._entries.values()
+            if (i := self.integrations.get(e.domain)) is not None and i.manifest.media_server
+        ]
+
     def get(self, entry_id: str) -> ConfigEntry:
         """Return one entry or raise NotFound."""
         entry = self._entries.get(entry_id)

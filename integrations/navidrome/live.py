@@ -220,6 +220,9 @@ class Poller:
 class NavidromeLive:
     """The LiveSource: a Poller per `open` (the service one also reads scans and sessions)."""
 
+    # Nothing is pushed: the capabilities endpoint tells the dashboard it is polled.
+    mode = "polled"
+
     def __init__(
         self,
         service: SubsonicClient,

@@ -181,6 +181,8 @@ class NavidromePlaylists:
         entry = seen.pop(at)
         seen.insert(max(0, min(new_index, len(seen))), entry)
         await self._replace(client, playlist_id, [item for _, item in seen])
+        # The entries keep their tokens: further moves planned from the same read still apply.
+        self._seen[playlist_id] = seen
 
     async def delete(self, cred: UserCredential, playlist_id: str) -> None:
         """deletePlaylist (owner or admin only)."""
