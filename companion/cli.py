@@ -69,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--tracks", type=int, default=2000, help="size of the generated library (default 2000)"
     )
+    demo.add_argument(
+        "--server",
+        choices=("jellyfin", "navidrome"),
+        default="jellyfin",
+        help="which fake media server to run (default jellyfin)",
+    )
+    demo.add_argument(
+        "--navidrome-port", type=int, default=4533, help="fake Navidrome port (default 4533)"
+    )
     _add_common(demo)
     return parser
 
@@ -139,9 +148,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "demo":
-            from companion.demo import run_demo
+            from companion.demo import run_demo, run_navidrome_demo
 
-            asyncio.run(run_demo(settings, jellyfin_port=args.jellyfin_port, tracks=args.tracks))
+            if args.server == "navidrome":
+                asyncio.run(
+                    run_navidrome_demo(
+                        settings, navidrome_port=args.navidrome_port, tracks=args.tracks
+                    )
+                )
+            else:
+                asyncio.run(
+                    run_demo(settings, jellyfin_port=args.jellyfin_port, tracks=args.tracks)
+                )
             return 0
         if args.command == "check":
             from companion.check import run_checks
