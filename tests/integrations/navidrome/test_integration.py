@@ -272,3 +272,31 @@ async def test_wrong_password_stops_the_poller(
     finally:
         await live.close()
     assert poller.status.last_error == "Navidrome rejected the login"
+
+
+async def test_history_and_index_from_what_navidrome_keeps(
+    fake: FakeNavidrome, session: aiohttp.ClientSession
+) -> None:
+    client = SubsonicClient(fake.url, DEMO, session=session)
+    media = NavidromeMedia(client, fake.url)
+    lib = fake.state.library
+    songs = [fake.nd_id(t.id) for t in lib.tracks[:3]]
+    for n, song in enumerate(songs):
+        await client.call("scrobble", [("id", song), ("time", 1_700_000_000_000 + n * 60_000)])
+    played = await media.recently_played(cred(), 0, 10)
+    # Each song's last play, newest first (no per-play history exists to read).
+    assert [p.item_id for p in played] == [to_hex(s) for s in reversed(songs)]
+    assert played[0].last_played == datetime(2023, 11, 14, 22, 15, 20, tzinfo=UTC)
+    await client.call("star", [("id", songs[0]), ("albumId", fake.nd_id(lib.albums[1].id))])
+    favorites = await media.favorite_ids(cred())
+    assert favorites == {
+        to_hex(songs[0]): "Audio",
+        to_hex(fake.nd_id(lib.albums[1].id)): "MusicAlbum",
+    }
+    assert await media.index_count() == len(lib.tracks)
+    page, total = await media.index_page(0, 50, None)
+    assert total == len(lib.tracks) and len(page) == 50
+    assert page[0].item_id == to_hex(fake.nd_id(lib.tracks[0].id)) and page[0].album
+    assert await media.index_ids(50, 10) == [to_hex(fake.nd_id(t.id)) for t in lib.tracks[50:60]]
+    counts = await media.album_track_counts()
+    assert counts is not None and sum(counts.values()) == len(lib.tracks)
