@@ -42,6 +42,11 @@ API_KEY_NOTICE = (
     "over their own sockets, but library changes, scans and everyone's playback need the "
     "Jellyfin Webhook plugin (Settings → Webhooks) or an administrator login."
 )
+# A polled server (Navidrome) reads scans and everyone's now-playing with any login.
+POLLED_NON_ADMIN_NOTICE = (
+    "The media server login is not an administrator: live state is still polled, but the "
+    "companion cannot start scans."
+)
 API_KEY_SESSIONS_NOTICE = (
     "Jellyfin is configured with an API key only. Everyone's playback arrives over the API "
     "key's socket and signed-in users' favorites over their own sockets, but library changes "
@@ -176,9 +181,12 @@ class LiveService:
             chosen = service or api_key
             if chosen is not None:
                 wanted[SERVICE] = (chosen, True)
+            polled = getattr(source, "mode", "push") == "polled"
             self._set_notice(
                 None
                 if service is not None and service.is_admin
+                else POLLED_NON_ADMIN_NOTICE
+                if polled
                 else API_KEY_SESSIONS_NOTICE
                 if api_key is not None
                 else API_KEY_NOTICE
