@@ -196,6 +196,8 @@ async def test_star_unstar_and_starred2(fake: FakeNavidrome, http: aiohttp.Clien
     assert [a["id"] for a in starred["album"]] == [album["id"]]
     assert [a["id"] for a in starred["artist"]] == [album["artistId"]]
     assert "starred" in (await call(http, fake, "getSong", id=song["id"]))["song"]
+    # Unknown ids are skipped, not an error; any parameter may carry any kind of id.
+    assert (await call(http, fake, "star", id="x" * 22, albumId=song["id"]))["status"] == "ok"
     await call(http, fake, "unstar", id=song["id"])
     assert "song" not in (await call(http, fake, "getStarred2"))["starred2"]
     # Stars are per user.
@@ -302,7 +304,10 @@ async def test_cover_art(fake: FakeNavidrome, http: aiohttp.ClientSession) -> No
         assert resp.content_type == "image/png"
         assert (await resp.read())[:4] == b"\x89PNG"
     async with http.get(f"{fake.url}/rest/getCoverArt", params={**auth(), "id": "al-x_0"}) as resp:
-        assert (await resp.json())["subsonic-response"]["error"]["code"] == 70
+        error = (await resp.json())["subsonic-response"]["error"]
+        assert error == {"code": 70, "message": "Artwork not found"}
+    async with http.get(f"{fake.url}/rest/getCoverArt", params=auth()) as resp:
+        assert resp.content_type == "image/png"  # no id: the placeholder
 
 
 async def test_get_user_roles(fake: FakeNavidrome, http: aiohttp.ClientSession) -> None:

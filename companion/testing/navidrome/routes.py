@@ -308,10 +308,8 @@ def _star_ids(st: State, p: Params) -> list[str]:
     ids = [*p.getall("id", []), *p.getall("albumId", []), *p.getall("artistId", [])]
     if not ids:
         raise SubsonicError(10, "Required id parameter is missing")
-    for i in ids:
-        if st.item(i) is None:
-            raise SubsonicError(ERR_NOT_FOUND)
-    return ids
+    # Navidrome finds each id's entity whichever parameter carried it, and skips unknown ids.
+    return [i for i in ids if st.item(i) is not None]
 
 
 async def star(request: web.Request, st: State, user: User, p: Params) -> dict[str, Any]:
@@ -518,8 +516,14 @@ async def stream(request: web.Request, st: State, user: User, p: Params) -> web.
 async def get_cover_art(
     request: web.Request, st: State, user: User, p: Params
 ) -> web.StreamResponse:
-    """A PNG for an artwork id (`al-…`, `ar-…`, `mf-…`, `pl-…`) or a bare item id."""
-    art = req(p, "id")
+    """A PNG for an artwork id (`al-…`, `ar-…`, `mf-…`, `pl-…`) or a bare item id.
+
+    Navidrome ignores a missing `id` (GetOrPlaceholder answers its placeholder) and reports an
+    unknown one as 70 "Artwork not found".
+    """
+    art = p.get("id", "")
+    if not art:
+        return web.Response(body=png("808080", 16), content_type="image/png")
     kind, _, rest = art.partition("-") if art[:3] in ("al-", "ar-", "mf-", "pl-") else ("", "", art)
     nd_id = rest.rsplit("_", 1)[0]
     known = nd_id in st.playlists if kind == "pl" else st.item(nd_id) is not None
