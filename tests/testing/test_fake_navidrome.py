@@ -170,10 +170,11 @@ async def test_scrobble_counts_plays_and_now_playing(
         0
     ]
     song = (await call(http, fake, "getAlbum", id=album["id"]))["album"]["song"][0]
-    now_playing = await call(http, fake, "scrobble", id=song["id"], submission="false")
+    now_playing = await call(http, fake, "scrobble", id=song["id"], submission="false", position=42)
     assert now_playing["status"] == "ok"
     entries = (await call(http, fake, "getNowPlaying"))["nowPlaying"]["entry"]
     assert entries[0]["id"] == song["id"] and entries[0]["username"] == "demo"
+    assert entries[0]["positionMs"] == 42_000
     assert (await call(http, fake, "getSong", id=song["id"]))["song"].get("playCount") is None
     await call(http, fake, "scrobble", id=song["id"], time=1_700_000_000_000)
     played = (await call(http, fake, "getSong", id=song["id"]))["song"]
@@ -181,7 +182,9 @@ async def test_scrobble_counts_plays_and_now_playing(
     recent = (await call(http, fake, "getAlbumList2", type="recent"))["albumList2"]["album"]
     assert [a["id"] for a in recent] == [album["id"]]
     wrong = await call(http, fake, "scrobble", id=[song["id"], song["id"]], time=1)
-    assert wrong["error"] == {"code": 0, "message": "Wrong number of timestamps"}
+    assert wrong["error"] == {"code": 0, "message": "Wrong number of timestamps: 1, should be 2"}
+    # Unknown ids are logged by Navidrome, never an error to the client.
+    assert (await call(http, fake, "scrobble", id="x" * 22))["status"] == "ok"
 
 
 async def test_star_unstar_and_starred2(fake: FakeNavidrome, http: aiohttp.ClientSession) -> None:

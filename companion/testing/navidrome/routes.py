@@ -328,23 +328,31 @@ async def unstar(request: web.Request, st: State, user: User, p: Params) -> dict
 
 
 async def scrobble(request: web.Request, st: State, user: User, p: Params) -> dict[str, Any]:
-    """submission=true counts plays (with one `time` per id if given); false is now playing."""
+    """submission=true counts plays (one `time` per id if any); false sets now playing.
+
+    As in Navidrome, unknown ids never fail the call (the error is only logged), and "now
+    playing" takes the first id, with `position` in seconds.
+    """
     ids = p.getall("id", [])
     if not ids:
         raise missing("id")
     times = p.getall("time", [])
     if times and len(times) != len(ids):
-        raise SubsonicError(ERR_GENERIC, "Wrong number of timestamps")
+        raise SubsonicError(
+            ERR_GENERIC, f"Wrong number of timestamps: {len(times)}, should be {len(ids)}"
+        )
     submission = p.get("submission", "true") != "false"
-    player = p.get("c", "")
+    if not submission:
+        if st.track(ids[0]) is not None:
+            np = NowPlaying(user.name, ids[0], 1, p.get("c", ""), now())
+            np.position_ms = int_or(p, "position", 0) * 1000
+            st.now_playing[(user.name, 1)] = np
+        return ok(st)
     for n, i in enumerate(ids):
         t = st.track(i)
         if t is None:
-            raise SubsonicError(ERR_NOT_FOUND)
-        when = datetime.fromtimestamp(int(times[n]) / 1000, UTC) if times else now()
-        if not submission:
-            st.now_playing[(user.name, 1)] = NowPlaying(user.name, i, 1, player, when)
             continue
+        when = datetime.fromtimestamp(int(times[n]) / 1000, UTC) if times else now()
         for target in (i, st.nd.get(t.album_id, "")):
             if not target:
                 continue
@@ -370,7 +378,7 @@ async def get_now_playing(request: web.Request, st: State, user: User, p: Params
                 "playerId": np.player_id,
                 "playerName": np.player_name,
                 "state": "playing",
-                "positionMs": 0,
+                "positionMs": np.position_ms,
                 "playbackRate": 1,
             }
         )

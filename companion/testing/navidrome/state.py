@@ -65,6 +65,7 @@ class NowPlaying:
     player_id: int
     player_name: str
     started: datetime
+    position_ms: int = 0
 
 
 @dataclass
