@@ -130,6 +130,10 @@ class LiveService:
             channel = {"admin": "admin socket", "api_key": "API-key socket"}.get(
                 kind, "socket per user"
             )
+            if getattr(self._source, "mode", "push") == "polled":
+                # Nothing pushed: the same channels, read by polling (README, Navidrome).
+                channel = channel.replace("socket", "poller")
+                sockets[key]["mode"] = handle.status.extra.get("mode", "polled")
             for received in RECEIVES[kind]:
                 if channel not in sources[received]:
                     sources[received].append(channel)

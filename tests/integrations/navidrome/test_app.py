@@ -89,3 +89,7 @@ async def test_dashboard_says_what_is_polled(navidrome_app_client: TestClient[An
     assert "Navidrome pushes no events" in page and "every 30 s" in page
     assert "play count and last play" in page
     assert 'data-ref-scheme="navidrome"' in page
+    live = await (await client.get("/api/live/status")).json()
+    assert live["notice"] is None
+    assert live["sockets"]["service"]["mode"] == "polling every 30 s"
+    assert live["sources"]["library"] == ["admin poller"]
