@@ -93,3 +93,25 @@ async def test_dashboard_says_what_is_polled(navidrome_app_client: TestClient[An
     assert live["notice"] is None
     assert live["sockets"]["service"]["mode"] == "polling every 30 s"
     assert live["sources"]["library"] == ["admin poller"]
+
+
+async def test_first_run_setup_offers_navidrome(client: TestClient[Any, Any]) -> None:
+    token = await client.app[keys.AUTH].ensure_setup_token()
+    assert token is not None
+    resp = await client.post("/api/setup/login", json={"token": token})
+    assert resp.status == 200, await resp.text()
+    jellyfin = await (await client.get("/setup")).text()
+    assert "Connect Jellyfin" in jellyfin and 'href="/setup?server=navidrome"' in jellyfin
+    page = await (await client.get("/setup?server=navidrome")).text()
+    assert "Connect Navidrome" in page and 'data-domain="navidrome"' in page
+    assert 'name="poll_interval"' in page and 'href="/setup?server=jellyfin"' in page
+    # Anything else falls back to Jellyfin.
+    assert "Connect Jellyfin" in await (await client.get("/setup?server=plex")).text()
+
+
+async def test_setup_after_navidrome_from_the_environment(
+    navidrome_app_client: TestClient[Any, Any],
+) -> None:
+    page = await (await navidrome_app_client.get("/setup")).text()
+    assert "Navidrome is already connected (from the environment)" in page
+    assert "sign in with your Navidrome administrator account" in page
