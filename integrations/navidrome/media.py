@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from companion.errors import NotSupportedByServer
 from companion.media import (
     Album,
     BrowseQuery,
@@ -25,6 +26,7 @@ from companion.media import (
     StreamQuality,
     Track,
     UserCredential,
+    make_ref,
 )
 from companion.providers import CredentialsRejected, ProviderUnavailable
 from integrations.navidrome.client import Login, SubsonicClient
@@ -135,12 +137,16 @@ class NavidromeMedia:
     async def browse(self, cred: UserCredential, query: BrowseQuery) -> Page:
         """One page of artists, albums or tracks (Subsonic's lists; some filters client-side)."""
         client = self._as(cred)
-        if query.kind == "album":
-            items, total = await self._call(self._albums(client, query))
-        elif query.kind == "artist":
-            items, total = await self._call(self._artists(client, query))
-        else:
-            items, total = await self._call(self._tracks(client, query))
+        try:
+            if query.kind == "album":
+                items, total = await self._call(self._albums(client, query))
+            elif query.kind == "artist":
+                items, total = await self._call(self._artists(client, query))
+            else:
+                items, total = await self._call(self._tracks(client, query))
+        except NavidromeNotFound:
+            # A filter on an artist or album Navidrome does not have: nothing matches.
+            return Page((), 0, query.offset, query.limit)
         return Page(tuple(items), total, query.offset, query.limit)
 
     async def _albums(self, client: SubsonicClient, q: BrowseQuery) -> tuple[list[MediaItem], int]:
@@ -213,8 +219,22 @@ class NavidromeMedia:
         return every[q.offset : q.offset + q.limit], len(every)
 
     async def _tracks(self, client: SubsonicClient, q: BrowseQuery) -> tuple[list[MediaItem], int]:
+        if q.year is not None:
+            raise NotSupportedByServer(
+                "Navidrome cannot list songs by year; browse albums by year instead.",
+                details={"capability": "tracks_by_year", "server": self.name},
+            )
         if q.album_id:
             every: list[MediaItem] = list(await self._album_tracks(client, q.album_id))
+        elif q.artist_id:
+            every = list(await self._artist_tracks(client, q.artist_id))
+        elif q.genre:
+            body = await client.call(
+                "getSongsByGenre",
+                [("genre", q.genre), ("count", min(q.limit, MAX_LIST_SIZE)), ("offset", q.offset)],
+            )
+            found = _items(_list(body, "songsByGenre", "song"), "track")
+            return found, q.offset + len(found) + (1 if len(found) == q.limit else 0)
         elif q.favorites:
             body = await client.call("getStarred2")
             every = _items(_list(body, "starred2", "song"), "track")
@@ -297,6 +317,28 @@ class NavidromeMedia:
         return sorted(
             tracks, key=lambda t: (t.disc_number or 1, t.track_number or 0, t.name.casefold())
         )
+
+    async def _artist_tracks(self, client: SubsonicClient, artist_id: str) -> list[Track]:
+        # No songs-by-artist call: the artist's albums, then the songs that name the artist.
+        body = await client.call("getArtist", [("id", to_navidrome(artist_id))])
+        album_ids = [
+            h
+            for raw in (body.get("artist") or {}).get("album") or []
+            if (h := to_hex(str(raw.get("id", "")))) is not None
+        ]
+        gate = asyncio.Semaphore(PARALLEL_LOOKUPS)
+
+        async def one(album_id: str) -> list[Track]:
+            async with gate:
+                return await self._album_tracks(client, album_id)
+
+        ref = make_ref(artist_id)
+        return [
+            t
+            for tracks in await asyncio.gather(*(one(a) for a in album_ids))
+            for t in tracks
+            if any(a.ref == ref for a in (*t.artists, *t.album_artists))
+        ]
 
     async def album_tracks(self, cred: UserCredential, album_id: str) -> list[Track]:
         """An album's tracks in disc/track order."""
@@ -471,7 +513,10 @@ class NavidromeMedia:
         ]
         played: list[PlayedItem] = []
         for album_id in album_ids:
-            album = await self._call(client.call("getAlbum", [("id", to_navidrome(album_id))]))
+            try:
+                album = await self._call(client.call("getAlbum", [("id", to_navidrome(album_id))]))
+            except NavidromeNotFound:
+                continue  # removed since the list was read
             for raw in (album.get("album") or {}).get("song") or []:
                 when = parse_time(raw.get("played"))
                 hex_id = to_hex(str(raw.get("id", "")))

@@ -161,3 +161,30 @@ async def test_library_changes_arrive_as_events(backend: Backend) -> None:
             while not seen:
                 await asyncio.sleep(0.02)
     assert seen[0].type == "library.changed"
+
+
+async def test_filters_on_unknown_items_match_nothing(backend: Backend) -> None:
+    unknown = f"{backend.name}:{'ab' * 16}"
+    for path in (f"/api/library/tracks?album={unknown}", f"/api/library/albums?artist={unknown}"):
+        page = await backend.call("GET", path)
+        assert page["items"] == [] and page["total"] == 0
+
+
+async def test_track_filters(backend: Backend) -> None:
+    album = (await backend.call("GET", "/api/library/albums?limit=1"))["items"][0]
+    artist = album["artists"][0]
+    by_artist = await backend.call("GET", f"/api/library/tracks?artist={artist['ref']}&limit=500")
+    assert by_artist["items"]
+    assert all(
+        artist["ref"] in [a["ref"] for a in (*t["artists"], *t["album_artists"])]
+        for t in by_artist["items"]
+    )
+    genre = album["genres"][0]
+    by_genre = await backend.call("GET", f"/api/library/tracks?genre={genre}&limit=20")
+    assert by_genre["items"] and all(genre in t["genres"] for t in by_genre["items"])
+    resp = await backend.client.get("/api/library/tracks?year=2001")
+    if backend.name == "navidrome":
+        assert resp.status == 409
+        assert (await resp.json())["error"]["code"] == "not_supported_by_server"
+    else:
+        assert resp.status == 200

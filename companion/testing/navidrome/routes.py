@@ -267,6 +267,17 @@ async def get_starred2(request: web.Request, st: State, user: User, p: Params) -
     return ok(st, starred2={k: body[k] for k in ("artist", "album", "song") if k in body})
 
 
+async def get_songs_by_genre(
+    request: web.Request, st: State, user: User, p: Params
+) -> dict[str, Any]:
+    """Songs of a genre; `count` defaults to 10 and is capped at 500."""
+    genre = req(p, "genre").lower()
+    songs = [t for t in st.library.tracks if genre in (g.lower() for g in t.genres)]
+    offset = int_or(p, "offset", 0)
+    page = songs[offset : offset + min(int_or(p, "count", 10), 500)]
+    return ok(st, songsByGenre={"song": [dto.song(st, user, t) for t in page]} if page else {})
+
+
 async def search3(request: web.Request, st: State, user: User, p: Params) -> dict[str, Any]:
     """Words matched against names; "" lists everything; 1 character finds nothing."""
     query = p.get("query")
@@ -553,6 +564,7 @@ HANDLERS: dict[str, Handler] = {
     "getAlbumList2": get_album_list2,
     "getStarred2": get_starred2,
     "search3": search3,
+    "getSongsByGenre": get_songs_by_genre,
     "star": star,
     "unstar": unstar,
     "scrobble": scrobble,
