@@ -71,6 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--tracks", type=int, default=2000, help="size of the generated library (default 2000)"
     )
+    demo.add_argument(
+        "--server",
+        choices=("jellyfin", "navidrome"),
+        default="jellyfin",
+        help="which fake media server to run (default jellyfin)",
+    )
+    demo.add_argument(
+        "--navidrome-port", type=int, default=4533, help="fake Navidrome port (default 4533)"
+    )
     _add_common(demo)
     return parser
 
@@ -177,17 +186,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "demo":
-            from companion.demo import run_demo
+            from companion.demo import run_demo, run_navidrome_demo
 
-            # The same one line as `serve` for a taken port, before the fake Jellyfin starts.
+            # The same one line as `serve` for a taken port, before the fake server starts.
             if _port_in_use(settings.host, settings.port):
                 raise StartupError(_port_in_use_message(settings))
-            if _port_in_use("127.0.0.1", args.jellyfin_port):
+            fake_port = args.navidrome_port if args.server == "navidrome" else args.jellyfin_port
+            if _port_in_use("127.0.0.1", fake_port):
+                flag = "--navidrome-port" if args.server == "navidrome" else "--jellyfin-port"
                 raise StartupError(
-                    f"port {args.jellyfin_port} on 127.0.0.1 (the fake Jellyfin's) is already in "
-                    "use; choose another with --jellyfin-port"
+                    f"port {fake_port} on 127.0.0.1 (the fake {args.server.capitalize()}'s) is "
+                    f"already in use; choose another with {flag}"
                 )
-            asyncio.run(run_demo(settings, jellyfin_port=args.jellyfin_port, tracks=args.tracks))
+            if args.server == "navidrome":
+                asyncio.run(
+                    run_navidrome_demo(
+                        settings, navidrome_port=args.navidrome_port, tracks=args.tracks
+                    )
+                )
+            else:
+                asyncio.run(
+                    run_demo(settings, jellyfin_port=args.jellyfin_port, tracks=args.tracks)
+                )
             return 0
         if args.command == "check":
             from companion.check import run_checks

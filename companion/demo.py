@@ -1,4 +1,4 @@
-"""`companion demo`: a fake Jellyfin with a generated library, and the companion wired to it."""
+"""`companion demo`: a fake Jellyfin (or Navidrome) with a generated library, and the companion wired to it."""
 
 from __future__ import annotations
 
@@ -96,4 +96,65 @@ async def run_demo(
         finally:
             await runner.cleanup()
             await audiomuse.stop()
+            await fake.stop()
+
+
+def navidrome_environment(navidrome_url: str) -> dict[str, str]:
+    """The environment that configures the Navidrome integration for the demo."""
+    return {
+        "NAVIDROME_URL": navidrome_url,
+        "NAVIDROME_USERNAME": "demo",
+        "NAVIDROME_PASSWORD": "demo",
+        # Short, so the demo shows polled changes quickly; the default is 30 s.
+        "NAVIDROME_POLL_INTERVAL": "5",
+    }
+
+
+async def run_navidrome_demo(
+    settings: Settings, *, navidrome_port: int, tracks: int, ready: asyncio.Event | None = None
+) -> None:
+    """`companion demo --server navidrome`: a fake Navidrome and the companion wired to it."""
+    from companion.app import create_app
+    from companion.testing.navidrome import FakeNavidrome
+
+    fake = FakeNavidrome(tracks=tracks, users=DEMO_USERS)
+    navidrome_url = await fake.start(host="127.0.0.1", port=navidrome_port)
+    with contextlib.ExitStack() as stack:
+        data_dir = settings.data_dir
+        if settings.data_dir == Path("data"):
+            data_dir = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="companion-demo-"))
+            )
+        # Only Navidrome: one install talks to one media server.
+        environ = {
+            k: v for k, v in settings.environ.items() if not k.startswith("JELLYFIN_")
+        } | navidrome_environment(navidrome_url)
+        demo_settings = replace(settings, data_dir=data_dir, environ=environ)
+        app = create_app(demo_settings)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, demo_settings.host, demo_settings.port)
+        await site.start()
+        companion_url = f"http://{demo_settings.host}:{demo_settings.port}"
+        print(
+            f"\nJellyfin Companion {__version__} demo on Navidrome\n"
+            f"  Companion:       {companion_url}/\n"
+            f"  Fake Navidrome:  {navidrome_url}/rest  ({tracks} tracks)\n"
+            f"  Sign in as:      demo / demo (administrator) or guest / guest\n"
+            f"  Live events:     polled every 5 s (Navidrome pushes none)\n"
+            f"  Data directory:  {data_dir}\n"
+            "Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        if ready is not None:
+            ready.set()
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
             await fake.stop()

@@ -103,3 +103,10 @@ class ServiceUnavailable(CompanionError):
 
     status = 503
     code = "service_unavailable"
+
+
+class NotSupportedByServer(CompanionError):
+    """The configured media server cannot do this at all (409): not an outage, a limit."""
+
+    status = 409
+    code = "not_supported_by_server"

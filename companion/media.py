@@ -9,16 +9,43 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol
 
-REF_SCHEME = "jellyfin"
-_REF = re.compile(r"jellyfin:([0-9a-fA-F]{32})")
-_REF_PREFIX = f"{REF_SCHEME}:"
-_REF_LENGTH = len(_REF_PREFIX) + 32
+# A ref names a media-server item: `<server>:<32 hex>`. Jellyfin ids are 32 hex already;
+# Navidrome's 22-character base62 ids are 16 bytes too and travel as their hex form.
+REF_SCHEMES = ("jellyfin", "navidrome")
 _LOWER_ID = re.compile(r"[0-9a-f]{32}")
+
+
+class _RefFormat:
+    """The scheme of the one media server this install talks to (set when it is configured)."""
+
+    def __init__(self, scheme: str) -> None:
+        self.use(scheme)
+
+    def use(self, scheme: str) -> None:
+        if scheme not in REF_SCHEMES:
+            raise ValueError(f"unknown media server {scheme!r}")
+        self.scheme = scheme
+        self.prefix = f"{scheme}:"
+        self.length = len(self.prefix) + 32
+        self.pattern = re.compile(re.escape(self.prefix) + r"([0-9a-fA-F]{32})")
+
+
+_FORMAT = _RefFormat("jellyfin")
 
 ItemKind = Literal["track", "album", "artist"]
 SortKey = Literal["name", "date_added", "year", "play_count", "random"]
 SORT_KEYS: tuple[SortKey, ...] = ("name", "date_added", "year", "play_count", "random")
 ITEM_KINDS: tuple[ItemKind, ...] = ("track", "album", "artist")
+
+
+def use_ref_scheme(scheme: str) -> None:
+    """Make refs name items of this media server ("jellyfin" or "navidrome")."""
+    _FORMAT.use(scheme)
+
+
+def ref_scheme() -> str:
+    """The scheme refs carry now: the configured media server's."""
+    return _FORMAT.scheme
 
 
 class MediaNotFound(LookupError):
@@ -27,21 +54,22 @@ class MediaNotFound(LookupError):
 
 def make_ref(item_id: str) -> str:
     """Return the companion ref of a media-server item id."""
-    return f"{REF_SCHEME}:{item_id}"
+    return f"{_FORMAT.prefix}{item_id}"
 
 
 def parse_ref(ref: object) -> str | None:
-    """Return the 32-hex item id of a well-formed ref, else None."""
+    """Return the 32-hex item id of a well-formed ref of the current server, else None."""
     if not isinstance(ref, str):
         return None
+    fmt = _FORMAT
     # Fast path for the usual lower-case form: a 1,000-ref request parses every one of them.
     if (
-        len(ref) == _REF_LENGTH
-        and ref.startswith(_REF_PREFIX)
-        and _LOWER_ID.fullmatch(ref, len(_REF_PREFIX))
+        len(ref) == fmt.length
+        and ref.startswith(fmt.prefix)
+        and _LOWER_ID.fullmatch(ref, len(fmt.prefix))
     ):
-        return ref[len(_REF_PREFIX) :]
-    match = _REF.fullmatch(ref)
+        return ref[len(fmt.prefix) :]
+    match = fmt.pattern.fullmatch(ref)
     return match.group(1).lower() if match else None
 
 

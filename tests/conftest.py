@@ -183,6 +183,46 @@ async def jellyfin_app_client(
     return client
 
 
+@pytest.fixture
+async def fake_navidrome() -> AsyncIterator[Any]:
+    """A fake Navidrome (users demo/demo admin, guest/guest) with a small library."""
+    from companion.testing.navidrome import FakeNavidrome
+
+    fake = FakeNavidrome(tracks=200)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def navidrome_app_client(
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]],
+    settings: Settings,
+    fake_navidrome: Any,
+) -> AsyncIterator[TestClient[Any, Any]]:
+    """A started app whose Navidrome integration points at the fake (admin login from the env)."""
+    from dataclasses import replace
+
+    from companion.media import use_ref_scheme
+
+    env = {
+        **settings.environ,
+        "NAVIDROME_URL": fake_navidrome.url,
+        "NAVIDROME_USERNAME": "demo",
+        "NAVIDROME_PASSWORD": "demo",
+    }
+    client = await aiohttp_client(  # type: ignore[call-arg]
+        create_app(replace(settings, environ=env)), middlewares=(echo_csrf,)
+    )
+    entries = client.app[keys.ENTRIES]
+    (entry,) = entries.entries("navidrome")
+    await entries.wait_setup(entry.entry_id)
+    await settle_live(client.app)
+    yield client
+    # Refs are process-wide: the next test starts with Jellyfin's again.
+    use_ref_scheme("jellyfin")
+
+
 async def bearer_headers(client: TestClient[Any, Any], username: str = "demo") -> dict[str, str]:
     """Sign a Jellyfin user in, take an API token, drop the cookie; return bearer headers."""
     resp = await client.post("/api/auth/login", json={"username": username, "password": username})

@@ -20,7 +20,7 @@ from companion.errors import (
 from companion.events import Event, EventBus, Unsubscribe
 from companion.history.models import PlaybackState
 from companion.library.music import MusicServices
-from companion.media import make_ref, parse_ref
+from companion.media import make_ref, parse_ref, ref_scheme
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -321,7 +321,7 @@ class AutomationActions:
             or any(parse_ref(r) is None for r in refs)
         ):
             raise InvalidInput(
-                "'refs' must be a list of jellyfin:<32 hex> refs.", details={"field": "refs"}
+                f"'refs' must be a list of {ref_scheme()}:<32 hex> refs.", details={"field": "refs"}
             )
         playlists = self._playlists()
         if playlists is None:

@@ -8,6 +8,7 @@ from typing import Any
 from companion.downloads.models import DownloadJob, WantedItem
 from companion.downloads.wanted import Want
 from companion.events import Event, EventBus
+from companion.media import make_ref
 
 PROGRESS_EVENT = "download.progress"
 FINISHED_EVENT = "download.finished"
@@ -62,7 +63,7 @@ def item_dto(wanted: WantedItem, job: DownloadJob) -> dict[str, Any]:
         "reason": job.reason,
         "source": wanted.source,
         "import_id": wanted.import_job_id,
-        "refs": [f"jellyfin:{i}" for i in job.item_ids],
+        "refs": [make_ref(i) for i in job.item_ids],
         "placed": job.details.get("placed"),
         "created_at": wanted.created_at.isoformat() if wanted.created_at else None,
         "updated_at": job.updated_at.isoformat() if job.updated_at else None,

@@ -11,6 +11,7 @@ from companion.accounts.auth import principal_for
 from companion.accounts.models import User
 from companion.errors import CompanionError
 from companion.flows.models import Flow, FlowRun, FlowTrack
+from companion.media import make_ref
 from companion.playlists.models import Playlist
 from companion.playlists.service import PlaylistService
 
@@ -63,7 +64,7 @@ async def sync_week(playlists: PlaylistService, user: User, flow: Flow, run: Flo
     """Create or update the week's playlist; True when it became ready just now."""
     items, picks, pending = await playable(run)
     principal = principal_for(user)
-    refs = [f"jellyfin:{i}" for i in items]
+    refs = [make_ref(i) for i in items]
     name = playlist_name(flow, run)
     current = await _live_playlist(flow.playlist_id)
     became_ready = run.ready_at is None and is_ready(len(items), picks, pending)

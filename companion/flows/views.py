@@ -7,6 +7,7 @@ from typing import Any
 from companion.flows.models import Flow, FlowRun, FlowTrack
 from companion.flows.playlist import week_title
 from companion.flows.schedule import DAYS
+from companion.media import make_ref
 
 # What a person sees for each track state.
 STATE_LABELS = {
@@ -65,8 +66,8 @@ def track_dict(track: FlowTrack) -> dict[str, Any]:
         "reason": track.reason,
         "decision": track.decision,
         # Only an indexed track is playable: nothing else gets a ref.
-        "ref": f"jellyfin:{track.item_id}" if track.state == "indexed" and track.item_id else None,
-        "kept_ref": f"jellyfin:{track.kept_item_id}" if track.kept_item_id else None,
+        "ref": make_ref(track.item_id) if track.state == "indexed" and track.item_id else None,
+        "kept_ref": make_ref(track.kept_item_id) if track.kept_item_id else None,
         "actions": (
             ["keep", "promote", "remove"]
             if track.state == "indexed"

@@ -18,6 +18,7 @@ from companion.history.import_jellyfin import JellyfinOptions, JellyfinPreview
 from companion.history.import_models import HistoryImport, HistoryImportRow
 from companion.media import UserCredential
 from companion.providers import CredentialsRejected, Providers, ProviderUnavailable
+from companion.providers.capabilities import not_supported
 from companion.providers.history import PluginMissing, PluginQueryFailed
 
 _LOGGER = logging.getLogger(__name__)
@@ -90,7 +91,9 @@ class JellyfinStager:
     def _source(self) -> Any:
         source = self._providers.play_history
         if source is None:
-            raise ServiceUnavailable(code="jellyfin_unreachable")
+            raise not_supported(self._providers, "per_play_history") or ServiceUnavailable(
+                code="jellyfin_unreachable"
+            )
         return source
 
     async def probe(self) -> None:

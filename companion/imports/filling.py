@@ -30,6 +30,7 @@ from companion.imports.rows import (
     query_of,
 )
 from companion.library.models import LibraryTrack
+from companion.media import make_ref
 from companion.playlists.service import PlaylistService
 
 _LOGGER = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ def _filled(
         "playlist_id": job.playlist_id,
         "name": playlist.get("name", job.name),
         "rows": [r.index for r in new],
-        "refs": [f"jellyfin:{r.item_id}" for r in new],
+        "refs": [make_ref(r.item_id or "") for r in new],
         "filled": len(new),
         "waiting": waiting,
         "message": f"{len(new)} track(s) arrived in the library and joined "

@@ -8,6 +8,7 @@ from typing import Any
 from companion.imports.matching import MatchResult, TrackQuery
 from companion.imports.matching.types import Keys
 from companion.imports.models import ImportJob, ImportRow
+from companion.media import make_ref
 from companion.providers.sources import SourceTrack
 
 # Rows that wait for the library: not matched yet, and no person said to skip them.
@@ -73,7 +74,7 @@ def row_dto(row: ImportRow) -> dict[str, Any]:
         "path": row.path,
         "source_id": row.source_id,
         "state": row.state,
-        "ref": f"jellyfin:{row.item_id}" if row.item_id else None,
+        "ref": make_ref(row.item_id) if row.item_id else None,
         "confidence": round(row.confidence, 3) if row.state == "matched" else None,
         "method": row.method,
         "reason": row.reason,

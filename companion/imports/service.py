@@ -28,7 +28,7 @@ from companion.imports.rows import (
 from companion.imports.sources import fetch_url
 from companion.library.index_rows import backfill_match_keys
 from companion.library.models import LibraryTrack
-from companion.media import parse_ref
+from companion.media import make_ref, parse_ref, ref_scheme
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers, ProviderUnavailable
 from companion.providers.sources import (
@@ -225,7 +225,7 @@ class ImportService:
             raise NotFound(f"The import has no row {index}.", code="import_row_not_found")
         unknown = set(body) - {"ref", "skip"}
         if unknown or not body:
-            raise InvalidInput("Send {'ref': 'jellyfin:<id>'} or {'skip': true|false}.")
+            raise InvalidInput("Send {'ref': '<server>:<id>'} or {'skip': true|false}.")
         if "ref" in body:
             item_id = await self._known_item(body["ref"])
             if row.filled and row.item_id != item_id:
@@ -263,7 +263,7 @@ class ImportService:
         item_id = parse_ref(ref) if isinstance(ref, str) else None
         if item_id is None:
             raise InvalidInput(
-                "'ref' must be a track ref jellyfin:<32 hex>.", details={"field": "ref"}
+                f"'ref' must be a track ref {ref_scheme()}:<32 hex>.", details={"field": "ref"}
             )
         if not await LibraryTrack.filter(item_id=item_id).exists():
             raise InvalidInput(
@@ -287,7 +287,7 @@ class ImportService:
         playlist = await self._playlists.create(
             principal,
             (name or job.name).strip() or job.name,
-            [f"jellyfin:{r.item_id}" for r in matched],
+            [make_ref(r.item_id) for r in matched if r.item_id],
             f"Imported from {job.source}" + (f" ({job.source_url})" if job.source_url else ""),
         )
         now = _now()

@@ -57,6 +57,14 @@ class ConfigEntries:
         """Return the entries, optionally of one domain."""
         return [e for e in self._entries.values() if domain is None or e.domain == domain]
 
+    def media_server_entries(self) -> list[ConfigEntry]:
+        """The entries of media-server integrations (at most one server per install)."""
+        return [
+            e
+            for e in self._entries.values()
+            if (i := self.integrations.get(e.domain)) is not None and i.manifest.media_server
+        ]
+
     def get(self, entry_id: str) -> ConfigEntry:
         """Return one entry or raise NotFound."""
         entry = self._entries.get(entry_id)
@@ -161,6 +169,15 @@ class ConfigEntries:
         env = self.env_values(integration)
         if self.entries(integration.domain):
             return
+        other = self._other_media_server(integration)
+        if env and other is not None:
+            _LOGGER.error(
+                "%s is configured in the environment, but %s is already the media server; "
+                "one install talks to one media server (see the README to switch)",
+                integration.manifest.name,
+                other,
+            )
+            return
         if not env:
             if integration.manifest.zero_config:
                 await self._setup_default(integration)
@@ -183,6 +200,16 @@ class ConfigEntries:
         entry.data.update(data)
         self._entries[row.entry_id] = entry
         _LOGGER.info("Configured %s from the environment", integration.manifest.name)
+
+    def _other_media_server(self, integration: Integration) -> str | None:
+        """The name of another media server already configured, if integration is one."""
+        if not integration.manifest.media_server:
+            return None
+        for entry in self._entries.values():
+            other = self.integrations.get(entry.domain)
+            if other is not None and other.manifest.media_server and other is not integration:
+                return other.manifest.name
+        return None
 
     async def _setup_default(self, integration: Integration) -> None:
         """A keyless integration (manifest `zero_config`) offers its defaults without an entry."""
@@ -251,6 +278,14 @@ class ConfigEntries:
             raise Conflict(
                 code="single_instance",
                 message=f"{integration.manifest.name} is already configured.",
+            )
+        other = self._other_media_server(integration)
+        if other is not None:
+            raise Conflict(
+                code="one_media_server",
+                message=f"{other} is already this install's media server. One install talks to "
+                "one media server: switching is a fresh start (see the README, "
+                "'Switching media servers').",
             )
         env = self.env_values(integration)
         data = schema_mod.validate(integration.schema, raw, present=env)

@@ -42,6 +42,8 @@ class Manifest:
     # Started with its defaults (async_setup_default, no config entry) while nothing configures
     # it: a keyless public API such as Deezer's.
     zero_config: bool = False
+    # A media server (Jellyfin, Navidrome): an install talks to exactly one of them.
+    media_server: bool = False
     # Config field name -> environment variable that overrides the stored value.
     env: dict[str, str] = field(default_factory=dict)
 
@@ -66,6 +68,7 @@ class Manifest:
             documentation=raw.get("documentation"),
             single_config_entry=bool(raw.get("single_config_entry", False)),
             zero_config=bool(raw.get("zero_config", False)),
+            media_server=bool(raw.get("media_server", False)),
             env=dict(raw.get("env", {})),
         )
 
@@ -138,6 +141,7 @@ class Integration:
             "iot_class": m.iot_class,
             "documentation": m.documentation,
             "single_config_entry": m.single_config_entry,
+            "media_server": m.media_server,
             "env": dict(m.env),
             "schema": [f.as_dict() for f in self.schema if not f.hidden],
         }

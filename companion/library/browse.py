@@ -25,6 +25,7 @@ from companion.media import (
     Track,
     UserCredential,
     parse_ref,
+    ref_scheme,
 )
 from companion.providers import Providers
 
@@ -75,7 +76,7 @@ def ref_param(params: Mapping[str, str], name: str) -> str | None:
     iid = parse_ref(raw)
     if iid is None:
         raise InvalidInput(
-            f"'{name}' is not a valid ref: {raw[:80]!r} (expected jellyfin:<32 hex>).",
+            f"'{name}' is not a valid ref: {raw[:80]!r} (expected {ref_scheme()}:<32 hex>).",
             details={"field": name, "ref": raw[:80]},
         )
     return iid

@@ -10,6 +10,7 @@ from companion.accounts.auth import Principal
 from companion.errors import Conflict, Forbidden
 from companion.history import stats
 from companion.listening.models import ReviewPlaylist
+from companion.media import make_ref
 from companion.playlists.models import Playlist
 from companion.playlists.service import PlaylistService
 
@@ -41,7 +42,7 @@ async def top_of_year(
         ids = [i for i, item in zip(ids, resolved, strict=True) if item is not None]
     if not ids:
         raise Conflict(f"You have no counted plays in {year}.", code="no_plays_in_year")
-    refs = [f"jellyfin:{i}" for i in ids]
+    refs = [make_ref(i) for i in ids]
     link = await ReviewPlaylist.get_or_none(user_id=principal.user_id, year=year)
     if link is not None and await Playlist.exists(
         id=link.playlist_id, owner_id=principal.user_id, deleted=False

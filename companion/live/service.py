@@ -42,6 +42,11 @@ API_KEY_NOTICE = (
     "over their own sockets, but library changes, scans and everyone's playback need the "
     "Jellyfin Webhook plugin (Settings → Webhooks) or an administrator login."
 )
+# A polled server (Navidrome) reads scans and everyone's now-playing with any login.
+POLLED_NON_ADMIN_NOTICE = (
+    "The media server login is not an administrator: live state is still polled, but the "
+    "companion cannot start scans."
+)
 API_KEY_SESSIONS_NOTICE = (
     "Jellyfin is configured with an API key only. Everyone's playback arrives over the API "
     "key's socket and signed-in users' favorites over their own sockets, but library changes "
@@ -128,6 +133,10 @@ class LiveService:
             channel = {"admin": "admin socket", "api_key": "API-key socket"}.get(
                 kind, "socket per user"
             )
+            if getattr(self._source, "mode", "push") == "polled":
+                # Nothing pushed: the same channels, read by polling (README, Navidrome).
+                channel = channel.replace("socket", "poller")
+                sockets[key]["mode"] = handle.status.extra.get("mode", "polled")
             for received in RECEIVES[kind]:
                 if channel not in sources[received]:
                     sources[received].append(channel)
@@ -179,9 +188,12 @@ class LiveService:
             chosen = service or api_key
             if chosen is not None:
                 wanted[SERVICE] = (chosen, True)
+            polled = getattr(source, "mode", "push") == "polled"
             self._set_notice(
                 None
                 if service is not None and service.is_admin
+                else POLLED_NON_ADMIN_NOTICE
+                if polled
                 else API_KEY_SESSIONS_NOTICE
                 if api_key is not None
                 else API_KEY_NOTICE

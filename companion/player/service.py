@@ -12,7 +12,7 @@ from companion.errors import Conflict, InvalidInput, NotFound
 from companion.events import Event, EventBus
 from companion.library.music import MusicServices
 from companion.library.upstream import media_of, upstream_errors
-from companion.media import BrowseQuery, MediaItem, Track, make_ref, parse_ref
+from companion.media import BrowseQuery, MediaItem, Track, make_ref, parse_ref, ref_scheme
 from companion.player import queue as q
 from companion.player.models import PlayerQueue
 from companion.player.rows import load_queue, store_queue
@@ -148,11 +148,11 @@ class PlayerService:
                 raise NotFound("Playlists are not available yet.", code="not_found")
             playlist_id = int(ref) if ref and ref.isdigit() and len(ref) < 12 else 0
             data = await playlists.get(principal, playlist_id)
-            return [r["ref"].removeprefix("jellyfin:") for r in data["items"] if r["available"]]
+            return [i for r in data["items"] if r["available"] and (i := parse_ref(r["ref"]))]
         item_id = parse_ref(ref)
         if item_id is None:
             raise InvalidInput(
-                "'ref' must be a jellyfin:<32 hex> ref for an album or artist.",
+                f"'ref' must be a {ref_scheme()}:<32 hex> ref for an album or artist.",
                 details={"field": "ref"},
             )
         if kind == "album":

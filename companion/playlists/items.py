@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from companion.errors import InvalidInput
-from companion.media import MediaItem, make_ref, parse_ref
+from companion.media import MediaItem, make_ref, parse_ref, ref_scheme
 from companion.playlists.models import Playlist
 
 MAX_ITEMS = 10_000
@@ -27,7 +27,7 @@ def parse_refs(raw: Any, field: str = "refs") -> list[str]:
         if iid is None:
             shown = ref[:80] if isinstance(ref, str) else type(ref).__name__
             raise InvalidInput(
-                f"Not a valid ref at {field}[{n}]: {shown!r} (expected jellyfin:<32 hex>).",
+                f"Not a valid ref at {field}[{n}]: {shown!r} (expected {ref_scheme()}:<32 hex>).",
                 details={"field": field, "index": n},
             )
         out.append(iid)

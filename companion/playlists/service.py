@@ -23,7 +23,7 @@ from companion.errors import (
 from companion.events import Event, EventBus, Unsubscribe
 from companion.library.music import MusicServices
 from companion.library.upstream import upstream_errors
-from companion.media import MediaItem, UserCredential, parse_ref
+from companion.media import MediaItem, UserCredential, make_ref, parse_ref, ref_scheme
 from companion.playlists.favorites import FavoritesPlaylist
 from companion.playlists.items import (
     item_rows,
@@ -130,9 +130,9 @@ class PlaylistService:
         unknown = [iid for iid, item in zip(unique, resolved, strict=True) if item is None]
         if unknown:
             raise InvalidInput(
-                f"Unknown ref: jellyfin:{unknown[0]} (Jellyfin has no such item).",
+                f"Unknown ref: {ref_scheme()}:{unknown[0]} (Jellyfin has no such item).",
                 code="unknown_ref",
-                details={"refs": [f"jellyfin:{i}" for i in unknown[:20]]},
+                details={"refs": [make_ref(i) for i in unknown[:20]]},
             )
 
     async def full(
@@ -353,7 +353,7 @@ class PlaylistService:
     async def adopt(self, principal: Principal, jellyfin_id: Any) -> dict[str, Any]:
         """Take an existing Jellyfin playlist into the companion (it keeps its id)."""
         user_id = self.owner_id(principal)
-        jid = parse_ref(f"jellyfin:{jellyfin_id}") if isinstance(jellyfin_id, str) else None
+        jid = parse_ref(make_ref(jellyfin_id)) if isinstance(jellyfin_id, str) else None
         if jid is None:
             raise InvalidInput(
                 "'jellyfin_id' must be a 32-hex Jellyfin playlist id.",

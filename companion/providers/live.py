@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-Source = Literal["socket", "webhook", "reconcile", "companion"]
+# "poll": read by polling a server that pushes nothing (Navidrome).
+Source = Literal["socket", "webhook", "reconcile", "companion", "poll"]
 PlaybackEvent = Literal["start", "progress", "stop"]
 
 

@@ -13,6 +13,7 @@ from companion.library.resolver import CHUNK_SIZE, Resolver
 from companion.library.upstream import media_of, upstream_errors
 from companion.media import BrowseQuery, MediaNotFound, Track, UserCredential, make_ref, parse_ref
 from companion.providers import Providers
+from companion.providers.capabilities import not_supported
 from companion.providers.vibe import EngineUnavailable, MixSource, SeedNotAnalysed
 from companion.vibe.request import VibeRequest
 from companion.vibe.shaping import Shape, recent_plays, shape
@@ -62,7 +63,9 @@ class VibeBuilder:
     def _mixes(self) -> MixSource:
         mixes = self._providers.mixes
         if mixes is None:
-            raise ServiceUnavailable(code="jellyfin_unreachable")
+            raise not_supported(self._providers, "instant_mix") or ServiceUnavailable(
+                code="jellyfin_unreachable"
+            )
         return mixes
 
     def _engine_missing(self) -> str:

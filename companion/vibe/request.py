@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from companion.errors import InvalidInput
-from companion.media import make_ref, parse_ref
+from companion.media import make_ref, parse_ref, ref_scheme
 
 Mode = Literal["similar", "recent", "text", "alchemy", "path", "artist", "album"]
 MODES: tuple[Mode, ...] = ("similar", "recent", "text", "alchemy", "path", "artist", "album")
@@ -66,7 +66,7 @@ def _ref(body: dict[str, Any], key: str) -> str:
     if iid is None:
         shown = raw[:80] if isinstance(raw, str) else type(raw).__name__
         raise InvalidInput(
-            f"'{key}' is not a valid ref: {shown!r} (expected jellyfin:<32 hex>).",
+            f"'{key}' is not a valid ref: {shown!r} (expected {ref_scheme()}:<32 hex>).",
             details={"field": key},
         )
     return iid

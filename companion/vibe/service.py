@@ -17,6 +17,7 @@ from companion.library.music import MusicServices
 from companion.library.upstream import upstream_errors
 from companion.media import MediaNotFound, Track, UserCredential, make_ref
 from companion.providers import Providers
+from companion.providers.capabilities import not_supported
 from companion.providers.vibe import MixSource, PlayerSession
 from companion.vibe.build import Built, VibeBuilder
 from companion.vibe.models import VibeQueue
@@ -164,7 +165,9 @@ class VibeService:
     def _mixes(self) -> MixSource:
         mixes = self._providers.mixes
         if mixes is None:
-            raise ServiceUnavailable(code="jellyfin_unreachable")
+            raise not_supported(self._providers, "instant_mix") or ServiceUnavailable(
+                code="jellyfin_unreachable"
+            )
         return mixes
 
     async def sessions(self, principal: Principal) -> list[PlayerSession]:

@@ -76,3 +76,70 @@ async def test_demo_signs_in_browses_and_goes_live(tmp_path: Path) -> None:
             proc.kill()
         log.close()
     assert proc.returncode == 0, (tmp_path / "demo.log").read_text()[-2000:]
+
+
+async def test_demo_on_navidrome_signs_in_browses_and_polls(tmp_path: Path) -> None:
+    port, nd_port = free_port(), free_port()
+    env = companion_env(tmp_path / "unused")
+    env.pop("COMPANION_DATA_DIR")
+    env.pop("COMPANION_DATABASE_URL", None)
+    log_path = tmp_path / "demo.log"
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "companion.cli",
+            "demo",
+            "--server",
+            "navidrome",
+            "--port",
+            str(port),
+            "--navidrome-port",
+            str(nd_port),
+            "--tracks",
+            "300",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+            for _ in range(600):
+                if "Press Ctrl-C" in log_path.read_text():
+                    break
+                await asyncio.sleep(0.05)
+            output = log_path.read_text()
+            assert f"http://127.0.0.1:{nd_port}/rest" in output and "polled" in output
+            login = await http.post(
+                "/api/auth/login", json={"username": "demo", "password": "demo"}
+            )
+            assert login.status_code == 200, login.text
+            tracks = (await http.get("/api/library/tracks?limit=5")).json()
+            assert [t["ref"][:10] for t in tracks["items"]] == ["navidrome:"] * 5
+            caps = (await http.get("/api/server/capabilities")).json()
+            assert caps["server"] == "Navidrome" and caps["live"] == "polled"
+            assert caps["poll_interval_s"] == 5
+            # A new album on the server reaches the companion at the next poll.
+            async with httpx.AsyncClient() as fake:
+                added = await fake.post(
+                    f"http://127.0.0.1:{nd_port}/__fake__/albums",
+                    json={"name": "Fresh", "artist": "Nova", "songs": 2},
+                )
+                assert added.status_code == 200
+            for _ in range(600):
+                live = (await http.get("/api/live/status")).json()
+                if "poll" in live["seen"].get("library", {}):
+                    break
+                await asyncio.sleep(0.05)
+            assert live["seen"]["library"]["poll"]["count"] == 1
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    assert proc.returncode == 0, log_path.read_text()[-2000:]

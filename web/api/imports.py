@@ -165,7 +165,7 @@ async def get_import(request: web.Request) -> web.Response:
     body={
         "type": "object",
         "properties": {
-            "ref": {"type": "string", "pattern": "^jellyfin:[0-9a-f]{32}$"},
+            "ref": {"type": "string", "pattern": "^(jellyfin|navidrome):[0-9a-f]{32}$"},
             "skip": {"type": "boolean"},
         },
     },

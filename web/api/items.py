@@ -23,7 +23,7 @@ _RESOLVE_BODY = {
     "properties": {
         "refs": {
             "type": "array",
-            "items": {"type": "string", "pattern": "^jellyfin:[0-9a-fA-F]{32}$"},
+            "items": {"type": "string", "pattern": "^(jellyfin|navidrome):[0-9a-fA-F]{32}$"},
             "maxItems": MAX_REFS,
         }
     },

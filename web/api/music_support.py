@@ -7,7 +7,7 @@ from aiohttp import web
 from companion import keys
 from companion.errors import InvalidInput
 from companion.library.music import MusicServices
-from companion.media import UserCredential, parse_ref
+from companion.media import UserCredential, parse_ref, ref_scheme
 from web.middlewares import principal_of
 
 
@@ -27,7 +27,7 @@ def path_ref(request: web.Request, name: str = "ref") -> str:
     iid = parse_ref(raw)
     if iid is None:
         raise InvalidInput(
-            f"Not a valid ref: {raw[:80]!r} (expected jellyfin:<32 hex>).",
+            f"Not a valid ref: {raw[:80]!r} (expected {ref_scheme()}:<32 hex>).",
             details={"ref": raw[:80]},
         )
     return iid

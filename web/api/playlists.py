@@ -15,7 +15,10 @@ from web.routing import ApiRouter
 
 router = ApiRouter("playlists")
 
-_REFS = {"type": "array", "items": {"type": "string", "pattern": "^jellyfin:[0-9a-f]{32}$"}}
+_REFS = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^(jellyfin|navidrome):[0-9a-f]{32}$"},
+}
 _WRITE = {
     "200": "The full playlist, with warning (null, or the retry notice when Jellyfin was down)",
     "400": "Bad input (malformed JSON, wrong types, bad or unknown refs, positions out of range)",

@@ -38,7 +38,7 @@ def genres_of(request: web.Request, principal: Principal) -> stats.GenresOf:
         except (CompanionError, ProviderUnavailable, CredentialsRejected):
             return None
         return {
-            item.ref[len("jellyfin:") :]: list(item.genres)
+            item.ref.partition(":")[2]: list(item.genres)
             for item in items
             if isinstance(item, Album)
         }

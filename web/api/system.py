@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from companion import __version__, keys
+from companion.media import ref_scheme
+from companion.providers.capabilities import server_capabilities
 from web.json import json_response
 from web.routing import ApiRouter, openapi_document
 
@@ -38,3 +40,14 @@ async def openapi(request: web.Request) -> web.Response:
         # Paths are the routes'; behind a sub-path proxy, clients put them under the prefix.
         document["servers"] = [{"url": base}]
     return json_response(document)
+
+
+@router.get(
+    "/api/server/capabilities",
+    summary="What the configured media server can do, and why not where it cannot",
+)
+async def capabilities(request: web.Request) -> web.Response:
+    """The media server's name, how live events arrive (push or polled) and its capabilities."""
+    body = server_capabilities(request.app[keys.PROVIDERS])
+    body["ref_scheme"] = ref_scheme()
+    return json_response(body)

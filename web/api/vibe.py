@@ -17,7 +17,7 @@ from web.ws import CommandError, Connection, command
 
 router = ApiRouter("vibe")
 
-_REF = {"type": "string", "pattern": "^jellyfin:[0-9a-fA-F]{32}$"}
+_REF = {"type": "string", "pattern": "^(jellyfin|navidrome):[0-9a-fA-F]{32}$"}
 _START_BODY: dict[str, Any] = {
     "type": "object",
     "required": ["mode"],

@@ -48,25 +48,34 @@ async def logout(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+SETUP_SERVERS = ("jellyfin", "navidrome")
+
+
 async def setup_page(request: web.Request) -> web.StreamResponse:
-    """First run: setup token, then Jellyfin URL and credentials, then the webhook steps."""
+    """First run: setup token, then the media server (Jellyfin or Navidrome), then its steps."""
     started = time.perf_counter()
     app = request.app
     if await app[keys.AUTH].admin_exists():
         raise web.HTTPFound("/login")
     principal = principal_or_none(request)
     entries = app[keys.ENTRIES]
+    configured = entries.media_server_entries()
+    # The configured server, else the one asked for (?server=navidrome), else Jellyfin.
+    asked = request.query.get("server", "jellyfin")
+    domain = configured[0].domain if configured else asked if asked in SETUP_SERVERS else "jellyfin"
+    integration = entries.integration(domain)
     context: dict[str, Any] = {
         "title": "Set up",
         "step": "token",
-        "jellyfin_configured": bool(entries.entries("jellyfin")),
+        "jellyfin_configured": bool(configured),
+        "server_domain": domain,
+        "server_name": integration.manifest.name,
+        "other_server": next(s for s in SETUP_SERVERS if s != domain),
     }
     if principal is not None and principal.kind == "setup":
-        integration = entries.integration("jellyfin")
-        configured = entries.entries("jellyfin")
         env = entries.env_values(integration)
         context.update(
-            step="webhook" if configured else "jellyfin",
+            step="connected" if configured else "jellyfin",
             schema=integration.describe()["schema"],
             env_fields=sorted(env),
             env_vars={f: integration.manifest.env[f] for f in env},

@@ -13,6 +13,8 @@ from aiohttp import web
 from companion import keys
 from companion.accounts.auth import Principal
 from companion.errors import MESSAGES, CompanionError
+from companion.media import ref_scheme
+from companion.providers.capabilities import server_capabilities
 from web.base_path import prefixed
 from web.dashboard import csrf
 
@@ -65,7 +67,7 @@ def principal_or_none(request: web.Request) -> Principal | None:
 
 async def sign_in_path(app: web.Application) -> str:
     """Where someone not signed in goes: setup until Jellyfin is connected, then sign-in."""
-    if app[keys.ENTRIES].entries("jellyfin") or await app[keys.AUTH].admin_exists():
+    if app[keys.ENTRIES].media_server_entries() or await app[keys.AUTH].admin_exists():
         return "/login"
     return "/setup"
 
@@ -75,7 +77,7 @@ def jellyfin_down(app: web.Application) -> bool:
     entries = app.get(keys.ENTRIES)
     if entries is None:
         return False
-    return any(e.state.value in _DOWN_STATES for e in entries.entries("jellyfin"))
+    return any(e.state.value in _DOWN_STATES for e in entries.media_server_entries())
 
 
 def is_fragment(request: web.Request) -> bool:
@@ -101,6 +103,9 @@ def render(
         "layout": "fragment.html" if is_fragment(request) else "base.html",
         "unreachable": None,
         "jellyfin_down": jellyfin_down(request.app),
+        # The media server's name and limits: banners and hints say what it cannot do.
+        "server": server_capabilities(request.app[keys.PROVIDERS]),
+        "ref_scheme": ref_scheme(),
         "skip_list": False,
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)

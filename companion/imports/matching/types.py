@@ -14,6 +14,7 @@ from companion.library.track_keys import (
     split_artists,
     title_key,
 )
+from companion.media import make_ref
 
 State = Literal["matched", "ambiguous", "unmatched"]
 Method = Literal["path", "mbid", "isrc", "text", "pick"]
@@ -61,7 +62,7 @@ class Scored:
         """The JSON shape shown to a person choosing between candidates."""
         c = self.candidate
         return {
-            "ref": f"jellyfin:{c.item_id}",
+            "ref": make_ref(c.item_id),
             "score": round(self.score, 3),
             "title": c.title,
             "artists": list(c.artists),
@@ -84,7 +85,7 @@ class MatchResult:
     @property
     def ref(self) -> str | None:
         """The matched track as a `jellyfin:` ref."""
-        return f"jellyfin:{self.item_id}" if self.item_id else None
+        return make_ref(self.item_id) if self.item_id else None
 
 
 class Keys:

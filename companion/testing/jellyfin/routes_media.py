@@ -64,6 +64,11 @@ async def _stream(request: web.Request, track: Track) -> web.StreamResponse:
     return resp
 
 
+async def serve_track(request: web.Request, track: Track) -> web.StreamResponse:
+    """Serve a generated track's file with Range support (the Navidrome fake serves it too)."""
+    return await _stream(request, track)
+
+
 def _track(request: web.Request) -> Track:
     item = services(request).state.library.get(path_id(request))
     if not isinstance(item, Track):

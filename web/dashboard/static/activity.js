@@ -28,7 +28,7 @@
 
   function sentence(event) {
     const d = event.data || {};
-    const ref = d.ref || (d.item_id ? "jellyfin:" + d.item_id : null);
+    const ref = d.ref || (d.item_id ? (document.body.dataset.refScheme || "jellyfin") + ":" + d.item_id : null);
     switch (event.type) {
       case "favorite.changed": return (d.favorite ? "Favorited " : "Unfavorited ") + title(ref) + ".";
       case "playback.started": return "Started playing " + title(ref) + " on " + (d.device_name || "a device") + ".";
@@ -49,7 +49,7 @@
   C.onEvent(async (event) => {
     if (event.type === "playback.progress" || !document.getElementById("activity-log")) return;
     const d = event.data || {};
-    const ref = d.ref || (d.item_id ? "jellyfin:" + d.item_id : null);
+    const ref = d.ref || (d.item_id ? (document.body.dataset.refScheme || "jellyfin") + ":" + d.item_id : null);
     if (ref && ["favorite.changed", "playback.started", "playback.stopped", "play.recorded"].includes(event.type)) await lookup([ref]);
     const log = document.getElementById("activity-log");
     if (!log) return;
