@@ -14,6 +14,7 @@ from companion import __version__, const, keys
 from companion.accounts.auth import AuthService
 from companion.accounts.signin import SignInService
 from companion.automation.services import AutomationServices
+from companion.cluster.setup import create_cluster
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.downloads.service import DownloadService
@@ -26,9 +27,11 @@ from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
 from companion.library.music import MusicServices
 from companion.listening.service import ListeningService
+from companion.live.inbox import SIGNAL as INBOX_SIGNAL
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
 from companion.player.runtime import PlayerServices
+from companion.playlists.outbox import SIGNAL as PLAYLIST_OUTBOX_SIGNAL
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.providers.live import FavoriteFact
@@ -96,6 +99,25 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
     await bus.close()
 
 
+async def _cluster_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Alone: a no-op. Replicas: the bus's events reach the others from the first one on.
+    cluster = create_cluster(app[keys.SETTINGS])
+    cluster.attach(app[keys.BUS])
+    await cluster.connect()
+    app[keys.CLUSTER] = cluster
+    yield
+    await cluster.close()
+
+
+async def _ownership_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Last: every service exists before singleton work starts (alone: at once, here), and all
+    # of it stops before any service closes.
+    cluster = app[keys.CLUSTER]
+    await cluster.start()
+    yield
+    await cluster.stop()
+
+
 async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
     # One session for every outgoing call; clients get it injected.
     session = aiohttp.ClientSession(
@@ -134,10 +156,12 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
     entries = ConfigEntries(ctx, discover())
     app[keys.ENTRIES] = entries
     await entries.load()
-    # Sockets follow integration.state events from here on; open what is configured already.
-    await app[keys.LIVE].start_sockets()
+    # Sockets follow integration.state events from then on and open what is configured; one
+    # replica holds them.
+    live = app[keys.LIVE]
+    app[keys.CLUSTER].singleton("jellyfin-sockets", live.start_sockets, live.sockets.stop)
     yield
-    await app[keys.LIVE].sockets.stop()
+    await live.sockets.stop()
     await entries.unload_all()
 
 
@@ -149,7 +173,15 @@ async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
         {"jellyfin": jellyfin_webhook.parse_stored},
     )
     app[keys.LIVE] = live
-    live.start()
+    live.pipeline.start()
+    # Webhooks are stored by any replica; one drains the inbox, woken by the signal.
+    cluster = app[keys.CLUSTER]
+    cluster.on_signal(INBOX_SIGNAL, live.inbox.notify)
+
+    async def start_inbox() -> None:
+        live.inbox.start()
+
+    cluster.singleton("webhook-inbox", start_inbox, live.inbox.stop)
     yield
     await live.stop()
 
@@ -183,16 +215,23 @@ async def _automation_ctx(app: web.Application) -> AsyncIterator[None]:
         zone=app[keys.SETTINGS].zone,
     )
     app[keys.AUTOMATION] = automation
-    await automation.start()
+    # Hooks, outgoing webhooks and the automation state follow every replica's events on one.
+    app[keys.CLUSTER].singleton("automation", automation.start, automation.stop)
     yield
-    await automation.stop()
 
 
 async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
     # After music (credentials, resolver); its outbox worker resumes pushes left by a restart.
     playlists = PlaylistService(app[keys.MUSIC], app[keys.PROVIDERS], app[keys.BUS])
     app[keys.PLAYLISTS] = playlists
-    await playlists.start()
+    cluster = app[keys.CLUSTER]
+    # Edits and pushes of one playlist are serialised across replicas; pushes queued anywhere
+    # wake the worker on the replica that runs it.
+    playlists.outbox.shared_lock = cluster.lock
+    playlists.outbox.notify = lambda: cluster.signal(PLAYLIST_OUTBOX_SIGNAL)
+    cluster.on_signal(PLAYLIST_OUTBOX_SIGNAL, playlists.outbox.wake)
+    playlists.follow()
+    cluster.singleton("playlist-outbox", playlists.start_outbox, playlists.outbox.stop)
     yield
     await playlists.close()
 
@@ -220,7 +259,9 @@ async def _listening_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX], app[keys.MUSIC]
     )
     app[keys.LISTENING] = listening
-    await listening.start()
+    listening.now_playing.start()
+    cluster = app[keys.CLUSTER]
+    cluster.singleton("scrobble-outbox", listening.outbox.start, listening.outbox.stop)
     yield
     await listening.close()
 
@@ -263,7 +304,8 @@ async def _downloads_ctx(app: web.Application) -> AsyncIterator[None]:
     # After imports: arrivals fill the import rows that waited for them.
     downloads = DownloadService(app[keys.PROVIDERS], app[keys.BUS], app[keys.IMPORTS].filler)
     app[keys.DOWNLOADS] = downloads
-    await downloads.start()
+    await downloads.load()
+    app[keys.CLUSTER].singleton("downloads", downloads.start_worker, downloads.stop_worker)
     yield
     await downloads.stop()
 
@@ -280,7 +322,9 @@ async def _flows_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.DOWNLOADS],
     )
     app[keys.FLOWS] = flows
-    await flows.start()
+    await flows.load()
+    # Recovery, the tracker and the weekly schedule: one replica's work.
+    app[keys.CLUSTER].singleton("flows", flows.start, flows.stop)
     yield
     await flows.stop()
 
@@ -388,6 +432,7 @@ def create_app(settings: Settings) -> web.Application:
         [
             _storage_ctx,
             _bus_ctx,
+            _cluster_ctx,
             _http_ctx,
             _auth_ctx,
             _live_ctx,
@@ -402,6 +447,7 @@ def create_app(settings: Settings) -> web.Application:
             _downloads_ctx,
             _flows_ctx,
             _automation_ctx,
+            _ownership_ctx,
         ]
     )
     return app

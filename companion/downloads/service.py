@@ -55,11 +55,24 @@ class DownloadService:
         """Load the settings, follow library changes, start the worker."""
         self.rt.settings = await config.load()
         self._unsubscribe = self.arrival.subscribe()
+        await self.start_worker()
+
+    async def load(self) -> None:
+        """Load the settings and follow library changes (every replica)."""
+        self.rt.settings = await config.load()
+        self._unsubscribe = self.arrival.subscribe()
+
+    async def start_worker(self) -> None:
+        """Requeue interrupted jobs and start the worker (one replica's work)."""
         # Jobs a restart interrupted in the middle of a step are due again now.
         await DownloadJob.filter(state__in=jobs.ACTIVE, next_check_at=None).update(
             next_check_at=jobs.now()
         )
         self.worker.start()
+
+    async def stop_worker(self) -> None:
+        """Stop the worker (jobs stay for the replica that runs it next)."""
+        await self.worker.stop()
 
     async def stop(self) -> None:
         """Stop the worker and the subscription (jobs stay for the next start)."""
