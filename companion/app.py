@@ -14,7 +14,7 @@ from companion import __version__, const, keys
 from companion.accounts.auth import AuthService
 from companion.accounts.signin import SignInService
 from companion.automation.services import AutomationServices
-from companion.cluster.setup import create_cluster
+from companion.cluster.setup import create_cluster, migration_guard
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.downloads.service import DownloadService
@@ -85,7 +85,8 @@ async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
     await database.open()
     try:
         if settings.auto_migrate:
-            await database.migrate()
+            async with migration_guard(settings):
+                await database.migrate()
         app[keys.DATABASE] = database
         yield
     finally:
@@ -305,6 +306,9 @@ async def _downloads_ctx(app: web.Application) -> AsyncIterator[None]:
     downloads = DownloadService(app[keys.PROVIDERS], app[keys.BUS], app[keys.IMPORTS].filler)
     app[keys.DOWNLOADS] = downloads
     await downloads.load()
+    cluster = app[keys.CLUSTER]
+    downloads.worker.notify = lambda: cluster.signal("downloads")
+    cluster.on_signal("downloads", downloads.worker.wake)
     app[keys.CLUSTER].singleton("downloads", downloads.start_worker, downloads.stop_worker)
     yield
     await downloads.stop()
