@@ -153,6 +153,7 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
         bus=app[keys.BUS],
         secret_box=app[keys.SECRET_BOX],
         providers=app[keys.PROVIDERS],
+        cluster=app[keys.CLUSTER],
     )
     entries = ConfigEntries(ctx, discover())
     app[keys.ENTRIES] = entries
@@ -183,6 +184,9 @@ async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
         live.inbox.start()
 
     cluster.singleton("webhook-inbox", start_inbox, live.inbox.stop)
+    # A secret rotated through one replica is the one every replica checks.
+    live.secrets.changed = lambda: cluster.signal("webhook-secrets")
+    cluster.on_signal("webhook-secrets", live.secrets.forget)
     yield
     await live.stop()
 
@@ -216,6 +220,10 @@ async def _automation_ctx(app: web.Application) -> AsyncIterator[None]:
         zone=app[keys.SETTINGS].zone,
     )
     app[keys.AUTOMATION] = automation
+    # A target edited through any replica reaches the owner's copy of the target list.
+    cluster = app[keys.CLUSTER]
+    automation.targets.changed = lambda: cluster.signal("automation-targets")
+    cluster.on_signal("automation-targets", automation.targets.forget)
     # Hooks, outgoing webhooks and the automation state follow every replica's events on one.
     app[keys.CLUSTER].singleton("automation", automation.start, automation.stop)
     yield

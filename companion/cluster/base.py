@@ -38,7 +38,8 @@ class Cluster:
         self._singletons: list[Singleton] = []
         self._handlers: dict[str, list[SignalHandler]] = {}
         self._started = False
-        self.leading = False
+        # Alone, this process owns the singleton work from the start.
+        self.leading = True
         self.leadership_changes = 0
 
     def attach(self, bus: EventBus) -> None:
@@ -47,6 +48,26 @@ class Cluster:
     def singleton(self, name: str, start: Work, stop: Work) -> None:
         """Register work run only by the owner (started at once when this replica owns)."""
         self._singletons.append(Singleton(name, start, stop))
+
+    async def run_singleton(
+        self, name: str, start: Work, stop: Work
+    ) -> Callable[[], Awaitable[None]]:
+        """Register work added at run time (started now when this replica owns); returns a
+        function that stops it wherever it runs here and forgets it."""
+        work = Singleton(name, start, stop)
+        self._singletons.append(work)
+        if self.leading:
+            await start()
+            work.running = True
+
+        async def release() -> None:
+            if work in self._singletons:
+                self._singletons.remove(work)
+            if work.running:
+                work.running = False
+                await work.stop()
+
+        return release
 
     async def connect(self) -> None:
         """Connect to the other replicas (nothing to do alone)."""

@@ -89,6 +89,8 @@ class PostgresCluster(Cluster):
 
     def __init__(self, url: str, replica_id: str) -> None:
         super().__init__(replica_id)
+        # Owner only once the lock is taken.
+        self.leading = False
         self._dsn = asyncpg_dsn(url)
         self._settings = {**SERVER_SETTINGS, "application_name": f"companion {replica_id}"}
         self._pool: asyncpg.Pool | None = None

@@ -68,6 +68,7 @@ class Balancer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.forwarded: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
 
@@ -94,11 +95,13 @@ class Balancer:
                 ) as resp:
                     answer = await resp.read()
                     self.forwarded[target] += 1
+                    self.statuses[resp.status] += 1
                     return web.Response(
                         status=resp.status, body=answer, content_type=resp.content_type
                     )
             except (aiohttp.ClientError, OSError):
                 self.down.add(target)
+        self.statuses[502] += 1
         return web.Response(status=502, text="no replica answered")
 
     async def close(self) -> None:
@@ -507,6 +510,7 @@ async def failover(
             "inbox_unprocessed": inbox[1],
             "inbox_distinct": inbox[2],
             "webhooks_forwarded": dict(balancer.forwarded),
+            "webhook_statuses": dict(balancer.statuses),
         }
     finally:
         for client in clients:

@@ -34,6 +34,8 @@ def test_kill_the_owner_loses_and_repeats_nothing(postgres: None) -> None:
     assert result["ws_extra"] == 0
     assert result["ws_duplicates"] == 0
     assert result["ws_repeated_states"] == 0
+    # Every webhook was accepted by a live replica with the one shared secret.
+    assert set(result["webhook_statuses"]) == {200}
     assert result["inbox_unprocessed"] == 0
     assert result["inbox_rows"] == result["inbox_distinct"]
     assert result["playlist_state"] == "synced"
