@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 
 from bench._live import cookie_session, sign_in, webhook_secret
@@ -26,10 +27,16 @@ from bench.webhook_ingest import blast, make_bodies
 from tests.replicas.harness import Replicas, failover, postgres_reachable
 
 RUN_LIMIT_S = 900.0
+WARMUP = 300
 
 
-async def ingest(count: int, bodies: list[bytes], concurrency: int) -> tuple[float, int]:
-    """Requests per second with `count` replicas sharing the clients; and answers not 200."""
+async def ingest(
+    count: int, bodies: list[bytes], warmup: list[bytes], concurrency: int
+) -> tuple[float, int]:
+    """Requests per second with `count` replicas sharing the clients; and answers not 200.
+
+    Each replica first takes its share of `warmup` (other bodies: connections and code paths
+    warm, the inbox worker running) before the timed run."""
     replicas = Replicas(count, tracks=500)
     try:
         await replicas.start()
@@ -40,6 +47,9 @@ async def ingest(count: int, bodies: list[bytes], concurrency: int) -> tuple[flo
         headers = {header: secret, "Content-Type": "text/plain; charset=utf-8"}
         urls = [f"{s.url}/webhooks/jellyfin" for s in replicas.servers]
         per = max(1, concurrency // count)
+        await asyncio.gather(
+            *(blast(url, headers, warmup[n::count], per) for n, url in enumerate(urls))
+        )
         started = time.perf_counter()
         results = await asyncio.gather(
             *(blast(url, headers, bodies[n::count], per) for n, url in enumerate(urls))
@@ -79,14 +89,17 @@ async def run(events: int, requests: int, concurrency: int) -> None:
     print(f"replicas_playlist_items: {len(result['playlist_jellyfin'])}")
     print(f"replicas_lost: {lost}")
     print(f"replicas_duplicated: {dup}")
-    bodies = make_bodies(requests)
-    one, failed_one = await ingest(1, bodies, concurrency)
-    two, failed_two = await ingest(2, bodies, concurrency)
+    every = make_bodies(requests + WARMUP)
+    warmup, bodies = every[:WARMUP], every[WARMUP:]
+    one, failed_one = await ingest(1, bodies, warmup, concurrency)
+    two, failed_two = await ingest(2, bodies, warmup, concurrency)
     print(f"replicas_ingest_requests: {requests}")
     print(f"replicas_ingest_1_rps: {one:.0f}")
     print(f"replicas_ingest_2_rps: {two:.0f}")
     print(f"replicas_ingest_ratio_2_vs_1: {two / one:.2f}")
     print(f"replicas_ingest_failed_answers: {failed_one + failed_two}")
+    # Replicas add capacity only where there are cores to run them: say how many there were.
+    print(f"# cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:

@@ -363,6 +363,20 @@ def _collectors(app: web.Application) -> Iterable[str]:
             [({}, bus.dropped_subscribers)],
             "counter",
         )
+    cluster = app.get(keys.CLUSTER)
+    if cluster is not None:
+        labels = {"replica": cluster.replica_id, "mode": cluster.mode}
+        lines += gauge(
+            "companion_cluster_owner",
+            "1 while this replica runs the singleton work.",
+            [(labels, int(cluster.leading))],
+        )
+        lines += gauge(
+            "companion_cluster_ownership_taken_total",
+            "Times this replica became the owner.",
+            [(labels, cluster.leadership_changes)],
+            "counter",
+        )
     entries = app.get(keys.ENTRIES)
     if entries is not None:
         lines += gauge(
