@@ -157,7 +157,13 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     entries = ConfigEntries(ctx, discover())
     app[keys.ENTRIES] = entries
-    await entries.load()
+    cluster = app[keys.CLUSTER]
+    # Replicas starting together: one at a time, so an environment-only entry is stored once.
+    async with cluster.lock("integrations:load"):
+        await entries.load()
+    # An entry added or removed through one replica is set up or unloaded on all of them.
+    entries.changed = lambda: cluster.signal("integrations")
+    cluster.on_signal("integrations", entries.schedule_sync)
     # Sockets follow integration.state events from then on and open what is configured; one
     # replica holds them.
     live = app[keys.LIVE]
