@@ -262,6 +262,7 @@ async def _player_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
     # Imports of old plays: a restart finds what it interrupted and marks it.
     imports = HistoryImports(app[keys.PROVIDERS], app[keys.BUS])
+    imports.cluster = app[keys.CLUSTER]
     app[keys.HISTORY_IMPORTS] = imports
     await imports.recover()
     yield

@@ -126,6 +126,10 @@ class Cluster:
             except Exception:
                 _LOGGER.exception("Signal handler for %s failed", name)
 
+    async def held_elsewhere(self, key: str) -> bool:
+        """Whether another replica holds the lock `key` now (never, alone)."""
+        return False
+
     @contextlib.asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
         """Hold a lock shared by every replica (callers serialise in-process themselves)."""

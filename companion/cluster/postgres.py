@@ -346,6 +346,16 @@ class PostgresCluster(Cluster):
             finally:
                 await conn.execute("SELECT pg_advisory_unlock($1)", number)
 
+    async def held_elsewhere(self, key: str) -> bool:
+        """Whether another session holds the lock `key` now (tried, and let go at once)."""
+        assert self._pool is not None
+        number = lock_key(key)
+        async with self._pool.acquire() as conn:
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", number):
+                return True
+            await conn.execute("SELECT pg_advisory_unlock($1)", number)
+            return False
+
     # -- the owner trims the log ---------------------------------------------------------------
 
     async def _start_trim(self) -> None:

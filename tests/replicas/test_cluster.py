@@ -96,6 +96,9 @@ async def test_shared_lock_serialises_replicas(
             inside.append(f"out {name}")
 
     await asyncio.gather(hold(a, "a"), hold(b, "b"))
+    async with a.lock("history-import:7"):
+        assert await b.held_elsewhere("history-import:7")
+    assert not await b.held_elsewhere("history-import:7")
     # Never both inside: every "in" is followed by its own "out".
     assert inside[0].split()[1] == inside[1].split()[1]
     assert inside[2].split()[1] == inside[3].split()[1]
