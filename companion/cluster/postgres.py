@@ -28,6 +28,7 @@ import asyncpg
 import orjson
 
 from companion.cluster.base import Cluster
+from companion.crypto import StartupError
 from companion.events import Event, EventBus
 
 _LOGGER = logging.getLogger(__name__)
@@ -118,9 +119,15 @@ class PostgresCluster(Cluster):
 
     async def connect(self) -> None:
         """Connect and start following the event log (ownership is competed for at start)."""
-        self._pool = await asyncpg.create_pool(
-            self._dsn, min_size=1, max_size=10, server_settings=self._settings
-        )
+        try:
+            self._pool = await asyncpg.create_pool(
+                self._dsn, min_size=1, max_size=10, server_settings=self._settings, timeout=10
+            )
+        except (OSError, asyncpg.PostgresError, TimeoutError) as err:
+            # Only the error's type and text: the URL may carry a password.
+            raise StartupError(
+                f"COMPANION_REPLICA_MODE=postgres: cannot connect: {type(err).__name__}: {err}"
+            ) from None
         loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self._listen(), name="cluster-listen"),
