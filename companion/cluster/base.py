@@ -57,8 +57,13 @@ class Cluster:
         work = Singleton(name, start, stop)
         self._singletons.append(work)
         if self.leading:
-            await start()
+            # Marked first: a hand-over starting every singleton meanwhile skips this one.
             work.running = True
+            try:
+                await start()
+            except BaseException:
+                work.running = False
+                raise
 
         async def release() -> None:
             if work in self._singletons:
@@ -91,13 +96,14 @@ class Cluster:
         await self._start_all()
 
     async def _start_all(self) -> None:
-        for work in self._singletons:
-            if work.running:
+        for work in list(self._singletons):
+            if work.running or not self.leading:
                 continue
+            work.running = True
             try:
                 await work.start()
-                work.running = True
             except Exception:
+                work.running = False
                 _LOGGER.exception("Starting %s failed", work.name)
 
     async def _step_down(self) -> None:
