@@ -53,3 +53,21 @@ async def test_alone_the_singleton_work_starts_at_once_and_stops_in_reverse() ->
     assert cluster.leading is False
     assert woken.is_set()
     assert order == ["start inbox", "start outbox", "stop outbox", "stop inbox"]
+
+
+async def test_work_added_at_run_time_starts_when_owned_and_release_stops_it() -> None:
+    cluster = Cluster()
+    calls: list[str] = []
+
+    async def start() -> None:
+        calls.append("start")
+
+    async def stop() -> None:
+        calls.append("stop")
+
+    release = await cluster.run_singleton("homeassistant:1", start, stop)
+    await cluster.start()  # already running: not started again
+    assert calls == ["start"]
+    await release()
+    await cluster.stop()  # released: not stopped again
+    assert calls == ["start", "stop"]
