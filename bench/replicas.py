@@ -61,7 +61,7 @@ async def ingest(
         await replicas.close()
 
 
-async def run(events: int, requests: int, concurrency: int) -> None:
+async def run(events: int, requests: int, concurrency: int, failover_only: bool = False) -> None:
     """Print the figures."""
     if not await postgres_reachable():
         raise SystemExit("PostgreSQL is not reachable (REPLICAS_ADMIN_DATABASE_URL)")
@@ -87,8 +87,26 @@ async def run(events: int, requests: int, concurrency: int) -> None:
     print(f"replicas_ws_events_logged: {result['ws_events_logged']}")
     print(f"replicas_ws_events_received: {result['ws_events_received']}")
     print(f"replicas_playlist_items: {len(result['playlist_jellyfin'])}")
+    for key in (
+        "favorites_missing",
+        "favorites_extra",
+        "favorites_duplicates",
+        "ws_missing",
+        "ws_extra",
+        "ws_duplicates",
+        "ws_repeated_states",
+        "inbox_rows",
+        "inbox_distinct",
+        "inbox_unprocessed",
+        "webhook_statuses",
+    ):
+        print(f"replicas_{key}: {result[key]}")
+    for before, again in result["ws_repeated_examples"]:
+        print(f"# repeated state: {before} then {again}")
     print(f"replicas_lost: {lost}")
     print(f"replicas_duplicated: {dup}")
+    if failover_only:
+        return
     every = make_bodies(requests + WARMUP)
     warmup, bodies = every[:WARMUP], every[WARMUP:]
     one, failed_one = await ingest(1, bodies, warmup, concurrency)
@@ -108,10 +126,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--failover-only", action="store_true")
     args = parser.parse_args()
 
     async def bounded() -> None:
-        await asyncio.wait_for(run(args.events, args.requests, args.concurrency), RUN_LIMIT_S)
+        await asyncio.wait_for(
+            run(args.events, args.requests, args.concurrency, args.failover_only), RUN_LIMIT_S
+        )
 
     asyncio.run(bounded())
 

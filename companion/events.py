@@ -154,6 +154,8 @@ class EventBus:
         self._streams: list[EventStream] = []
         self._by_type: dict[tuple[str, bool], tuple[EventStream, ...]] = {}
         self.relay: Callable[[Event], None] | None = None
+        # Writes an event to the replicas' log inside the caller's transaction (replicas only).
+        self.logger: Callable[[Event, Any], Awaitable[None]] | None = None
         self._default_maxsize = default_maxsize
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
@@ -225,14 +227,20 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, event: Event, *, remote: bool = False) -> None:
+    async def log(self, event: Event, conn: Any) -> None:
+        """Log `event` for the other replicas in the transaction `conn` (nothing alone); publish
+        it with `logged=True` once that transaction committed."""
+        if self.logger is not None:
+            await self.logger(event, conn)
+
+    def publish(self, event: Event, *, remote: bool = False, logged: bool = False) -> None:
         """Deliver event to every matching subscriber without waiting; drop full ones.
 
         `remote` marks an event another replica published (it reaches cluster streams only
-        and is not relayed again).
+        and is not relayed again); `logged` one already in the replicas' log (see `log`).
         """
         self.published += 1
-        if not remote and self.relay is not None:
+        if not remote and not logged and self.relay is not None:
             self.relay(event)
         key = (event.type, remote)
         targets = self._by_type.get(key)

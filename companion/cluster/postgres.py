@@ -116,6 +116,7 @@ class PostgresCluster(Cluster):
         """Relay what this bus publishes; publish what other replicas relayed."""
         self._bus = bus
         bus.relay = self._relay
+        bus.logger = self._log_in
 
     async def connect(self) -> None:
         """Connect and start following the event log (ownership is competed for at start)."""
@@ -250,6 +251,18 @@ class PostgresCluster(Cluster):
                 bodies,
             )
             await conn.execute("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, str(top))
+
+    async def _log_in(self, event: Event, conn: Any) -> None:
+        """Append one event inside the caller's Tortoise transaction (NOTIFY fires at commit)."""
+        body = orjson.dumps(event.as_dict(), default=str).decode()
+        await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [EVENTS_KEY])
+        # execute_query answers no rows for an INSERT, even with RETURNING.
+        rows = await conn.execute_query_dict(
+            "INSERT INTO cluster_events (origin, body, at) VALUES ($1, $2, now()) RETURNING seq",
+            [self.replica_id, body],
+        )
+        await conn.execute_query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, str(rows[0]["seq"])])
+        self.relayed_out += 1
 
     # -- events and signals in ----------------------------------------------------------------
 

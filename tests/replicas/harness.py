@@ -468,18 +468,24 @@ async def failover(
                 if _json.loads(r["body"])["type"] == "favorite.changed"
             }
             ws_missing = ws_extra = ws_dupes = ws_repeats = 0
+            repeats: list[tuple[dict[str, Any], dict[str, Any]]] = []
             for client in clients:
                 ids = Counter(e["id"] for e in client.events)
                 ws_dupes += sum(n - 1 for n in ids.values() if n > 1)
                 ws_missing += len(logged - set(ids))
                 ws_extra += len(set(ids) - logged)
                 # A change applied twice shows as the same state twice in a row.
-                last: dict[tuple[str, str], bool] = {}
+                last: dict[tuple[str, str], dict[str, Any]] = {}
                 for event in client.events:
                     key = (event["user_id"], event["data"]["item_id"])
-                    if last.get(key) == event["data"]["favorite"]:
+                    before = last.get(key)
+                    if (
+                        before is not None
+                        and before["data"]["favorite"] == event["data"]["favorite"]
+                    ):
                         ws_repeats += 1
-                    last[key] = event["data"]["favorite"]
+                        repeats.append((before, event))
+                    last[key] = event
             inbox = (
                 await replicas.sql(
                     "SELECT count(*), count(*) FILTER (WHERE processed_at IS NULL), "
@@ -502,6 +508,7 @@ async def failover(
             "ws_extra": ws_extra,
             "ws_duplicates": ws_dupes,
             "ws_repeated_states": ws_repeats,
+            "ws_repeated_examples": repeats[:4],
             "playlist_state": pl["sync"]["state"],
             "playlist_expected": wanted,
             "playlist_companion": companion_items,

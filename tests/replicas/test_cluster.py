@@ -136,3 +136,31 @@ async def test_ownership_moves_when_the_owner_connection_dies(
         await admin.close()
     assert await asyncio.wait_for(stopped.get(), timeout=30) == "a"
     assert await asyncio.wait_for(started.get(), timeout=30) == "b"
+
+
+async def test_an_event_logged_in_a_transaction_is_seen_only_once_it_commits(
+    pair: tuple[tuple[PostgresCluster, EventBus], ...],
+) -> None:
+    from tortoise import Tortoise
+    from tortoise.transactions import in_transaction
+
+    (_, bus_a), (_, bus_b) = pair
+    at_b = bus_b.stream(cluster=True)
+    await Tortoise.init(db_url=database_url(), modules={"models": ["companion.cluster.models"]})
+    try:
+        dropped = Event("favorite.changed", {"item_id": "rolled-back"})
+        kept = Event("favorite.changed", {"item_id": "committed"})
+        try:
+            async with in_transaction() as conn:
+                await bus_a.log(dropped, conn)
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+        async with in_transaction() as conn:
+            await bus_a.log(kept, conn)
+        bus_a.publish(kept, logged=True)
+        bus_a.publish(Event("marker"))
+        got = await _next(at_b, 2)
+        assert [e.id for e in got] == [kept.id, got[1].id] and got[1].type == "marker"
+    finally:
+        await Tortoise.close_connections()
