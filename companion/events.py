@@ -156,6 +156,8 @@ class EventBus:
         self.relay: Callable[[Event], None] | None = None
         # Writes an event to the replicas' log inside the caller's transaction (replicas only).
         self.logger: Callable[[Event, Any], Awaitable[None]] | None = None
+        # Told when a logged event's transaction has committed (the others are then woken).
+        self.announce: Callable[[Event], None] | None = None
         self._default_maxsize = default_maxsize
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
@@ -242,6 +244,8 @@ class EventBus:
         self.published += 1
         if not remote and not logged and self.relay is not None:
             self.relay(event)
+        if logged and self.announce is not None:
+            self.announce(event)
         key = (event.type, remote)
         targets = self._by_type.get(key)
         if targets is None:

@@ -104,6 +104,7 @@ class PostgresCluster(Cluster):
         self._tasks: list[asyncio.Task[None]] = []
         self._last_seq = 0
         self._ready = asyncio.Event()
+        self._announce_pending = False
         self._leader_task: asyncio.Task[None] | None = None
         self._trim_task: asyncio.Task[None] | None = None
         self.relayed_out = 0
@@ -117,6 +118,7 @@ class PostgresCluster(Cluster):
         self._bus = bus
         bus.relay = self._relay
         bus.logger = self._log_in
+        bus.announce = self._announce
 
     async def connect(self) -> None:
         """Connect and start following the event log (ownership is competed for at start)."""
@@ -223,7 +225,19 @@ class PostgresCluster(Cluster):
         while True:
             await self._out_wake.wait()
             self._out_wake.clear()
+            if self._announce_pending and not self._outgoing:
+                self._announce_pending = False
+                try:
+                    await self._notify()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as err:
+                    # The readers' timer finds the rows anyway.
+                    _LOGGER.warning("Announcing logged events failed: %s", err)
             while self._outgoing:
+                # This batch's NOTIFY (after its commit) also announces logged rows that
+                # committed before now; ones announced meanwhile set the flag again.
+                self._announce_pending = False
                 batch = self._outgoing[:WRITE_BATCH]
                 bodies = [orjson.dumps(e.as_dict(), default=str).decode() for e in batch]
                 try:
@@ -237,6 +251,10 @@ class PostgresCluster(Cluster):
                     continue
                 del self._outgoing[: len(batch)]
                 self.relayed_out += len(batch)
+
+    async def _notify(self) -> None:
+        assert self._pool is not None
+        await self._pool.execute("SELECT pg_notify($1, '')", EVENTS_CHANNEL)
 
     async def _append(self, bodies: list[str]) -> None:
         assert self._pool is not None
@@ -253,16 +271,20 @@ class PostgresCluster(Cluster):
             await conn.execute("SELECT pg_notify($1, $2)", EVENTS_CHANNEL, str(top))
 
     async def _log_in(self, event: Event, conn: Any) -> None:
-        """Append one event inside the caller's Tortoise transaction (NOTIFY fires at commit)."""
+        """Append one event inside the caller's Tortoise transaction (announced after commit)."""
         body = orjson.dumps(event.as_dict(), default=str).decode()
         await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [EVENTS_KEY])
-        # execute_query answers no rows for an INSERT, even with RETURNING.
-        rows = await conn.execute_query_dict(
-            "INSERT INTO cluster_events (origin, body, at) VALUES ($1, $2, now()) RETURNING seq",
+        await conn.execute_query(
+            "INSERT INTO cluster_events (origin, body, at) VALUES ($1, $2, now())",
             [self.replica_id, body],
         )
-        await conn.execute_query("SELECT pg_notify($1, $2)", [EVENTS_CHANNEL, str(rows[0]["seq"])])
         self.relayed_out += 1
+
+    def _announce(self, _event: Event) -> None:
+        # One NOTIFY for any number of committed rows, sent by the writer outside the
+        # transaction (a NOTIFY commits under a server-wide lock: not once per change).
+        self._announce_pending = True
+        self._out_wake.set()
 
     # -- events and signals in ----------------------------------------------------------------
 

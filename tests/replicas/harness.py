@@ -321,7 +321,7 @@ async def webhooks_quiet(http: aiohttp.ClientSession, fake: str, timeout: float 
     return last
 
 
-async def settle(replicas: Replicas, timeout: float = 90) -> None:
+async def settle(replicas: Replicas, timeout: float = 300) -> None:
     """Wait until the inbox is drained and the overlay stops changing for 2 s."""
     deadline = time.monotonic() + timeout
     last: tuple[Any, ...] | None = None
