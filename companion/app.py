@@ -14,6 +14,7 @@ from companion import __version__, const, keys
 from companion.accounts.auth import AuthService
 from companion.accounts.signin import SignInService
 from companion.automation.services import AutomationServices
+from companion.cluster.setup import create_cluster, migration_guard
 from companion.crypto import SecretBox, load_or_create_key, prepare_data_dir
 from companion.db.database import Database
 from companion.downloads.service import DownloadService
@@ -26,9 +27,11 @@ from companion.integration.registry import discover
 from companion.integration.types import IntegrationContext
 from companion.library.music import MusicServices
 from companion.listening.service import ListeningService
+from companion.live.inbox import SIGNAL as INBOX_SIGNAL
 from companion.live.runtime import LiveRuntime
 from companion.metrics import Metrics, gauge
 from companion.player.runtime import PlayerServices
+from companion.playlists.outbox import SIGNAL as PLAYLIST_OUTBOX_SIGNAL
 from companion.playlists.service import PlaylistService
 from companion.providers import Providers
 from companion.providers.live import FavoriteFact
@@ -82,7 +85,8 @@ async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
     await database.open()
     try:
         if settings.auto_migrate:
-            await database.migrate()
+            async with migration_guard(settings):
+                await database.migrate()
         app[keys.DATABASE] = database
         yield
     finally:
@@ -94,6 +98,25 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.BUS] = bus
     yield
     await bus.close()
+
+
+async def _cluster_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Alone: a no-op. Replicas: the bus's events reach the others from the first one on.
+    cluster = create_cluster(app[keys.SETTINGS])
+    cluster.attach(app[keys.BUS])
+    await cluster.connect()
+    app[keys.CLUSTER] = cluster
+    yield
+    await cluster.close()
+
+
+async def _ownership_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Last: every service exists before singleton work starts (alone: at once, here), and all
+    # of it stops before any service closes.
+    cluster = app[keys.CLUSTER]
+    await cluster.start()
+    yield
+    await cluster.stop()
 
 
 async def _http_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -130,14 +153,23 @@ async def _integrations_ctx(app: web.Application) -> AsyncIterator[None]:
         bus=app[keys.BUS],
         secret_box=app[keys.SECRET_BOX],
         providers=app[keys.PROVIDERS],
+        cluster=app[keys.CLUSTER],
     )
     entries = ConfigEntries(ctx, discover())
     app[keys.ENTRIES] = entries
-    await entries.load()
-    # Sockets follow integration.state events from here on; open what is configured already.
-    await app[keys.LIVE].start_sockets()
+    cluster = app[keys.CLUSTER]
+    # Replicas starting together: one at a time, so an environment-only entry is stored once.
+    async with cluster.lock("integrations:load"):
+        await entries.load()
+    # An entry added or removed through one replica is set up or unloaded on all of them.
+    entries.changed = lambda: cluster.signal("integrations")
+    cluster.on_signal("integrations", entries.schedule_sync)
+    # Sockets follow integration.state events from then on and open what is configured; one
+    # replica holds them.
+    live = app[keys.LIVE]
+    app[keys.CLUSTER].singleton("jellyfin-sockets", live.start_sockets, live.sockets.stop)
     yield
-    await app[keys.LIVE].sockets.stop()
+    await live.sockets.stop()
     await entries.unload_all()
 
 
@@ -149,7 +181,18 @@ async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
         {"jellyfin": jellyfin_webhook.parse_stored},
     )
     app[keys.LIVE] = live
-    live.start()
+    live.pipeline.start()
+    # Webhooks are stored by any replica; one drains the inbox, woken by the signal.
+    cluster = app[keys.CLUSTER]
+    cluster.on_signal(INBOX_SIGNAL, live.inbox.notify)
+
+    async def start_inbox() -> None:
+        live.inbox.start()
+
+    cluster.singleton("webhook-inbox", start_inbox, live.inbox.stop)
+    # A secret rotated through one replica is the one every replica checks.
+    live.secrets.changed = lambda: cluster.signal("webhook-secrets")
+    cluster.on_signal("webhook-secrets", live.secrets.forget)
     yield
     await live.stop()
 
@@ -183,16 +226,27 @@ async def _automation_ctx(app: web.Application) -> AsyncIterator[None]:
         zone=app[keys.SETTINGS].zone,
     )
     app[keys.AUTOMATION] = automation
-    await automation.start()
+    # A target edited through any replica reaches the owner's copy of the target list.
+    cluster = app[keys.CLUSTER]
+    automation.targets.changed = lambda: cluster.signal("automation-targets")
+    cluster.on_signal("automation-targets", automation.targets.forget)
+    # Hooks, outgoing webhooks and the automation state follow every replica's events on one.
+    app[keys.CLUSTER].singleton("automation", automation.start, automation.stop)
     yield
-    await automation.stop()
 
 
 async def _playlists_ctx(app: web.Application) -> AsyncIterator[None]:
     # After music (credentials, resolver); its outbox worker resumes pushes left by a restart.
     playlists = PlaylistService(app[keys.MUSIC], app[keys.PROVIDERS], app[keys.BUS])
     app[keys.PLAYLISTS] = playlists
-    await playlists.start()
+    cluster = app[keys.CLUSTER]
+    # Edits and pushes of one playlist are serialised across replicas; pushes queued anywhere
+    # wake the worker on the replica that runs it.
+    playlists.outbox.shared_lock = cluster.lock
+    playlists.outbox.notify = lambda: cluster.signal(PLAYLIST_OUTBOX_SIGNAL)
+    cluster.on_signal(PLAYLIST_OUTBOX_SIGNAL, playlists.outbox.wake)
+    playlists.follow()
+    cluster.singleton("playlist-outbox", playlists.start_outbox, playlists.outbox.stop)
     yield
     await playlists.close()
 
@@ -208,6 +262,7 @@ async def _player_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
     # Imports of old plays: a restart finds what it interrupted and marks it.
     imports = HistoryImports(app[keys.PROVIDERS], app[keys.BUS])
+    imports.cluster = app[keys.CLUSTER]
     app[keys.HISTORY_IMPORTS] = imports
     await imports.recover()
     yield
@@ -220,7 +275,9 @@ async def _listening_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.PROVIDERS], app[keys.BUS], app[keys.SECRET_BOX], app[keys.MUSIC]
     )
     app[keys.LISTENING] = listening
-    await listening.start()
+    listening.now_playing.start()
+    cluster = app[keys.CLUSTER]
+    cluster.singleton("scrobble-outbox", listening.outbox.start, listening.outbox.stop)
     yield
     await listening.close()
 
@@ -263,7 +320,11 @@ async def _downloads_ctx(app: web.Application) -> AsyncIterator[None]:
     # After imports: arrivals fill the import rows that waited for them.
     downloads = DownloadService(app[keys.PROVIDERS], app[keys.BUS], app[keys.IMPORTS].filler)
     app[keys.DOWNLOADS] = downloads
-    await downloads.start()
+    await downloads.load()
+    cluster = app[keys.CLUSTER]
+    downloads.worker.notify = lambda: cluster.signal("downloads")
+    cluster.on_signal("downloads", downloads.worker.wake)
+    app[keys.CLUSTER].singleton("downloads", downloads.start_worker, downloads.stop_worker)
     yield
     await downloads.stop()
 
@@ -280,7 +341,9 @@ async def _flows_ctx(app: web.Application) -> AsyncIterator[None]:
         app[keys.DOWNLOADS],
     )
     app[keys.FLOWS] = flows
-    await flows.start()
+    await flows.load()
+    # Recovery, the tracker and the weekly schedule: one replica's work.
+    app[keys.CLUSTER].singleton("flows", flows.start, flows.stop)
     yield
     await flows.stop()
 
@@ -305,6 +368,20 @@ def _collectors(app: web.Application) -> Iterable[str]:
             "companion_event_bus_dropped_subscribers_total",
             "Subscribers dropped for falling behind.",
             [({}, bus.dropped_subscribers)],
+            "counter",
+        )
+    cluster = app.get(keys.CLUSTER)
+    if cluster is not None:
+        labels = {"replica": cluster.replica_id, "mode": cluster.mode}
+        lines += gauge(
+            "companion_cluster_owner",
+            "1 while this replica runs the singleton work.",
+            [(labels, int(cluster.leading))],
+        )
+        lines += gauge(
+            "companion_cluster_ownership_taken_total",
+            "Times this replica became the owner.",
+            [(labels, cluster.leadership_changes)],
             "counter",
         )
     entries = app.get(keys.ENTRIES)
@@ -390,6 +467,7 @@ def create_app(settings: Settings) -> web.Application:
         [
             _storage_ctx,
             _bus_ctx,
+            _cluster_ctx,
             _http_ctx,
             _auth_ctx,
             _live_ctx,
@@ -404,6 +482,7 @@ def create_app(settings: Settings) -> web.Application:
             _downloads_ctx,
             _flows_ctx,
             _automation_ctx,
+            _ownership_ctx,
         ]
     )
     return app

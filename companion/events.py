@@ -58,10 +58,25 @@ class SubscriberDropped(Exception):
 class EventStream:
     """A bounded queue of events for one subscriber, read in batches or one by one."""
 
-    __slots__ = ("_bus", "_queue", "_waiter", "closed", "dropped", "event_types", "maxsize", "name")
+    __slots__ = (
+        "_bus",
+        "_queue",
+        "_waiter",
+        "closed",
+        "cluster",
+        "dropped",
+        "event_types",
+        "maxsize",
+        "name",
+    )
 
     def __init__(
-        self, bus: EventBus, event_types: frozenset[str] | None, maxsize: int, name: str
+        self,
+        bus: EventBus,
+        event_types: frozenset[str] | None,
+        maxsize: int,
+        name: str,
+        cluster: bool = False,
     ) -> None:
         self._bus = bus
         self._queue: deque[Event] = deque()
@@ -69,6 +84,8 @@ class EventStream:
         self.event_types = event_types
         self.maxsize = maxsize
         self.name = name
+        # True: also events other replicas published (clients, caches, the leader's hooks).
+        self.cluster = cluster
         self.closed = False
         self.dropped = False
 
@@ -124,11 +141,23 @@ class EventStream:
 
 
 class EventBus:
-    """In-process publish/subscribe; publishing never waits for a subscriber."""
+    """In-process publish/subscribe; publishing never waits for a subscriber.
+
+    With replicas, events published here are also handed to `relay` (which carries them to
+    the other replicas), and events arriving from other replicas are published with
+    `remote=True`: only streams opened with `cluster=True` see those. Side effects (writes,
+    outgoing calls) thus run once, on the replica where the event was born, while clients and
+    caches of every replica see every event.
+    """
 
     def __init__(self, default_maxsize: int = DEFAULT_QUEUE_SIZE) -> None:
         self._streams: list[EventStream] = []
-        self._by_type: dict[str, tuple[EventStream, ...]] = {}
+        self._by_type: dict[tuple[str, bool], tuple[EventStream, ...]] = {}
+        self.relay: Callable[[Event], None] | None = None
+        # Writes an event to the replicas' log inside the caller's transaction (replicas only).
+        self.logger: Callable[[Event, Any], Awaitable[None]] | None = None
+        # Told when a logged event's transaction has committed (the others are then woken).
+        self.announce: Callable[[Event], None] | None = None
         self._default_maxsize = default_maxsize
         self._tasks: set[asyncio.Task[None]] = set()
         self.published = 0
@@ -150,10 +179,15 @@ class EventBus:
         *,
         maxsize: int | None = None,
         name: str = "stream",
+        cluster: bool = False,
     ) -> EventStream:
-        """Open a stream of events (all types when event_types is None)."""
+        """Open a stream of events (all types when event_types is None).
+
+        `cluster=True` also receives the events of other replicas (the same as local ones
+        when the companion runs alone).
+        """
         types = frozenset(event_types) if event_types is not None else None
-        stream = EventStream(self, types, maxsize or self._default_maxsize, name)
+        stream = EventStream(self, types, maxsize or self._default_maxsize, name, cluster)
         self._streams.append(stream)
         self._by_type.clear()
         return stream
@@ -165,10 +199,11 @@ class EventBus:
         *,
         maxsize: int | None = None,
         name: str | None = None,
+        cluster: bool = False,
     ) -> Unsubscribe:
         """Call handler for every matching event from a task of its own; returns unsubscribe."""
         label: str = name or str(getattr(handler, "__qualname__", "handler"))
-        stream = self.stream(event_types, maxsize=maxsize, name=label)
+        stream = self.stream(event_types, maxsize=maxsize, name=label, cluster=cluster)
         is_async = inspect.iscoroutinefunction(handler)
 
         async def consume() -> None:
@@ -194,15 +229,33 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, event: Event) -> None:
-        """Deliver event to every matching subscriber without waiting; drop full ones."""
+    async def log(self, event: Event, conn: Any) -> None:
+        """Log `event` for the other replicas in the transaction `conn` (nothing alone); publish
+        it with `logged=True` once that transaction committed."""
+        if self.logger is not None:
+            await self.logger(event, conn)
+
+    def publish(self, event: Event, *, remote: bool = False, logged: bool = False) -> None:
+        """Deliver event to every matching subscriber without waiting; drop full ones.
+
+        `remote` marks an event another replica published (it reaches cluster streams only
+        and is not relayed again); `logged` one already in the replicas' log (see `log`).
+        """
         self.published += 1
-        targets = self._by_type.get(event.type)
+        if not remote and not logged and self.relay is not None:
+            self.relay(event)
+        if logged and self.announce is not None:
+            self.announce(event)
+        key = (event.type, remote)
+        targets = self._by_type.get(key)
         if targets is None:
             targets = tuple(
-                s for s in self._streams if s.event_types is None or event.type in s.event_types
+                s
+                for s in self._streams
+                if (s.event_types is None or event.type in s.event_types)
+                and (s.cluster or not remote)
             )
-            self._by_type[event.type] = targets
+            self._by_type[key] = targets
         for stream in targets:
             if not stream._offer(event):
                 self._drop(stream)

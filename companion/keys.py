@@ -11,6 +11,7 @@ from aiohttp import web
 from companion.accounts.auth import AuthService
 from companion.accounts.signin import SignInService
 from companion.automation.services import AutomationServices
+from companion.cluster.base import Cluster
 from companion.crypto import SecretBox
 from companion.db.database import Database
 from companion.downloads.service import DownloadService
@@ -38,6 +39,7 @@ SETTINGS = web.AppKey("settings", Settings)
 SECRET_BOX = web.AppKey("secret_box", SecretBox)
 DATABASE = web.AppKey("database", Database)
 BUS = web.AppKey("bus", EventBus)
+CLUSTER = web.AppKey("cluster", Cluster)
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
 AUTH = web.AppKey("auth", AuthService)
 SIGNIN = web.AppKey("signin", SignInService)

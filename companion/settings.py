@@ -47,6 +47,10 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ("'self'",)
     # An IANA zone name; None means the system's zone ("today" and midnight are local).
     timezone: str | None = None
+    # "off" (one process, the default) or "postgres" (N replicas on one PostgreSQL database).
+    replica_mode: str = "off"
+    # This replica's name in logs and the event log; default host name and process id.
+    replica_id: str | None = None
     # The raw environment, kept so integrations read their overrides from the same snapshot.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -204,6 +208,28 @@ def _parse_timezone(name: str, raw: str) -> str:
     return value
 
 
+REPLICA_MODES = ("off", "postgres")
+
+
+def _parse_replica_mode(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in REPLICA_MODES:
+        raise SettingsError(f"{name}: expected one of {', '.join(REPLICA_MODES)}, got {raw!r}")
+    return value
+
+
+_REPLICA_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _parse_replica_id(name: str, raw: str) -> str:
+    value = raw.strip()
+    if not _REPLICA_ID.match(value):
+        raise SettingsError(
+            f"{name}: expected 1-64 letters, digits, dots, dashes or underscores, got {raw!r}"
+        )
+    return value
+
+
 def system_zone() -> tzinfo:
     """The zone of this machine (TZ, /etc/timezone, /etc/localtime), with its DST rules."""
     names = [os.environ.get("TZ", "").lstrip(":")]
@@ -240,6 +266,8 @@ _SPEC: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("COMPANION_COOKIE_SECURE", "cookie_secure", _parse_cookie_secure),
     ("COMPANION_FRAME_ANCESTORS", "frame_ancestors", _parse_list),
     ("COMPANION_TIMEZONE", "timezone", _parse_timezone),
+    ("COMPANION_REPLICA_MODE", "replica_mode", _parse_replica_mode),
+    ("COMPANION_REPLICA_ID", "replica_id", _parse_replica_id),
 )
 ENV_VARS = tuple(spec[0] for spec in _SPEC)
 
@@ -286,6 +314,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if name in raw:
             values[attr] = parser(name, raw[name])
     values["base_path"] = _reconcile_base_path(values)
+    if values.get("replica_mode", "off") == "postgres" and not str(
+        values.get("database_url") or ""
+    ).startswith("postgres://"):
+        # Replicas share state through PostgreSQL: an SQLite file cannot be shared.
+        raise SettingsError(
+            "COMPANION_REPLICA_MODE: postgres needs COMPANION_DATABASE_URL=postgres://…"
+        )
     return Settings(environ=env, **values)
 
 

@@ -119,8 +119,9 @@ class Connection:
         """Start forwarding events (of one type, or all) under this subscription id."""
         self.subscriptions[sub_id] = event_type
         if self._stream is None:
+            # Every replica's events: a client sees what happened through any of them.
             self._stream = self.app[keys.BUS].stream(
-                maxsize=CLIENT_QUEUE_SIZE, name=f"ws:{self.principal.name}"
+                maxsize=CLIENT_QUEUE_SIZE, name=f"ws:{self.principal.name}", cluster=True
             )
             self._pump = asyncio.create_task(self._forward(self._stream))
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from companion import keys
 from companion.errors import BadRequest, CompanionError, Unauthorized
+from companion.live.inbox import SIGNAL as INBOX_SIGNAL
 from companion.providers.live import Fact
 from web.json import json_response
 from webhooks.jellyfin_payload import HANDLED, PayloadError, decode, states_facts, to_facts
@@ -66,5 +67,6 @@ async def receive(request: web.Request) -> web.Response:
     stored = await live.store.store(SOURCE, body.decode("utf-8-sig"))
     if not stored:
         return json_response({"ok": True, "duplicate": True})
-    live.inbox.notify()
+    # The worker may run on another replica: the signal wakes it wherever it is.
+    request.app[keys.CLUSTER].signal(INBOX_SIGNAL)
     return json_response({"ok": True})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,6 +100,8 @@ class OutgoingTargets:
     def __init__(self, box: SecretBox) -> None:
         self._box = box
         self._cache: list[tuple[int, frozenset[str]]] | None = None
+        # Called after every change; with replicas it reaches every replica's copy.
+        self.changed: Callable[[], None] = self.forget
 
     async def matching(self, event_type: str) -> list[int]:
         """Ids of enabled targets that want this event type."""
@@ -107,7 +110,8 @@ class OutgoingTargets:
             self._cache = [(r["id"], frozenset(r["event_types"])) for r in rows]
         return [tid for tid, types in self._cache if event_type in types or ALL_EVENTS in types]
 
-    def _changed(self) -> None:
+    def forget(self) -> None:
+        """Drop the in-memory copy (read again at the next event)."""
         self._cache = None
 
     def secret_of(self, target: OutgoingTarget) -> str:
@@ -133,7 +137,7 @@ class OutgoingTargets:
         target = await OutgoingTarget.create(
             name=name, url=url, event_types=event_types, secret=self._box.encrypt(plain)
         )
-        self._changed()
+        self.changed()
         return describe_target(target) | {"secret": plain}
 
     async def update(self, target_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +146,7 @@ class OutgoingTargets:
         for key, value in changes.items():
             setattr(target, key, value)
         await target.save()
-        self._changed()
+        self.changed()
         return describe_target(target)
 
     async def rotate_secret(self, target_id: int) -> dict[str, Any]:
@@ -157,7 +161,7 @@ class OutgoingTargets:
         """Delete a target and its delivery log."""
         target = await self.get(target_id)
         await target.delete()
-        self._changed()
+        self.changed()
 
     async def deliveries(self, target_id: int, limit: int = 100) -> list[dict[str, Any]]:
         """The newest deliveries of a target."""

@@ -69,7 +69,10 @@ class OutgoingOutbox:
 
     def start(self) -> None:
         """Subscribe and start the sender."""
-        self._unsubscribe = self._bus.subscribe(self._on_event, None, name="outgoing-webhooks")
+        # Every replica's events: the outbox runs on the owner only.
+        self._unsubscribe = self._bus.subscribe(
+            self._on_event, None, name="outgoing-webhooks", cluster=True
+        )
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outgoing-webhooks")
 
     async def stop(self) -> None:

@@ -141,8 +141,9 @@ class AutomationState:
         """Load the current view, subscribe, and announce a first snapshot."""
         await self._sync_users()
         await self._refresh_library_size(publish=False)
+        # Every replica's events: the automation state runs on the owner only.
         self._unsubscribe = self._bus.subscribe(
-            self._handle, SOURCE_EVENTS, name="automation-state"
+            self._handle, SOURCE_EVENTS, name="automation-state", cluster=True
         )
         self.publish_snapshot()
         self._midnight = asyncio.get_running_loop().create_task(

@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "companion.imports.models",
     "companion.downloads.models",
     "companion.flows.models",
+    "companion.cluster.models",
     "aerich.models",
 ]
 APP_LABEL = "models"

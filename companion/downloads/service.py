@@ -55,11 +55,24 @@ class DownloadService:
         """Load the settings, follow library changes, start the worker."""
         self.rt.settings = await config.load()
         self._unsubscribe = self.arrival.subscribe()
+        await self.start_worker()
+
+    async def load(self) -> None:
+        """Load the settings and follow library changes (every replica)."""
+        self.rt.settings = await config.load()
+        self._unsubscribe = self.arrival.subscribe()
+
+    async def start_worker(self) -> None:
+        """Requeue interrupted jobs and start the worker (one replica's work)."""
         # Jobs a restart interrupted in the middle of a step are due again now.
         await DownloadJob.filter(state__in=jobs.ACTIVE, next_check_at=None).update(
             next_check_at=jobs.now()
         )
         self.worker.start()
+
+    async def stop_worker(self) -> None:
+        """Stop the worker (jobs stay for the replica that runs it next)."""
+        await self.worker.stop()
 
     async def stop(self) -> None:
         """Stop the worker and the subscription (jobs stay for the next start)."""
@@ -111,7 +124,7 @@ class DownloadService:
                 if import_ref:
                     wanted.import_job_id, wanted.import_row_id = import_ref
                 await wanted.save(using_db=conn)
-        self.worker.wake()
+        self.worker.notify()
         return jobs.item_dto(wanted, job)
 
     async def _job_for(self, want: Want) -> DownloadJob:
@@ -166,7 +179,7 @@ class DownloadService:
         if wanted.cancelled:
             wanted.cancelled = False
             await wanted.save()
-        self.worker.wake()
+        self.worker.notify()
         return jobs.item_dto(wanted, job)
 
     async def state(self, job_id: int) -> dict[str, Any] | None:
@@ -259,7 +272,7 @@ class DownloadService:
                 # Waiting on an outage: look now instead of after the backoff.
                 job.attempts = 0
                 await jobs.later(job, 0.0)
-        self.worker.wake()
+        self.worker.notify()
         return jobs.item_dto(wanted, job)
 
     async def cancel(self, principal: Principal, wanted_id: int) -> dict[str, Any]:
@@ -296,7 +309,7 @@ class DownloadService:
         """Apply a Lidarr webhook to the jobs it concerns, then let the worker go on."""
         changed = await self.worker.lidarr.apply(notice)
         if changed:
-            self.worker.wake()
+            self.worker.notify()
         return changed
 
     # -- settings ----------------------------------------------------------------------------
@@ -322,7 +335,7 @@ class DownloadService:
         self.rt.settings = new
         # Jobs that waited for the settings can go on now.
         await DownloadJob.filter(state="waiting").update(next_check_at=jobs.now())
-        self.worker.wake()
+        self.worker.notify()
         return {"settings": new.as_dict(), "checks": [c.as_dict() for c in checks]}
 
     def validate_source(self, source: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from companion.downloads import jobs
 from companion.downloads.lidarr import LidarrSteps
@@ -41,6 +42,8 @@ class DownloadWorker:
         self._task: asyncio.Task[None] | None = None
         self._gate = asyncio.Semaphore(CONCURRENCY)
         self.steps = 0
+        # Wakes the loop after a change; with replicas, on the replica that runs it.
+        self.notify: Callable[[], None] = self.wake
 
     def start(self) -> None:
         """Start the loop (jobs left by a previous run are due at once)."""

@@ -109,6 +109,10 @@ class FlowService:
             return False
         return True
 
+    async def load(self) -> None:
+        """Read the folder settings (every replica answers the API with them)."""
+        self._use(await config.load_folders())
+
     async def start(self, *, background: bool = True) -> None:
         """Recover, then (unless told otherwise) start the tracker and the scheduler."""
         self._use(await config.load_folders())

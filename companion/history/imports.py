@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from companion.cluster.base import Cluster
 from companion.errors import BadRequest, CompanionError, Conflict, NotFound, ServiceUnavailable
 from companion.events import Event, EventBus
 from companion.history.import_commit import commit_import
@@ -109,6 +110,10 @@ class JellyfinStager:
         return await preview.run()
 
 
+def _job_key(job_id: int) -> str:
+    return f"history-import:{job_id}"
+
+
 class HistoryImports:
     """Runs import jobs in the background; the API and the websocket only start and read."""
 
@@ -116,10 +121,18 @@ class HistoryImports:
         self._providers = providers
         self._bus = bus
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        # Alone by default; the app hands in the replicas' cluster.
+        self.cluster = Cluster()
 
     async def recover(self) -> None:
-        """Jobs a restart interrupted: a preview is dropped, an import goes back to previewed."""
+        """Jobs a restart interrupted: a preview is dropped, an import goes back to previewed.
+
+        With replicas, a job another replica is running (it holds the job's cluster lock) is
+        left alone.
+        """
         for job in await HistoryImport.filter(state__in=RUNNING):
+            if await self.cluster.held_elsewhere(_job_key(job.id)):
+                continue
             if job.state == "importing":
                 # The preview stands: importing it again adds only what is still missing.
                 job.state = "previewed"
@@ -187,7 +200,9 @@ class HistoryImports:
     def _spawn(self, job: HistoryImport, work: Awaitable[None]) -> None:
         async def runner() -> None:
             try:
-                await work
+                # Held while it runs: a replica restarting meanwhile does not "recover" it.
+                async with self.cluster.lock(_job_key(job.id)):
+                    await work
             finally:
                 self._tasks.pop(job.id, None)
 

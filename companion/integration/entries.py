@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,10 @@ class ConfigEntries:
         self._retry_tasks: dict[str, asyncio.Task[None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.retry_base = RETRY_BASE_SECONDS
+        # Called after an entry is added or removed; with replicas the others then `sync`.
+        self.changed: Callable[[], None] = lambda: None
+        self._syncing = asyncio.Lock()
+        self._sync_tasks: set[asyncio.Task[None]] = set()
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -308,6 +313,7 @@ class ConfigEntries:
         entry = self._effective(integration, row)
         self._entries[entry.entry_id] = entry
         self._start_setup(entry)
+        self.changed()
         return entry, result
 
     async def test_stored(self) -> list[tuple[str, FlowResult | None]]:
@@ -468,6 +474,32 @@ class ConfigEntries:
         await ConfigEntryRow.filter(entry_id=entry_id).delete()
         self._entries.pop(entry_id, None)
         self._locks.pop(entry_id, None)
+        self.changed()
+
+    def schedule_sync(self) -> None:
+        """Run `sync` in the background (a signal handler cannot wait)."""
+        task = asyncio.get_running_loop().create_task(self.sync(), name="entries-sync")
+        self._sync_tasks.add(task)
+        task.add_done_callback(self._sync_tasks.discard)
+
+    async def sync(self) -> None:
+        """Follow entries another replica added or removed: set up new rows, unload gone ones."""
+        async with self._syncing:
+            rows = {row.entry_id: row for row in await ConfigEntryRow.all().order_by("id")}
+            for entry_id, entry in list(self._entries.items()):
+                if entry_id not in rows:
+                    await self._unload(entry)
+                    self._entries.pop(entry_id, None)
+                    self._locks.pop(entry_id, None)
+            for entry_id, row in rows.items():
+                integration = self.integrations.get(row.domain)
+                if entry_id in self._entries or integration is None:
+                    continue
+                entry = self._effective(integration, row)
+                if entry.source == "environment":
+                    entry.data.update(self.env_values(integration))
+                self._entries[entry_id] = entry
+                self._start_setup(entry)
 
     async def wait_setup(self, entry_id: str, timeout: float = 10.0) -> ConfigEntry:
         """Wait until an entry leaves the in-progress state (tests and the CLI use this)."""
@@ -507,6 +539,8 @@ class ConfigEntries:
 
     async def unload_all(self) -> None:
         """Unload every entry (at shutdown)."""
+        for task in list(self._sync_tasks):
+            task.cancel()
         for entry in list(self._entries.values()):
             await self._unload(entry)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from companion.integration.health import EntryHealth
     from companion.settings import Settings
 
+from companion.cluster.base import Cluster
 from companion.providers import Providers
 
 FieldType = Literal["string", "url", "password", "integer", "boolean", "select"]
@@ -164,3 +165,5 @@ class IntegrationContext:
     bus: EventBus
     secret_box: SecretBox
     providers: Providers = field(default_factory=Providers)
+    # With replicas, work that must run once (a broker connection) runs through it.
+    cluster: Cluster = field(default_factory=Cluster)

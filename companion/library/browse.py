@@ -230,4 +230,7 @@ class LibraryService:
 
     def subscribe(self, bus: EventBus) -> Unsubscribe:
         """Listen for library changes."""
-        return bus.subscribe(self.on_event, ("library.changed",), name="library-album-pages")
+        # Every replica's changes: each keeps a cache of its own.
+        return bus.subscribe(
+            self.on_event, ("library.changed",), name="library-album-pages", cluster=True
+        )

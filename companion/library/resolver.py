@@ -243,8 +243,12 @@ class Resolver:
 
     def subscribe(self, bus: EventBus) -> Unsubscribe:
         """Listen for the events that invalidate cached items."""
+        # Every replica's changes: each keeps a cache of its own.
         return bus.subscribe(
-            self.on_event, ("library.changed", "favorite.changed"), name="resolver-invalidation"
+            self.on_event,
+            ("library.changed", "favorite.changed"),
+            name="resolver-invalidation",
+            cluster=True,
         )
 
     async def close(self) -> None:

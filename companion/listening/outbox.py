@@ -66,7 +66,11 @@ class ScrobbleOutboxWorker:
         """Requeue what a crash left mid-send, follow new plays, start the worker."""
         await ScrobbleOutbox.filter(status="sending").update(status="pending")
         self._unsubscribe = self._bus.subscribe(
-            self._on_play, ("play.recorded",), name="scrobble-outbox"
+            # Every replica's plays: the outbox runs on one.
+            self._on_play,
+            ("play.recorded",),
+            name="scrobble-outbox",
+            cluster=True,
         )
         self._task = asyncio.create_task(self._run(), name="scrobble-outbox")
 

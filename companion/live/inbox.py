@@ -16,6 +16,8 @@ _LOGGER = logging.getLogger(__name__)
 
 Parser = Callable[[str], list[Fact]]
 BATCH = 200
+# The cluster signal that wakes the worker (on whichever replica runs it).
+SIGNAL = "webhook-inbox"
 KEEP_PROCESSED = timedelta(days=1)
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from companion.events import Event, EventBus
 from companion.history.models import PlaybackState
@@ -145,22 +146,35 @@ class OverlayWriter:
             kind = item_type or (
                 "Audio" if await LibraryTrack.exists(item_id=item_id) else "Unknown"
             )
-            try:
-                await Favorite.create(
-                    user_id=user_id, item_id=item_id, item_type=kind, source=source, favorited_at=at
-                )
-            except IntegrityError:
-                return []
         else:
             kind = row.item_type if row is not None else (item_type or "Unknown")
-            await Favorite.filter(user_id=user_id, item_id=item_id).delete()
         data = {
             "item_id": item_id,
             "ref": make_ref(item_id),
             "favorite": favorite,
             "item_type": kind,
         }
-        return [self._publish("favorite.changed", data, user_id, source)]
+        event = Event("favorite.changed", data, user_id=user_id, source=source)
+        try:
+            async with in_transaction() as conn:
+                if favorite:
+                    await Favorite.create(
+                        user_id=user_id,
+                        item_id=item_id,
+                        item_type=kind,
+                        source=source,
+                        favorited_at=at,
+                        using_db=conn,
+                    )
+                else:
+                    await Favorite.filter(user_id=user_id, item_id=item_id).using_db(conn).delete()
+                # With replicas the event commits with the change: a replica killed right after
+                # cannot have changed a favorite that the others' clients never hear of.
+                await self._bus.log(event, conn)
+        except IntegrityError:
+            return []
+        self._bus.publish(event, logged=True)
+        return [event]
 
     # -- playback ----------------------------------------------------------------------------
 

@@ -94,7 +94,10 @@ class LiveService:
     async def start(self) -> None:
         """Follow integration and sign-in changes, and open what is configured now."""
         self._unsubscribe.append(
-            self._bus.subscribe(self._on_event, ["integration.state", "user.signed_in"])
+            # A sign-in on another replica opens its socket here (the sockets' owner).
+            self._bus.subscribe(
+                self._on_event, ["integration.state", "user.signed_in"], cluster=True
+            )
         )
         await self.refresh()
 

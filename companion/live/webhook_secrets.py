@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from companion.accounts.models import Setting
@@ -36,6 +38,12 @@ class WebhookSecrets:
     def __init__(self, box: SecretBox) -> None:
         self._box = box
         self._cache: dict[str, WebhookSecret] = {}
+        # Called after a change; with replicas it reaches every replica's copy.
+        self.changed: Callable[[], None] = self.forget
+
+    def forget(self) -> None:
+        """Drop the in-memory copies (read again at the next webhook)."""
+        self._cache.clear()
 
     @staticmethod
     def _key(source: str) -> str:
@@ -53,6 +61,18 @@ class WebhookSecrets:
         except ValueError:
             secret = None
         header = str(value.get("header") or DEFAULT_HEADER)
+        if secret is None and row is None:
+            # First use: replicas may race here; the row created first wins and all read it.
+            await Setting.get_or_create(
+                key=self._key(source),
+                defaults={
+                    "value": {"encrypted": self._box.encrypt(new_token(24)), "header": header}
+                },
+            )
+            row = await Setting.get(key=self._key(source))
+            value = row.value if isinstance(row.value, dict) else {}
+            with contextlib.suppress(ValueError, KeyError):
+                secret = self._box.decrypt(str(value["encrypted"]))
         if secret is None:
             return await self._store(source, header, new_token(24))
         result = WebhookSecret(header, secret)
@@ -64,6 +84,7 @@ class WebhookSecrets:
             key=self._key(source),
             defaults={"value": {"encrypted": self._box.encrypt(secret), "header": header}},
         )
+        self.changed()
         result = WebhookSecret(header, secret)
         self._cache[source] = result
         return result

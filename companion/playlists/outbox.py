@@ -46,6 +46,14 @@ def error_text(err: BaseException) -> str:
     return f"Unexpected error: {type(err).__name__}"
 
 
+@contextlib.asynccontextmanager
+async def _no_shared_lock(_key: str) -> AsyncIterator[None]:
+    yield
+
+
+SIGNAL = "playlist-outbox"
+
+
 class PlaylistOutbox:
     """Queues pushes per playlist, runs them one at a time per playlist, retries failures."""
 
@@ -61,6 +69,16 @@ class PlaylistOutbox:
         self.drift_interval = DRIFT_INTERVAL
         self._last_drift_scan = 0.0
         self._clock: Callable[[], float] = time.monotonic
+        # Wakes the worker after an enqueue; with replicas, on the replica that runs it.
+        self.notify: Callable[[], None] = self.wake
+        # A lock every replica honours, taken inside the in-process one (none when alone).
+        self.shared_lock: Callable[[str], contextlib.AbstractAsyncContextManager[None]] = (
+            _no_shared_lock
+        )
+
+    def wake(self) -> None:
+        """Run the worker now (pushes were queued)."""
+        self._wake.set()
 
     # -- locking -----------------------------------------------------------------------------
 
@@ -70,7 +88,7 @@ class PlaylistOutbox:
         entry = self._locks.setdefault(playlist_id, [asyncio.Lock(), 0])
         entry[1] += 1  # holders and waiters: the lock is forgotten only when nobody needs it
         try:
-            async with entry[0]:
+            async with entry[0], self.shared_lock(f"playlist:{playlist_id}"):
                 yield
         finally:
             entry[1] -= 1
@@ -90,7 +108,7 @@ class PlaylistOutbox:
             await PlaylistPush.create(
                 playlist_id=pl.id, version=pl.version, next_attempt_at=_now(), using_db=conn
             )
-        self._wake.set()
+        self.notify()
 
     async def recover(self) -> int:
         """Queue playlists whose last version never reached Jellyfin and have no push row."""

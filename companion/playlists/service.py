@@ -65,8 +65,16 @@ class PlaylistService:
 
     async def start(self) -> None:
         """Queue what a previous run left unsynced, start the worker, follow favorites."""
+        await self.start_outbox()
+        self.follow()
+
+    async def start_outbox(self) -> None:
+        """Queue what a previous run left unsynced and start the worker (one replica's work)."""
         await self.outbox.recover()
         self.outbox.start()
+
+    def follow(self) -> None:
+        """Keep the favorites playlists in step with favorites set through this replica."""
         self._unsubscribe.append(
             self._bus.subscribe(
                 self.favorites.on_event, ("favorite.changed",), name="playlist-favorites"

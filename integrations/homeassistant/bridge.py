@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +71,8 @@ class HomeAssistantBridge:
         self.last_error_at: datetime | None = None
         self._reported_error: str | None = None
         self.connected_since: float | None = None
+        # Stops the bridge (when it runs here) and forgets it; set by the entry's setup.
+        self.release: Callable[[], Awaitable[None]] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -58,14 +58,24 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Home
     except HomeAssistantMqttConnectionError as err:
         raise ConfigEntryNotReady(str(err)) from err
     bridge = HomeAssistantBridge(config, ctx.bus, identifier, install_id(ctx))
-    bridge.start()
+
+    async def start() -> None:
+        bridge.start()
+
+    # One broker connection per install: with replicas, the owner's (it runs the automation
+    # state the bridge publishes, and a command from Home Assistant must run once).
+    bridge.release = await ctx.cluster.run_singleton(
+        f"homeassistant:{entry.entry_id}", start, bridge.stop
+    )
     return bridge
 
 
 async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> None:
     """Publish offline and disconnect."""
     bridge: HomeAssistantBridge | None = entry.runtime_data
-    if bridge is not None:
+    if bridge is not None and bridge.release is not None:
+        await bridge.release()
+    elif bridge is not None:
         await bridge.stop()
 
 

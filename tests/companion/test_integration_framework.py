@@ -261,3 +261,47 @@ async def test_remove_entry(
     assert (
         await client.post(f"/api/integrations/{entry_id}/test", headers=admin_headers)
     ).status == 404
+
+
+async def test_another_replica_follows_entries_added_and_removed(
+    client: TestClient[Any, Any], admin_headers: dict[str, str], fake_ollama: FakeOllama
+) -> None:
+    from companion.integration.entries import ConfigEntries
+    from companion.integration.types import IntegrationContext
+    from companion.providers import Providers
+
+    app = client.app
+    # Another replica on the same database: its own entries, providers and bus.
+    other = ConfigEntries(
+        IntegrationContext(
+            settings=app[keys.SETTINGS],
+            session=app[keys.HTTP_SESSION],
+            bus=app[keys.BUS],
+            secret_box=app[keys.SECRET_BOX],
+            providers=Providers(),
+        ),
+        discover(),
+    )
+    await other.load()
+    assert other.entries("ollama") == []
+    signals: list[str] = []
+    app[keys.CLUSTER].on_signal("integrations", lambda: signals.append("integrations"))
+
+    resp = await client.post(
+        "/api/integrations",
+        json={"domain": "ollama", "data": {"url": fake_ollama.url, "api_key": SECRET}},
+        headers=admin_headers,
+    )
+    assert resp.status == 201, await resp.text()
+    entry_id = (await resp.json())["entry"]["entry_id"]
+    assert signals == ["integrations"]
+    await other.sync()
+    loaded = await other.wait_setup(entry_id)
+    assert loaded.state == EntryState.LOADED
+    assert loaded.data["api_key"] == SECRET
+
+    resp = await client.delete(f"/api/integrations/{entry_id}", headers=admin_headers)
+    assert resp.status in (200, 204), await resp.text()
+    await other.sync()
+    assert other.entries("ollama") == []
+    await other.unload_all()

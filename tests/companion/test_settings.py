@@ -106,3 +106,22 @@ def test_every_variable_is_documented_in_the_readme() -> None:
     assert "JELLYFIN_API_KEY" in integration_vars
     for var in (*ENV_VARS, "COMPANION_CONFIG", "COMPANION_TEST_DATABASE_URL", *integration_vars):
         assert f"`{var}`" in readme, var
+
+
+def test_replica_mode_is_off_by_default_and_needs_postgres() -> None:
+    assert load_settings({}).replica_mode == "off"
+    pg = "postgres://companion@db:5432/companion"
+    on = load_settings(
+        {
+            "COMPANION_REPLICA_MODE": "Postgres",
+            "COMPANION_DATABASE_URL": pg,
+            "COMPANION_REPLICA_ID": "a-1",
+        }
+    )
+    assert (on.replica_mode, on.replica_id) == ("postgres", "a-1")
+    with pytest.raises(SettingsError, match="COMPANION_REPLICA_MODE: postgres needs"):
+        load_settings({"COMPANION_REPLICA_MODE": "postgres"})
+    with pytest.raises(SettingsError, match="COMPANION_REPLICA_MODE: expected one of off"):
+        load_settings({"COMPANION_REPLICA_MODE": "redis"})
+    with pytest.raises(SettingsError, match="COMPANION_REPLICA_ID"):
+        load_settings({"COMPANION_REPLICA_ID": "a b"})
