@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 from companion.settings import load_settings
 
 # Each capability keeps its Tortoise models in its own `models.py`; they share one app label.
@@ -29,10 +31,23 @@ MODEL_MODULES = [
 APP_LABEL = "models"
 
 
+# Tortoise's own engines, and ours that survive a cancel during BEGIN (companion/db/engines.py).
+_SAFE_ENGINES = {
+    "tortoise.backends.sqlite": "companion.db.engines",
+    "tortoise.backends.asyncpg": "companion.db.engines",
+}
+
+
+def _connection(database_url: str) -> dict[str, Any]:
+    connection: dict[str, Any] = expand_db_url(database_url)
+    connection["engine"] = _SAFE_ENGINES.get(connection["engine"], connection["engine"])
+    return connection
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """Return the Tortoise config dict for a database URL."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {APP_LABEL: {"models": list(MODEL_MODULES), "default_connection": "default"}},
         "use_tz": True,
         "timezone": "UTC",
