@@ -218,6 +218,25 @@ def split_artists(text: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def without_artist_prefix(title: str, artists: tuple[str, ...]) -> tuple[str, str | None]:
+    """A video title "Artist - Title (Official Video)" as ("Title (Official Video)", "Artist").
+
+    Only when the words before the dash name a credited artist (spaces aside, so the channel
+    "ColdLanternsVEVO" names "Cold Lanterns"), and what follows is not a version suffix
+    ("Bad Company - Live" by Bad Company is the song "Bad Company", live).
+    """
+    if " - " not in title or not artists:
+        return title, None
+    prefix, _, rest = title.partition(" - ")
+    wanted = artist_key(prefix).replace(" ", "")
+    if not wanted or not rest.strip() or _is_descriptor(rest):
+        return title, None
+    for credit in artists:
+        if artist_key(credit).replace(" ", "") == wanted:
+            return rest.strip(), prefix.strip()
+    return title, None
+
+
 def album_key(album: str | None) -> str:
     """An album title as a key: the core words without edition brackets."""
     if not album:

@@ -172,3 +172,27 @@ def test_channel_names_typos_and_apostrophes() -> None:
         assert decide(query, [queen, journey]).item_id == "6" * 32, query
     typo = decide(TrackQuery("Dont Stop Believing", ("journey",), None, 251), [queen, journey])
     assert typo.item_id == "7" * 32
+
+
+def test_video_title_led_by_its_artist() -> None:
+    # YouTube videos uploaded by the artist: "Artist - Title (Official Video)" on a VEVO channel.
+    song = _c("a" * 32, "Hold On to Secret Island", ("Cold Lanterns",), "Paper Hearts", 231)
+    other = _c("b" * 32, "Secret Island", ("Cold Lanterns",), "Paper Hearts", 200)
+    query = TrackQuery(
+        "Cold Lanterns - Hold On to Secret Island (Lyric Video)", ("ColdLanternsVEVO",), None, 233
+    )
+    result = decide(query, [song, other])
+    assert (result.state, result.item_id) == ("matched", "a" * 32)
+    # Non-Latin names too, and a channel named like the artist.
+    jp = _c("c" * 32, "ひかり", ("星野灯",), "星野灯 1", 270)
+    assert decide(
+        TrackQuery("星野灯 - ひかり [Official Audio]", ("星野灯VEVO",)), [jp]
+    ).item_id == ("c" * 32)
+    # A version suffix after the dash is not a title: the song named like its band, live.
+    studio = _c("d" * 32, "Bad Company", ("Bad Company",), "Bad Company", 290)
+    live = decide(TrackQuery("Bad Company - Live", ("Bad Company",), None, 300), [studio])
+    assert live.state == "unmatched"
+    # Words before the dash that are not a credited artist stay part of the title.
+    split = _c("e" * 32, "Northern Lights", ("Aurora Vale",), "", 200)
+    query = TrackQuery("Harbour - Northern Lights", ("Aurora Vale",), None, 200)
+    assert decide(query, [split]).state != "matched"
