@@ -9,29 +9,36 @@ How the set is built (deterministic: one seeded generator, the same file on ever
   Cyrillic and Greek names), two albums each, titles drawn from word lists. Around a third of
   the songs get neighbours that make matching hard: a live version on a live album, an
   acoustic take, a remix credited to a remixer, a remaster on a remastered edition, the same
-  recording on a "Greatest Hits" compilation, a track with a featured artist, and a cover of the
-  song by another library artist. Three fifths of the tracks carry a recording MBID; every
-  track has a file path as Jellyfin reports it. No real data set is copied: every name is
-  invented.
+  recording on a "Greatest Hits" compilation, a track with a featured artist, and a cover of
+  the song by another library artist; a few songs exist only as a live recording. Three
+  fifths of the tracks carry a recording MBID; every track has a file path as Jellyfin
+  reports it. No real data set is copied: every name is invented.
 - Rows are written the way each source the importer reads names tracks, then, for files, put
-  through the project's own parsers (companion.imports.parsers), so a row holds exactly what an
-  import would ask the matcher:
-  Exportify CSV (Spotify): "Title - Remastered 2011", "Title - Live at <venue>",
-  "Title (feat. X)" with X also in "Artist1, Artist2", millisecond lengths;
-  the Spotify API (no album); Deezer: "Title (feat. X)", "Title (Remastered)", "Title (Live)",
-  one artist, whole-second lengths; YouTube Music: "<Artist> - Topic" and "<Artist>VEVO"
-  channels, "(Official Video)", "[Official Audio]", "(Lyric Video)", a video a few seconds
-  longer than the track; M3U: "#EXTINF:<secs>,Artist - Title" before a path (the library's
-  own path, or another machine's Windows path), and bare "Artist - Title.mp3" file names;
-  ListenBrainz JSPF with recording MBIDs; hand-made CSVs with typos, upper or lower case,
-  diacritics folded ("Bjorn" for "Björn"), "and" for "&", "The" dropped or added, "m:ss"
-  lengths or none.
-- Labels: `expect` lists every library item that is the named recording (a compilation copy of
-  the same recording is as right as the album track); it is empty for the negatives, which
-  are: a version the library lacks (a remix, live, acoustic, instrumental, sped-up or radio
-  edit of a song whose original is present), a live recording from another concert, the same
-  title by another artist, a cover of a library song, a song the library lacks by a library
-  artist, and a track whose artist and title are both absent.
+  through the project's own parsers (companion.imports.parsers), so a row holds exactly what
+  an import would ask the matcher:
+  Exportify CSV (Spotify): "Title - Remastered 2011", "Title - Mono", "Title - Bonus Track",
+  "Title - Live at <venue>", "Title (feat. X)" with X also in "Artist1, Artist2",
+  millisecond lengths; the Spotify API (no album);
+  Deezer: "Title (feat. X)", "Title (Remastered)", "Title (Live)", one artist, whole-second
+  lengths;
+  YouTube Music: "<Artist> - Topic" and "<Artist>VEVO" channels, "(Official Video)",
+  "[Official Audio]", "(Lyric Video)", "| Official Music Video", "Artist - Title (Official
+  Video)" uploads, a video a few seconds longer than the track;
+  M3U: "#EXTINF:<secs>,Artist - Title" before a path (the library's own path, or another
+  machine's Windows path), and bare "Artist - Title.mp3" file names;
+  ListenBrainz JSPF with recording MBIDs;
+  hand-made CSVs with typos, upper or lower case, diacritics folded ("Bjorn" for "Björn") or
+  added to a name tagged without them, "and" for "&", "The" dropped or added, "m:ss" lengths
+  or none, "Part 2" or "Pt. II" for "Pt. 2", several artists in one cell.
+- Labels: `expect` lists every library item that is the named recording (a compilation copy
+  or a remaster of the same recording is as right as the album track); it is empty for the
+  negatives, which are: a version the library lacks (a remix, live, acoustic, instrumental,
+  sped-up, extended, demo or radio edit of a song whose original is present), the studio
+  recording of a song the library has only live, a live recording from another concert,
+  another part ("Pt. 1" for "Pt. 2"), the same title by another artist (outside the library,
+  or a library artist who never recorded it while another did), a cover of a library song, a
+  song the library lacks by a library artist, and a track whose artist and title are both
+  absent.
 """
 
 from __future__ import annotations
@@ -288,6 +295,8 @@ class Builder:
         self.titles_by_artist: dict[str, set[str]] = {}
         # (the original song, a library artist's cover of it)
         self.covers: list[tuple[Song, Track]] = []
+        # (artist, title, venue, track): songs the library has only as a live recording
+        self.live_only: list[tuple[str, str, str, Track]] = []
 
     # -- library ----------------------------------------------------------------------------
 
@@ -395,6 +404,13 @@ class Builder:
                         seconds + rng.uniform(-1.0, 1.0),
                     )
                 )
+        # Songs the library holds only live (a concert bootleg, no studio album).
+        for artist, _ in rng.sample(ARTISTS[:40], 15):
+            used = set(self.titles_by_artist.get(artist, set()))
+            title = self._title(artist, used)
+            venue = rng.choice(VENUES)
+            track = self.add(title, (artist,), f"Live at {venue}", rng.uniform(200, 360))
+            self.live_only.append((artist, title, venue, track))
         # Covers: another library artist recorded a song of this one (the same title).
         latin = [s for s in self.songs if s.artist not in _NON_LATIN_TITLES and not s.guest]
         for song in rng.sample(latin, 20):
@@ -425,6 +441,8 @@ class Builder:
         elif self.rng.random() < 0.25:
             year = self.rng.choice((2009, 2011, 2015, 2018))
             title += self.rng.choice((f" - Remastered {year}", f" - {year} Remaster"))
+        elif self.rng.random() < 0.1:
+            title += self.rng.choice((" - Mono", " - Single Version", " - Bonus Track"))
         return title, artists
 
     def deezer_title(self, song: Song) -> tuple[str, tuple[str, ...]]:
@@ -442,7 +460,14 @@ class Builder:
         if rng.random() < 0.5:
             return song.title, (f"{song.artist} - Topic",), 0.0
         suffix = rng.choice(
-            (" (Official Video)", " [Official Audio]", " (Lyric Video)", " (Official Music Video)")
+            (
+                " (Official Video)",
+                " [Official Audio]",
+                " (Lyric Video)",
+                " (Official Music Video)",
+                " | Official Music Video",
+                " (Visualizer)",
+            )
         )
         title = song.title + suffix
         if song.guest:
@@ -543,9 +568,12 @@ class Builder:
                     title = title.replace(wrong, right, 1)
                     kind = "typo"
                     break
-        if ", Pt. " in title and rng.random() < 0.7:
-            title = title.replace(", Pt. ", " Part ")
-            kind = "part"
+        if ", Pt. 2" in title:
+            part = rng.random()
+            if part < 0.5:
+                title, kind = title.replace(", Pt. ", " Part "), "part"
+            elif part < 0.75:
+                title, kind = title.replace("Pt. 2", "Pt. II"), "part"
         if song.guest and rng.random() < 0.5:
             title = f"{title} ft. {song.guest}"
         elif song.guest:
@@ -644,6 +672,14 @@ class Builder:
                 )
                 self.rows.append(Row("version_original", "ytmusic", track, self.same(song)))
 
+    def live_only_rows(self) -> None:
+        """Rows naming the live recording the library holds (its title does not say live)."""
+        for artist, title, venue, track in self.live_only:
+            row = SourceTrack(
+                f"{title} - Live at {venue}", (artist,), f"Live at {venue}", track.duration_s
+            )
+            self.rows.append(Row("version_live_only", "spotify", row, [track.item_id]))
+
     def cover_rows(self) -> None:
         """Rows naming a library cover by its own artist: the cover, not the original."""
         for song, cover in self.covers:
@@ -735,6 +771,12 @@ class Builder:
                 continue
             track = SourceTrack(song.title, (other,), None, round(rng.uniform(150, 330), 3))
             self.rows.append(Row("neg_other_library_artist", "deezer", track, []))
+        # The studio recording of a song the library holds only live.
+        for artist, title, _, held in self.live_only:
+            studio = SourceTrack(
+                title, (artist,), "Studio Sessions", round(held.duration_s - 25, 3)
+            )
+            self.rows.append(Row("neg_only_live_in_library", "exportify", studio, []))
         # Another part of a multi-part song.
         for song in [s for s in latin if ", Pt. 2" in s.title]:
             track = SourceTrack(
@@ -774,6 +816,7 @@ def build(seed: int = SEED) -> dict[str, Any]:
     builder.plain_rows()
     builder.version_rows()
     builder.cover_rows()
+    builder.live_only_rows()
     builder.negative_rows()
     builder.rng.shuffle(builder.rows)
     return {

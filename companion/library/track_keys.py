@@ -50,8 +50,15 @@ _BRACKETED_FEAT = re.compile(rf"[(\[{{]\s*{_FEAT}\s+([^)\]}}]+)[)\]}}]", re.IGNO
 _TRAILING_FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s+(.+)$", re.IGNORECASE)
 _BRACKETS = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
 # A spaced dash suffix: "Title - 2011 Remaster", "Title - Live at Wembley".
-_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
-_NEEDS_PARSING = re.compile(r"[(\[{]|\s[-\u2013\u2014]\s|\b(?:feat|ft|featuring)\b", re.IGNORECASE)
+# YouTube titles also use a bar: "Title | Official Music Video".
+_DASH = re.compile(r"\s+[-\u2013\u2014|]\s+")
+_NEEDS_PARSING = re.compile(r"[(\[{]|\s[-\u2013\u2014|]\s|\b(?:feat|ft|featuring)\b", re.IGNORECASE)
+# A suffix made only of neutral words and one of these names a release or an upload of the
+# same recording: "Title - Mono", "Title - Bonus Track", "Title | Official Music Video".
+_RELEASE_WORD = re.compile(
+    r"\b(?:mono|stereo|explicit|clean|bonus|deluxe|edition|single|hd|hq|official|audio|video|"
+    r"lyrics?|mv)\b"
+)
 _ARTIST_FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|with|x|vs\.?)\s+", re.IGNORECASE)
 _ARTIST_JOIN = re.compile(r"\s*(?:,|;|/|\s&\s|\sand\s|\s\+\s)\s*", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u00b4]")
@@ -120,6 +127,8 @@ def _is_descriptor(tag: str) -> bool:
     if _tag_versions(tag):
         return True
     leftover = _NEUTRAL.sub(" ", plain).split()
+    if not leftover and _RELEASE_WORD.search(plain):
+        return True
     # "2011 Remaster", "Remastered Version", "From The Motion Picture X" (a few words left).
     return bool(re.search(r"\bremaster|\b(?:19|20)\d\d\b|\bversion\b|\bfrom\b", plain)) and (
         len(leftover) <= 4

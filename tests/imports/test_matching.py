@@ -196,3 +196,29 @@ def test_video_title_led_by_its_artist() -> None:
     split = _c("e" * 32, "Northern Lights", ("Aurora Vale",), "", 200)
     query = TrackQuery("Harbour - Northern Lights", ("Aurora Vale",), None, 200)
     assert decide(query, [split]).state != "matched"
+
+
+def test_release_and_upload_suffixes_are_the_same_recording() -> None:
+    # Spotify's "- Mono" and "- Bonus Track", YouTube's "| Official Music Video".
+    song = _c("a" * 32, "Golden Harbour", ("Cold Lanterns",), "Paper Hearts", 201)
+    for title in (
+        "Golden Harbour - Mono",
+        "Golden Harbour - Bonus Track",
+        "Golden Harbour | Official Music Video",
+        "Golden Harbour | Lyrics",
+    ):
+        result = decide(TrackQuery(title, ("Cold Lanterns",), None, 203), [song])
+        assert (result.state, result.item_id) == ("matched", "a" * 32), title
+    # A bar before a version word is still that version.
+    live = decide(TrackQuery("Golden Harbour | Live", ("Cold Lanterns",), None, 203), [song])
+    assert live.state == "unmatched"
+    # Title text after a dash stays title text.
+    assert title_key("Hello - Goodbye").core == "hello goodbye"
+
+
+def test_roman_and_arabic_part_numbers_are_one_part() -> None:
+    part2 = _c("a" * 32, "Faded Anthem, Pt. 2", ("Mira Castellanos",), "", 200)
+    same = decide(TrackQuery("Faded Anthem, Pt. II", ("Mira Castellanos",), None, 200), [part2])
+    assert (same.state, same.item_id) == ("matched", "a" * 32)
+    other = decide(TrackQuery("Faded Anthem, Pt. I", ("Mira Castellanos",), None, 200), [part2])
+    assert other.state == "unmatched" and other.reason == "a different part or number"
