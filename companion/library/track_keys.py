@@ -238,12 +238,13 @@ def without_artist_prefix(title: str, artists: tuple[str, ...]) -> tuple[str, st
         return title, None
     prefix, _, rest = title.partition(" - ")
     wanted = artist_key(prefix).replace(" ", "")
-    if not wanted or not rest.strip() or _is_descriptor(rest):
+    if not wanted or not rest.strip():
         return title, None
-    for credit in artists:
-        if artist_key(credit).replace(" ", "") == wanted:
-            return rest.strip(), prefix.strip()
-    return title, None
+    if not any(artist_key(credit).replace(" ", "") == wanted for credit in artists):
+        return title, None
+    if _is_descriptor(rest):
+        return title, None
+    return rest.strip(), prefix.strip()
 
 
 def album_key(album: str | None) -> str:
