@@ -50,8 +50,15 @@ _BRACKETED_FEAT = re.compile(rf"[(\[{{]\s*{_FEAT}\s+([^)\]}}]+)[)\]}}]", re.IGNO
 _TRAILING_FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring)\s+(.+)$", re.IGNORECASE)
 _BRACKETS = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
 # A spaced dash suffix: "Title - 2011 Remaster", "Title - Live at Wembley".
-_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")
-_NEEDS_PARSING = re.compile(r"[(\[{]|\s[-\u2013\u2014]\s|\b(?:feat|ft|featuring)\b", re.IGNORECASE)
+# YouTube titles also use a bar: "Title | Official Music Video".
+_DASH = re.compile(r"\s+[-\u2013\u2014|]\s+")
+_NEEDS_PARSING = re.compile(r"[(\[{]|\s[-\u2013\u2014|]\s|\b(?:feat|ft|featuring)\b", re.IGNORECASE)
+# A suffix made only of neutral words and one of these names a release or an upload of the
+# same recording: "Title - Mono", "Title - Bonus Track", "Title | Official Music Video".
+_RELEASE_WORD = re.compile(
+    r"\b(?:mono|stereo|explicit|clean|bonus|deluxe|edition|single|hd|hq|official|audio|video|"
+    r"lyrics?|mv)\b"
+)
 _ARTIST_FEAT = re.compile(r"\s+(?:feat\.?|ft\.?|featuring|with|x|vs\.?)\s+", re.IGNORECASE)
 _ARTIST_JOIN = re.compile(r"\s*(?:,|;|/|\s&\s|\sand\s|\s\+\s)\s*", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u02bc\u00b4]")
@@ -120,6 +127,8 @@ def _is_descriptor(tag: str) -> bool:
     if _tag_versions(tag):
         return True
     leftover = _NEUTRAL.sub(" ", plain).split()
+    if not leftover and _RELEASE_WORD.search(plain):
+        return True
     # "2011 Remaster", "Remastered Version", "From The Motion Picture X" (a few words left).
     return bool(re.search(r"\bremaster|\b(?:19|20)\d\d\b|\bversion\b|\bfrom\b", plain)) and (
         len(leftover) <= 4
@@ -216,6 +225,26 @@ def split_artists(text: str) -> tuple[str, ...]:
         if artist_key(clean) not in ("", "the"):
             seen.setdefault(clean, None)
     return tuple(seen)
+
+
+def without_artist_prefix(title: str, artists: tuple[str, ...]) -> tuple[str, str | None]:
+    """A video title "Artist - Title (Official Video)" as ("Title (Official Video)", "Artist").
+
+    Only when the words before the dash name a credited artist (spaces aside, so the channel
+    "ColdLanternsVEVO" names "Cold Lanterns"), and what follows is not a version suffix
+    ("Bad Company - Live" by Bad Company is the song "Bad Company", live).
+    """
+    if " - " not in title or not artists:
+        return title, None
+    prefix, _, rest = title.partition(" - ")
+    wanted = artist_key(prefix).replace(" ", "")
+    if not wanted or not rest.strip():
+        return title, None
+    if not any(artist_key(credit).replace(" ", "") == wanted for credit in artists):
+        return title, None
+    if _is_descriptor(rest):
+        return title, None
+    return rest.strip(), prefix.strip()
 
 
 def album_key(album: str | None) -> str:

@@ -172,3 +172,53 @@ def test_channel_names_typos_and_apostrophes() -> None:
         assert decide(query, [queen, journey]).item_id == "6" * 32, query
     typo = decide(TrackQuery("Dont Stop Believing", ("journey",), None, 251), [queen, journey])
     assert typo.item_id == "7" * 32
+
+
+def test_video_title_led_by_its_artist() -> None:
+    # YouTube videos uploaded by the artist: "Artist - Title (Official Video)" on a VEVO channel.
+    song = _c("a" * 32, "Hold On to Secret Island", ("Cold Lanterns",), "Paper Hearts", 231)
+    other = _c("b" * 32, "Secret Island", ("Cold Lanterns",), "Paper Hearts", 200)
+    query = TrackQuery(
+        "Cold Lanterns - Hold On to Secret Island (Lyric Video)", ("ColdLanternsVEVO",), None, 233
+    )
+    result = decide(query, [song, other])
+    assert (result.state, result.item_id) == ("matched", "a" * 32)
+    # Non-Latin names too, and a channel named like the artist.
+    jp = _c("c" * 32, "ひかり", ("星野灯",), "星野灯 1", 270)
+    assert decide(
+        TrackQuery("星野灯 - ひかり [Official Audio]", ("星野灯VEVO",)), [jp]
+    ).item_id == ("c" * 32)
+    # A version suffix after the dash is not a title: the song named like its band, live.
+    studio = _c("d" * 32, "Bad Company", ("Bad Company",), "Bad Company", 290)
+    live = decide(TrackQuery("Bad Company - Live", ("Bad Company",), None, 300), [studio])
+    assert live.state == "unmatched"
+    # Words before the dash that are not a credited artist stay part of the title.
+    split = _c("e" * 32, "Northern Lights", ("Aurora Vale",), "", 200)
+    query = TrackQuery("Harbour - Northern Lights", ("Aurora Vale",), None, 200)
+    assert decide(query, [split]).state != "matched"
+
+
+def test_release_and_upload_suffixes_are_the_same_recording() -> None:
+    # Spotify's "- Mono" and "- Bonus Track", YouTube's "| Official Music Video".
+    song = _c("a" * 32, "Golden Harbour", ("Cold Lanterns",), "Paper Hearts", 201)
+    for title in (
+        "Golden Harbour - Mono",
+        "Golden Harbour - Bonus Track",
+        "Golden Harbour | Official Music Video",
+        "Golden Harbour | Lyrics",
+    ):
+        result = decide(TrackQuery(title, ("Cold Lanterns",), None, 203), [song])
+        assert (result.state, result.item_id) == ("matched", "a" * 32), title
+    # A bar before a version word is still that version.
+    live = decide(TrackQuery("Golden Harbour | Live", ("Cold Lanterns",), None, 203), [song])
+    assert live.state == "unmatched"
+    # Title text after a dash stays title text.
+    assert title_key("Hello - Goodbye").core == "hello goodbye"
+
+
+def test_roman_and_arabic_part_numbers_are_one_part() -> None:
+    part2 = _c("a" * 32, "Faded Anthem, Pt. 2", ("Mira Castellanos",), "", 200)
+    same = decide(TrackQuery("Faded Anthem, Pt. II", ("Mira Castellanos",), None, 200), [part2])
+    assert (same.state, same.item_id) == ("matched", "a" * 32)
+    other = decide(TrackQuery("Faded Anthem, Pt. I", ("Mira Castellanos",), None, 200), [part2])
+    assert other.state == "unmatched" and other.reason == "a different part or number"

@@ -119,8 +119,13 @@ def _version_conflict(q: Keys, c: Keys) -> str | None:
 _NUMBER = re.compile(r"\b(?:\d+|i{1,3}|iv|vi{0,3}|ix|x)\b")
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7"}
+_ROMAN.update({"viii": "8", "ix": "9", "x": "10"})
+
+
 def _numbers(core: str) -> frozenset[str]:
-    return frozenset(_NUMBER.findall(core))
+    # "Part II" and "Pt. 2" are one part: roman numerals count as their digits.
+    return frozenset(_ROMAN.get(n, n) for n in _NUMBER.findall(core))
 
 
 def _same_id(a: str | None, b: str | None) -> bool:

@@ -13,6 +13,7 @@ from companion.library.track_keys import (
     artist_key,
     split_artists,
     title_key,
+    without_artist_prefix,
 )
 from companion.media import make_ref
 
@@ -94,8 +95,10 @@ class Keys:
     __slots__ = ("__dict__", "album", "artists", "title")
 
     def __init__(self, title: str, artists: tuple[str, ...], album: str | None) -> None:
-        self.title = title
-        self.artists = artists
+        # A video named "Artist - Title": the title is what follows, the artist is credited.
+        bare, prefix = without_artist_prefix(title, artists)
+        self.title = bare
+        self.artists = (*artists, prefix) if prefix else artists
         self.album = album
 
     @cached_property
