@@ -11,7 +11,7 @@ from aiohttp.typedefs import Handler
 
 from companion import const, keys
 from companion.accounts.auth import Principal
-from companion.errors import MESSAGES, CompanionError, Forbidden, Unauthorized
+from companion.errors import MESSAGES, BadRequest, CompanionError, Forbidden, Unauthorized
 from web.dashboard import csrf
 from web.json import json_response
 from web.routing import route_meta
@@ -106,11 +106,42 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_response(
             {"error": {"code": code, "message": message}}, status=exc.status, headers=headers
         )
+    except UnicodeError as err:
+        # Text that cannot be encoded or decoded (a lone surrogate, bytes that are not UTF-8)
+        # is the client's: a 400, with the handler's transaction rolled back by the raise.
+        _LOGGER.warning("Undecodable text on %s %s: %s", request.method, request.path, err)
+        return json_response(
+            {"error": {"code": "invalid_text", "message": MESSAGES["invalid_text"]}}, status=400
+        )
     except Exception:
         _LOGGER.exception("Unhandled error on %s %s", request.method, request.path)
         return json_response(
             {"error": {"code": "internal_error", "message": MESSAGES["internal_error"]}}, status=500
         )
+
+
+# Headers and cookies that carry credentials. Everything the companion issues is ASCII, and
+# they are hashed and compared as ASCII: other text is refused at the door with a clear 400
+# instead of failing deep inside a comparison.
+_CREDENTIAL_HEADERS = ("Authorization", "X-CSRF-Token", "X-Automation-Token")
+_COOKIE_PREFIX = "companion_"
+
+
+def _printable_ascii(value: str) -> bool:
+    return value.isascii() and value.isprintable()
+
+
+@web.middleware
+async def credentials_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse (400) credential headers and companion cookies that are not printable ASCII."""
+    for name in _CREDENTIAL_HEADERS:
+        value = request.headers.get(name)
+        if value is not None and not _printable_ascii(value):
+            raise BadRequest(f"The {name} header must be printable ASCII.", code="invalid_header")
+    for name, value in request.cookies.items():
+        if name.startswith(_COOKIE_PREFIX) and not _printable_ascii(value):
+            raise BadRequest(f"The {name} cookie must be printable ASCII.", code="invalid_cookie")
+    return await handler(request)
 
 
 def _bearer(request: web.Request) -> str | None:

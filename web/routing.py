@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -9,10 +10,61 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from companion.errors import NotFound
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 AuthLevel = Literal["public", "user", "admin"]
 
-_PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
+_PATH_PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
+
+# The largest id any table holds: primary keys and integer columns are 32-bit on PostgreSQL,
+# and SQLite refuses integers past 2^63 outright. A larger id in a path is a 404 (no such
+# row) before any query runs.
+MAX_ID = 2**31 - 1
+DIGITS = r"\d+"
+HEX32 = "[0-9a-f]{32}"
+REF_PATTERN = "^jellyfin:[0-9a-f]{32}$"
+# Route parameters written without a pattern get the one of their name, so every route that
+# takes a hook id (say) refuses the same malformed values the same way.
+PARAM_PATTERNS = {
+    "token_id": DIGITS,
+    "target_id": DIGITS,
+    "hook_id": HEX32,
+    "entry_id": HEX32,
+    "queue_id": HEX32,
+}
+
+
+def _with_patterns(path: str) -> str:
+    def fill(match: re.Match[str]) -> str:
+        name, pattern = match.group(1), match.group(2) or PARAM_PATTERNS.get(match.group(1))
+        return f"{{{name}:{pattern}}}" if pattern else match.group(0)
+
+    return _PATH_PARAM.sub(fill, path)
+
+
+def _param_schema(name: str, pattern: str | None) -> dict[str, Any]:
+    if pattern == DIGITS:
+        return {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+    if pattern is not None:
+        return {"type": "string", "pattern": f"^(?:{pattern})$"}
+    if name == "ref":
+        return {"type": "string", "pattern": REF_PATTERN}
+    return {"type": "string", "minLength": 1}
+
+
+def _id_checked(handler: Handler, names: list[str]) -> Handler:
+    """Answer 404 for a numeric path id no table can hold, before the handler queries."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        for name in names:
+            raw = request.match_info[name]
+            if len(raw) > len(str(MAX_ID)) or int(raw) > MAX_ID:
+                raise NotFound()
+        return await handler(request)
+
+    return checked
 
 
 @dataclass(frozen=True)
@@ -56,7 +108,16 @@ class ApiRouter:
         """Decorate a handler: `query` items are (name, JSON type, description)."""
 
         def decorate(handler: Handler) -> Handler:
-            meta = RouteMeta(method, path, summary, auth, (self.tag,), body, query, responses or {})
+            meta = RouteMeta(
+                method,
+                _with_patterns(path),
+                summary,
+                auth,
+                (self.tag,),
+                body,
+                query,
+                responses or {},
+            )
             handler.__route_meta__ = meta  # type: ignore[attr-defined]
             self.routes.append((meta, handler))
             return handler
@@ -86,7 +147,10 @@ class ApiRouter:
     def register(self, app: web.Application) -> None:
         """Add every route to the app's router."""
         for meta, handler in self.routes:
-            app.router.add_route(meta.method, meta.path, handler)
+            ids = [name for name, pattern in _PATH_PARAM.findall(meta.path) if pattern == DIGITS]
+            app.router.add_route(
+                meta.method, meta.path, _id_checked(handler, ids) if ids else handler
+            )
 
 
 _ERROR_SCHEMA = {
@@ -110,8 +174,13 @@ def openapi_document(routers: list[ApiRouter], version: str) -> dict[str, Any]:
                 continue
             path = _PATH_PARAM.sub(r"{\1}", meta.path)
             params: list[dict[str, Any]] = [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                for name in _PATH_PARAM.findall(meta.path)
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": _param_schema(name, pattern or None),
+                }
+                for name, pattern in _PATH_PARAM.findall(meta.path)
             ]
             params += [
                 {

@@ -16,6 +16,7 @@ from companion import __version__, keys
 from companion.accounts.auth import Principal
 from companion.events import Event, EventStream, SubscriberDropped
 from companion.history.service import playback_states
+from web.json import loads
 from web.middlewares import resolve_principal
 from web.routing import ApiRouter
 
@@ -195,7 +196,7 @@ async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Prin
     if msg.type != WSMsgType.TEXT:
         return None
     try:
-        data = json.loads(msg.data)
+        data = loads(msg.data)
     except json.JSONDecodeError:
         data = None
     token = (
@@ -213,7 +214,7 @@ async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Prin
 
 async def _handle(conn: Connection, raw: str) -> None:
     try:
-        msg = json.loads(raw)
+        msg = loads(raw)
     except json.JSONDecodeError:
         await conn.send(
             {

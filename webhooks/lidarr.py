@@ -20,7 +20,7 @@ from aiohttp import web
 from companion import keys
 from companion.downloads.lidarr import LidarrNotice
 from companion.errors import BadRequest, CompanionError, Unauthorized
-from web.json import json_response
+from web.json import json_response, loads
 from webhooks.routes import router
 
 MAX_BODY = 2 * 1024 * 1024
@@ -71,8 +71,8 @@ def _albums(payload: dict[str, Any]) -> list[dict[str, Any]]:
 def parse(body: bytes) -> LidarrNotice:
     """A webhook body as a notice; PayloadError when it is not one."""
     try:
-        payload = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        payload = loads(body)
+    except json.JSONDecodeError as err:
         raise PayloadError(f"The body is not JSON: {err}") from None
     if not isinstance(payload, dict):
         raise PayloadError("The body must be a JSON object.")
@@ -105,7 +105,8 @@ def parse(body: bytes) -> LidarrNotice:
 def _authorized(request: web.Request, header: str, secret: str) -> bool:
     sent = request.headers.get(header)
     if sent is not None:
-        return secrets.compare_digest(sent.encode(), secret.encode())
+        # Header bytes that are not UTF-8 reach us as surrogate escapes: compare the raw bytes.
+        return secrets.compare_digest(sent.encode("utf-8", "surrogateescape"), secret.encode())
     # Lidarr's webhook has Username/Password (Basic) on every version, headers only on newer.
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Basic "):

@@ -11,6 +11,7 @@ from companion.automation.hooks import validate_actions
 from companion.automation.outgoing import validate_event_types, validate_url
 from companion.automation.services import AutomationServices
 from companion.errors import InvalidInput, NotFound
+from companion.names import clean_name
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
@@ -59,9 +60,7 @@ def _target_id(request: web.Request) -> int:
 
 def _name(body: dict[str, Any], required: bool = True) -> str | None:
     name = get_str(body, "name", required=required, max_len=100)
-    if name is not None and not name.strip():
-        raise InvalidInput("'name' must not be empty.", details={"field": "name"})
-    return name.strip() if name is not None else None
+    return clean_name(name, max_len=100) if name is not None else None
 
 
 # -- automation hooks ------------------------------------------------------------------------

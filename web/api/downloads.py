@@ -190,7 +190,11 @@ async def want(request: web.Request) -> web.Response:
         ("q", "string", "What to look for"),
         ("source", "string", "lidarr | soulseek"),
     ),
-    responses={"200": "{items: [...]}", "503": "The service is not set up or unreachable"},
+    responses={
+        "200": "{items: [...]}",
+        "409": "The service is not set up",
+        "503": "The service is unreachable",
+    },
 )
 async def search(request: web.Request) -> web.Response:
     """Albums (with their MBIDs) or files (with a guessed artist and title) to add."""

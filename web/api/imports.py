@@ -10,7 +10,7 @@ from aiohttp import BodyPartReader, web
 from companion import keys
 from companion.errors import BadRequest, CompanionError, InvalidInput
 from companion.imports.service import MAX_FILE_BYTES, ImportService
-from web.json import get_str, json_response, read_json
+from web.json import get_str, json_response, loads, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
 
@@ -47,7 +47,7 @@ def _mapping(value: Any) -> dict[str, str] | None:
         return None
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except json.JSONDecodeError:
             raise InvalidInput(
                 "'mapping' must be a JSON object.", details={"field": "mapping"}
@@ -80,18 +80,26 @@ async def _read_part(part: BodyPartReader) -> bytes:
 
 
 async def _from_multipart(request: web.Request) -> dict[str, Any]:
-    reader = await request.multipart()
     fields: dict[str, str] = {}
     filename: str | None = None
     data: bytes | None = None
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "file":
-            filename = part.filename or "playlist"
-            data = await _read_part(part)
-        elif part.name in ("mapping", "name"):
-            fields[part.name] = (await part.read(decode=True))[:65536].decode("utf-8", "replace")
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "file":
+                filename = part.filename or "playlist"
+                data = await _read_part(part)
+            elif part.name in ("mapping", "name"):
+                raw = (await part.read(decode=True))[:65536]
+                fields[part.name] = raw.decode("utf-8", "replace")
+    except ValueError as err:
+        # aiohttp's reader raises ValueError (or its subclasses) for a missing boundary and
+        # malformed parts: the client's mistake, not ours.
+        raise BadRequest(
+            f"The multipart body is malformed: {err}.", code="invalid_multipart"
+        ) from None
     if data is None or filename is None:
         raise InvalidInput("Send the playlist file in a 'file' part.", details={"field": "file"})
     if not data.strip():

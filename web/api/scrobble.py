@@ -54,7 +54,8 @@ async def services(request: web.Request) -> web.Response:
     responses={
         "200": "The service's state",
         "400": "The service refused the credentials, or bad input",
-        "503": "The service is not set up or unreachable",
+        "409": "The service is not set up",
+        "503": "The service is unreachable",
     },
 )
 async def link(request: web.Request) -> web.Response:
