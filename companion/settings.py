@@ -47,6 +47,8 @@ class Settings:
     frame_ancestors: tuple[str, ...] = ("'self'",)
     # An IANA zone name; None means the system's zone ("today" and midnight are local).
     timezone: str | None = None
+    # When set, /metrics answers only requests bearing it (Prometheus' `authorization`).
+    metrics_token: str | None = field(default=None, repr=False)
     # The raw environment, kept so integrations read their overrides from the same snapshot.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -180,6 +182,16 @@ def _parse_list(name: str, raw: str) -> tuple[str, ...]:
     return tuple(p for p in raw.replace(",", " ").split() if p)
 
 
+def _parse_token(name: str, raw: str) -> str:
+    value = raw.strip()
+    if len(value) < 16 or not value.isascii() or not value.isprintable() or " " in value:
+        raise SettingsError(
+            f"{name}: expected at least 16 printable ASCII characters without spaces "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return value
+
+
 def _parse_host(name: str, raw: str) -> str:
     value = raw.strip()
     if not value or " " in value:
@@ -240,6 +252,7 @@ _SPEC: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("COMPANION_COOKIE_SECURE", "cookie_secure", _parse_cookie_secure),
     ("COMPANION_FRAME_ANCESTORS", "frame_ancestors", _parse_list),
     ("COMPANION_TIMEZONE", "timezone", _parse_timezone),
+    ("COMPANION_METRICS_TOKEN", "metrics_token", _parse_token),
 )
 ENV_VARS = tuple(spec[0] for spec in _SPEC)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
+from collections.abc import MutableMapping
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -196,18 +197,36 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 @web.middleware
 async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Add defensive headers to every answer."""
-    response = await handler(request)
+    """Add defensive headers to every answer, redirects and error pages included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Redirects and aiohttp's own 404/405 pages are raised, not returned.
+        _secure(exc.headers, request)
+        raise
+    _secure(response.headers, request)
+    return response
+
+
+# The dashboard uses none of these browser features; a page that never asks cannot be
+# tricked into asking.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "hid=(), midi=(), display-capture=()"
+)
+
+
+def _secure(headers: MutableMapping[str, str], request: web.Request) -> None:
     settings = request.app[keys.SETTINGS]
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; media-src 'self' http: https:; "
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         f"frame-ancestors {' '.join(settings.frame_ancestors)}",
     )
-    return response
 
 
 def principal_of(request: web.Request) -> Principal:

@@ -15,7 +15,8 @@ from companion.errors import NotFound
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 AuthLevel = Literal["public", "user", "admin"]
 
-_PATH_PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
+# `{name}` or `{name:regex}`, where the regex may hold `{n}` / `{n,m}` quantifiers.
+_PATH_PARAM = re.compile(r"{([^{}:]+)(?::((?:[^{}]|{\d+(?:,\d*)?})+))?}")
 
 # The largest id any table holds: primary keys and integer columns are 32-bit on PostgreSQL,
 # and SQLite refuses integers past 2^63 outright. A larger id in a path is a 404 (no such

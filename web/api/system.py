@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
+
 from aiohttp import web
 
 from companion import __version__, keys
+from companion.errors import Unauthorized
 from web.json import json_response
 from web.routing import ApiRouter, openapi_document
 
@@ -19,7 +22,19 @@ async def healthz(request: web.Request) -> web.Response:
 
 @router.get("/metrics", summary="Prometheus metrics", auth="public")
 async def metrics(request: web.Request) -> web.Response:
-    """Return metrics in the Prometheus text format."""
+    """Return metrics in the Prometheus text format (bearer COMPANION_METRICS_TOKEN if set)."""
+    expected = request.app[keys.SETTINGS].metrics_token
+    if expected is not None:
+        scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+        given = sent.strip().encode("utf-8", "surrogateescape")
+        # Constant time: the comparison must not tell how much of a guess was right.
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given, expected.encode()):
+            error = Unauthorized(
+                "Send the metrics token as a bearer token.", code="metrics_token_required"
+            )
+            return json_response(
+                error.as_dict(), status=401, headers={"WWW-Authenticate": "Bearer"}
+            )
     body = request.app[keys.METRICS].render()
     return web.Response(
         text=body,
