@@ -54,6 +54,15 @@ def _param_schema(name: str, pattern: str | None) -> dict[str, Any]:
     return {"type": "string", "minLength": 1}
 
 
+def _query_schema(name: str, kind: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind}
+    if name == "ref":
+        schema["pattern"] = REF_PATTERN
+    elif kind == "integer" and name in ("offset", "limit"):
+        schema["minimum"] = 0
+    return schema
+
+
 def _id_checked(handler: Handler, names: list[str]) -> Handler:
     """Answer 404 for a numeric path id no table can hold, before the handler queries."""
 
@@ -68,6 +77,11 @@ def _id_checked(handler: Handler, names: list[str]) -> Handler:
     return checked
 
 
+# `returns=` left out: the route does not say what it answers (a test insists every /api
+# route does).
+NOT_DECLARED: Any = object()
+
+
 @dataclass(frozen=True)
 class RouteMeta:
     """What a route needs and how it is documented."""
@@ -80,6 +94,9 @@ class RouteMeta:
     body: dict[str, Any] | None = None
     query: tuple[tuple[str, str, str], ...] = ()
     responses: dict[str, str] = field(default_factory=dict)
+    # The success answer: a JSON Schema (application/json), a media type for other bodies, or
+    # None when there is no body (204, redirects).
+    returns: Any = NOT_DECLARED
 
 
 def route_meta(handler: Any) -> RouteMeta | None:
@@ -105,8 +122,13 @@ class ApiRouter:
         body: dict[str, Any] | None = None,
         query: tuple[tuple[str, str, str], ...] = (),
         responses: dict[str, str] | None = None,
+        returns: Any = NOT_DECLARED,
     ) -> Callable[[Handler], Handler]:
-        """Decorate a handler: `query` items are (name, JSON type, description)."""
+        """Decorate a handler: `query` items are (name, JSON type, description).
+
+        `returns` describes the success answer: a JSON Schema, a media type such as
+        "image/*", or None for no body.
+        """
 
         def decorate(handler: Handler) -> Handler:
             meta = RouteMeta(
@@ -118,6 +140,7 @@ class ApiRouter:
                 body,
                 query,
                 responses or {},
+                returns,
             )
             handler.__route_meta__ = meta  # type: ignore[attr-defined]
             self.routes.append((meta, handler))
@@ -154,6 +177,14 @@ class ApiRouter:
             )
 
 
+def _content(returns: Any) -> dict[str, Any]:
+    if returns is None:
+        return {}
+    if isinstance(returns, str):
+        return {"content": {returns: {"schema": {}}}}
+    return {"content": {"application/json": {"schema": returns}}}
+
+
 _ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -188,17 +219,20 @@ def openapi_document(routers: list[ApiRouter], version: str) -> dict[str, Any]:
                     "name": name,
                     "in": "query",
                     "required": False,
-                    "schema": {"type": kind},
+                    "schema": _query_schema(name, kind),
                     "description": desc,
                 }
                 for name, kind, desc in meta.query
             ]
             responses: dict[str, Any] = {
-                code: {"description": text}
-                for code, text in (meta.responses or {"200": "OK"}).items()
+                code: {"description": text} for code, text in meta.responses.items()
             }
             if not any(code.startswith(("2", "3")) for code in responses):
-                responses["200"] = {"description": "OK"}
+                success = "204" if meta.returns is None else "200"
+                responses[success] = {"description": "No content" if meta.returns is None else "OK"}
+            for code, response in responses.items():
+                if code.startswith("2") and code != "204" and meta.returns is not NOT_DECLARED:
+                    response.update(_content(meta.returns))
             responses["default"] = {
                 "description": "Error",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

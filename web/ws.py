@@ -301,6 +301,8 @@ async def _handle(conn: Connection, raw: str) -> None:
     "/api/ws",
     summary="Client websocket: authenticate, subscribe to events, send commands",
     auth="public",
+    responses={"101": "Switching to the websocket protocol"},
+    returns=None,
 )
 async def websocket(request: web.Request) -> web.StreamResponse:
     """Serve one client websocket connection."""

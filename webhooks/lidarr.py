@@ -21,6 +21,7 @@ from companion import keys
 from companion.downloads.lidarr import LidarrNotice
 from companion.errors import BadRequest, CompanionError, Unauthorized
 from web.json import json_response, loads
+from web.schemas import OK
 from webhooks.routes import router
 
 MAX_BODY = 2 * 1024 * 1024
@@ -131,7 +132,7 @@ async def _read_limited(request: web.Request) -> bytes:
     return body
 
 
-@router.post("/webhooks/lidarr", summary="Receiver for Lidarr's webhook", auth="public")
+@router.post("/webhooks/lidarr", summary="Receiver for Lidarr's webhook", auth="public", returns=OK)
 async def receive(request: web.Request) -> web.Response:
     """Authenticate, parse, record the effect on the download jobs, answer."""
     secret = await request.app[keys.LIVE].secrets.get(SOURCE)

@@ -15,6 +15,7 @@ from companion.providers.downloads import PeerFile
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import DOWNLOAD, OBJ, WEBHOOK, items, obj
 
 router = ApiRouter("downloads")
 
@@ -144,6 +145,7 @@ def candidate_from(value: Any) -> PeerFile | None:
     summary="Your wanted list, newest first (administrators: ?all=true for everyone's)",
     query=(("all", "boolean", "Everyone's items (administrators)"),),
     responses={"200": "{items: [" + _ITEM + "]}"},
+    returns=items(DOWNLOAD),
 )
 async def list_items(request: web.Request) -> web.Response:
     """The wanted items with their download's live state."""
@@ -157,6 +159,7 @@ async def list_items(request: web.Request) -> web.Response:
     summary="Want a track or album (one download however many ask), or an import's waiting rows",
     body=_WANT_BODY,
     responses={"201": "{items: [" + _ITEM + "]}", "400": "Bad field", "404": "No such import"},
+    returns=items(DOWNLOAD),
 )
 async def want(request: web.Request) -> web.Response:
     """Add to the wanted list; the worker starts at once."""
@@ -195,6 +198,7 @@ async def want(request: web.Request) -> web.Response:
         "409": "The service is not set up",
         "503": "The service is unreachable",
     },
+    returns=items(OBJ),
 )
 async def search(request: web.Request) -> web.Response:
     """Albums (with their MBIDs) or files (with a guessed artist and title) to add."""
@@ -216,6 +220,7 @@ async def search(request: web.Request) -> web.Response:
     "/api/downloads/settings",
     summary="Download settings and what Jellyfin and Lidarr offer to choose from",
     auth="admin",
+    returns=obj(settings=OBJ, services=OBJ),
 )
 async def get_settings(request: web.Request) -> web.Response:
     """The library folder, the path mapping, Lidarr's choices and slskd's folder."""
@@ -246,6 +251,7 @@ async def get_settings(request: web.Request) -> web.Response:
         "200": "{settings, checks: [{name, ok, message}]}",
         "400": "A bad value, or downloads_mapping_failed with details.checks (nothing saved)",
     },
+    returns=obj(settings=OBJ),
 )
 async def put_settings(request: web.Request) -> web.Response:
     """Check that every service sees the folders under the names given, then save."""
@@ -253,7 +259,12 @@ async def put_settings(request: web.Request) -> web.Response:
     return json_response(await _service(request).save_settings(body))
 
 
-@router.get(_ID, summary="One wanted item", responses={"200": _ITEM, "404": "No such item"})
+@router.get(
+    _ID,
+    summary="One wanted item",
+    responses={"200": _ITEM, "404": "No such item"},
+    returns=DOWNLOAD,
+)
 async def get_item(request: web.Request) -> web.Response:
     """One wanted item and its download's state."""
     return json_response(await _service(request).get(principal_of(request), _id(request)))
@@ -263,6 +274,7 @@ async def get_item(request: web.Request) -> web.Response:
     _ID + "/retry",
     summary="Try a failed or cancelled download again",
     responses={"200": _ITEM, "409": "Already in the library"},
+    returns=DOWNLOAD,
 )
 async def retry(request: web.Request) -> web.Response:
     """Start over (or, while it waits for a service, look again now)."""
@@ -273,6 +285,7 @@ async def retry(request: web.Request) -> web.Response:
     _ID + "/cancel",
     summary="Stop wanting it (the download stops when nobody else wants it)",
     responses={"200": _ITEM, "409": "Already in the library"},
+    returns=DOWNLOAD,
 )
 async def cancel(request: web.Request) -> web.Response:
     """Cancel the wanted item."""
@@ -302,6 +315,7 @@ def _describe_webhook(request: web.Request, secret: WebhookSecret) -> dict[str, 
     "/api/settings/webhooks/lidarr",
     summary="The Lidarr webhook URL, header and secret",
     auth="admin",
+    returns=WEBHOOK,
 )
 async def get_lidarr_webhook(request: web.Request) -> web.Response:
     """Show the receiver URL and its own secret, with the steps in Lidarr."""
@@ -313,6 +327,7 @@ async def get_lidarr_webhook(request: web.Request) -> web.Response:
     "/api/settings/webhooks/lidarr/rotate",
     summary="Generate a new Lidarr webhook secret",
     auth="admin",
+    returns=WEBHOOK,
 )
 async def rotate_lidarr_webhook(request: web.Request) -> web.Response:
     """Replace the secret; the old one stops working at once."""

@@ -10,17 +10,20 @@ from companion import __version__, keys
 from companion.errors import Unauthorized
 from web.json import json_response
 from web.routing import ApiRouter, openapi_document
+from web.schemas import OBJ, STR, TEXT, obj
 
 router = ApiRouter("system")
 
 
-@router.get("/healthz", summary="Liveness probe", auth="public")
+@router.get(
+    "/healthz", summary="Liveness probe", auth="public", returns=obj(status=STR, version=STR)
+)
 async def healthz(request: web.Request) -> web.Response:
     """Answer 200 with the status and version while the process serves requests."""
     return json_response({"status": "ok", "version": __version__})
 
 
-@router.get("/metrics", summary="Prometheus metrics", auth="public")
+@router.get("/metrics", summary="Prometheus metrics", auth="public", returns=TEXT)
 async def metrics(request: web.Request) -> web.Response:
     """Return metrics in the Prometheus text format (bearer COMPANION_METRICS_TOKEN if set)."""
     expected = request.app[keys.SETTINGS].metrics_token
@@ -44,7 +47,12 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
-@router.get("/api/openapi.json", summary="This API's OpenAPI document", auth="public")
+@router.get(
+    "/api/openapi.json",
+    summary="This API's OpenAPI document",
+    auth="public",
+    returns=obj(openapi=STR, paths=OBJ),
+)
 async def openapi(request: web.Request) -> web.Response:
     """Return the OpenAPI 3.1 document covering every /api route."""
     document = openapi_document(request.app[keys.ROUTERS], __version__)
