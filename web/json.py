@@ -68,7 +68,26 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         ) from None
     if not isinstance(value, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
+    if _holds_nul(value):
+        # PostgreSQL cannot store NUL in text, and no name, note or search needs it.
+        raise InvalidInput("Text in the request body must not contain NUL characters.")
     return value
+
+
+def _holds_nul(value: Any) -> bool:
+    # A loop, not recursion: orjson allows nesting deeper than Python's recursion limit.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def get_str(

@@ -134,7 +134,7 @@ def _printable_ascii(value: str) -> bool:
 
 @web.middleware
 async def credentials_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse (400) credential headers and companion cookies that are not printable ASCII."""
+    """Refuse (400) non-ASCII credentials and cookies of ours, and NUL in the URL."""
     for name in _CREDENTIAL_HEADERS:
         value = request.headers.get(name)
         if value is not None and not _printable_ascii(value):
@@ -142,6 +142,9 @@ async def credentials_middleware(request: web.Request, handler: Handler) -> web.
     for name, value in request.cookies.items():
         if name.startswith(_COOKIE_PREFIX) and not _printable_ascii(value):
             raise BadRequest(f"The {name} cookie must be printable ASCII.", code="invalid_cookie")
+    # NUL cannot be stored in PostgreSQL text nor searched for; no parameter needs it.
+    if "\x00" in request.path or any("\x00" in k + v for k, v in request.query.items()):
+        raise BadRequest("The URL must not contain NUL characters.", code="invalid_url")
     return await handler(request)
 
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from companion.db.ids import MAX_ID
 from companion.errors import NotFound
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -18,10 +19,7 @@ AuthLevel = Literal["public", "user", "admin"]
 # `{name}` or `{name:regex}`, where the regex may hold `{n}` / `{n,m}` quantifiers.
 _PATH_PARAM = re.compile(r"{([^{}:]+)(?::((?:[^{}]|{\d+(?:,\d*)?})+))?}")
 
-# The largest id any table holds: primary keys and integer columns are 32-bit on PostgreSQL,
-# and SQLite refuses integers past 2^63 outright. A larger id in a path is a 404 (no such
-# row) before any query runs.
-MAX_ID = 2**31 - 1
+# A larger id in a path is a 404 (no such row) before any query runs.
 DIGITS = r"\d+"
 HEX32 = "[0-9a-f]{32}"
 REF_PATTERN = "^jellyfin:[0-9a-f]{32}$"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.routing import MAX_ID, REF_PATTERN
+from companion.db.ids import MAX_ID
+from web.routing import REF_PATTERN
 
 STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}

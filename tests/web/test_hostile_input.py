@@ -114,6 +114,7 @@ async def test_websocket_messages_that_cannot_be_parsed_are_refused(
         "/api/automation/targets/9223372036854775808",
         "/api/automation/hooks/" + "a" * 40,
         "/api/integrations/" + "a" * 40,
+        "/api/imports/accounts/" + "a" * 20,
     ],
 )
 async def test_ids_no_table_holds_are_a_404(
@@ -240,3 +241,44 @@ async def test_routes_refuse_bad_names_and_write_nothing(
         assert error["code"] == "invalid_input", (path, error)
     assert await ApiToken.all().count() == 1
     assert await AutomationHook.all().count() == 0
+
+
+# -- values the database cannot store ----------------------------------------------------------
+
+
+async def test_nul_anywhere_in_a_json_body_is_a_400(
+    client: TestClient[Any, Any], admin_headers: dict[str, str]
+) -> None:
+    for body in (
+        {"name": "ok", "description": "a\x00b"},
+        {"name": "ok", "refs": ["jellyfin:" + "0" * 32, "x\x00"]},
+        {"name": "ok", "nested": {"k\x00": 1}},
+        {"name": "ok", "deep": [[[[["\x00"]]]]]},
+    ):
+        resp = await client.post("/api/playlists", json=body, headers=admin_headers)
+        assert (await _error(resp, 400))["code"] == "invalid_input", body
+    # Nesting just under orjson's limit (deeper than Python's recursion limit) is still read.
+    deep = "[" * 1020 + '"\\u0000"' + "]" * 1020
+    resp = await client.post(
+        "/api/tokens",
+        data='{"name": "x", "deep": ' + deep + "}",
+        headers={**admin_headers, "Content-Type": "application/json"},
+    )
+    await _error(resp, 400)
+    assert await ApiToken.all().count() == 1
+
+
+async def test_nul_in_the_url_is_a_400(
+    client: TestClient[Any, Any], admin_headers: dict[str, str]
+) -> None:
+    for path in ("/api/library/search?q=a%00b", "/api/history?offset=%00", "/api/playlists%00"):
+        resp = await client.get(path, headers=admin_headers)
+        assert (await _error(resp, 400))["code"] == "invalid_url", path
+
+
+@pytest.mark.parametrize("value", [0, -1, 2**31, 2**63, True, "1"])
+async def test_body_ids_no_table_holds_are_a_400(
+    client: TestClient[Any, Any], admin_headers: dict[str, str], value: Any
+) -> None:
+    resp = await client.post("/api/downloads", json={"import_id": value}, headers=admin_headers)
+    assert (await _error(resp, 400))["code"] == "invalid_input"

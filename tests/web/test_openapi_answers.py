@@ -7,7 +7,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from companion.app import api_routers
-from web.routing import MAX_ID, NOT_DECLARED
+from companion.db.ids import MAX_ID
+from web.routing import NOT_DECLARED
 
 METHODS = ("get", "put", "post", "patch", "delete", "head")
 

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
+from companion.db.ids import is_id
 from companion.downloads.service import DownloadService
 from companion.downloads.wanted import Want, clean_mbid
 from companion.errors import InvalidInput
@@ -168,7 +169,7 @@ async def want(request: web.Request) -> web.Response:
     principal = principal_of(request)
     if "import_id" in body:
         import_id, rows = body.get("import_id"), body.get("rows")
-        if isinstance(import_id, bool) or not isinstance(import_id, int):
+        if not is_id(import_id):
             raise InvalidInput("'import_id' must be an import id.", details={"field": "import_id"})
         if rows is not None and (
             not isinstance(rows, list)
