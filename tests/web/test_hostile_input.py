@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
@@ -282,3 +283,22 @@ async def test_body_ids_no_table_holds_are_a_400(
 ) -> None:
     resp = await client.post("/api/downloads", json={"import_id": value}, headers=admin_headers)
     assert (await _error(resp, 400))["code"] == "invalid_input"
+
+
+async def test_an_uploaded_playlist_with_nul_bytes_is_imported_without_them(
+    client: TestClient[Any, Any], admin_headers: dict[str, str]
+) -> None:
+    form = aiohttp.FormData()
+    form.add_field(
+        "file",
+        b"#EXTM3U\n#EXTINF:180,Art\x00ist - Ti\x00tle\n/music/a\x00.mp3\n",
+        filename="odd\x00name.m3u",
+        content_type="audio/x-mpegurl",
+    )
+    resp = await client.post("/api/imports", data=form, headers=admin_headers)
+    text = await resp.text()
+    assert resp.status in (201, 400), text
+    assert "\\u0000" not in text
+    if resp.status == 201:
+        body = json.loads(text)
+        assert body["rows"][0]["title"] == "Title"
