@@ -385,6 +385,8 @@ def create_app(settings: Settings) -> web.Application:
     # Dependency order: storage, bus, outgoing HTTP, auth, then integrations that use them all.
     app[keys.WEBSOCKETS] = set()
     app.on_shutdown.append(ws_api.close_all)
+    app[keys.STREAMS] = set()
+    app.on_shutdown.append(tracks_api.cancel_streams)
     app.cleanup_ctx.extend(
         [
             _storage_ctx,

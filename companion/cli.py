@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,18 +91,54 @@ def _serve(settings: Settings) -> int:
 
     if not 1 <= settings.port <= 65535:
         raise SettingsError(f"--port: expected a port number 1-65535, got {settings.port}")
+    # Before anything starts (the setup token line among it), so a taken port is one clear line.
+    if _port_in_use(settings.host, settings.port):
+        raise StartupError(_port_in_use_message(settings))
     app = create_app(settings)
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        print=lambda _msg: _LOGGER.info(
-            "Companion %s listening on http://%s:%s", __version__, settings.host, settings.port
-        ),
-        access_log=logging.getLogger("aiohttp.access"),
-        shutdown_timeout=10,
-    )
+    try:
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            print=lambda _msg: _LOGGER.info(
+                "Companion %s listening on http://%s:%s", __version__, settings.host, settings.port
+            ),
+            access_log=logging.getLogger("aiohttp.access"),
+            shutdown_timeout=10,
+        )
+    except OSError as err:
+        # Another program took the port between the check above and the bind.
+        if err.errno != errno.EADDRINUSE:
+            raise
+        raise StartupError(_port_in_use_message(settings)) from None
     return 0
+
+
+def _port_in_use_message(settings: Settings) -> str:
+    return (
+        f"port {settings.port} on {settings.host} is already in use; set COMPANION_PORT "
+        "(or --port) to a free port, or stop the program using it"
+    )
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    """Tell whether binding host:port would fail because something holds it (as aiohttp binds)."""
+    try:
+        addresses = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except OSError:
+        return False  # an unresolvable host gets aiohttp's own error
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as sock:
+            # Like asyncio's create_server: a port left in TIME_WAIT is not in use.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(address)
+            except OSError as err:
+                if err.errno == errno.EADDRINUSE:
+                    return True
+    return False
 
 
 async def _migrate(settings: Settings) -> int:
@@ -141,6 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from companion.demo import run_demo
 
+            # The same one line as `serve` for a taken port, before the fake Jellyfin starts.
+            if _port_in_use(settings.host, settings.port):
+                raise StartupError(_port_in_use_message(settings))
+            if _port_in_use("127.0.0.1", args.jellyfin_port):
+                raise StartupError(
+                    f"port {args.jellyfin_port} on 127.0.0.1 (the fake Jellyfin's) is already in "
+                    "use; choose another with --jellyfin-port"
+                )
             asyncio.run(run_demo(settings, jellyfin_port=args.jellyfin_port, tracks=args.tracks))
             return 0
         if args.command == "check":

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -47,6 +48,8 @@ METRICS = web.AppKey("metrics", Metrics)
 LIVE = web.AppKey("live", LiveRuntime)
 ROUTERS = web.AppKey("routers", list["ApiRouter"])
 WEBSOCKETS = web.AppKey("websockets", set[web.WebSocketResponse])
+# Handlers proxying audio right now: cancelled on shutdown (a player never finishes a file).
+STREAMS = web.AppKey("streams", set["asyncio.Task[Any]"])
 MUSIC = web.AppKey("music", MusicServices)
 PLAYLISTS = web.AppKey("playlists", PlaylistService)
 AUTOMATION = web.AppKey("automation", AutomationServices)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 HOST, PORT = "127.0.0.1", 1883
-START_TIMEOUT_SECONDS = 10.0
+START_TIMEOUT_SECONDS = 30
 _started: list[tuple[subprocess.Popen[bytes], tempfile.TemporaryDirectory[str]]] = []
 
 
@@ -60,7 +60,7 @@ def stop_mosquitto() -> None:
         proc, directory = _started.pop()
         proc.terminate()
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

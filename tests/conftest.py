@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,6 +18,7 @@ from companion.accounts.models import User
 from companion.app import create_app
 from companion.settings import Settings
 from tests.brokers import pytest_sessionfinish, pytest_sessionstart  # noqa: F401  (hooks)
+from tests.hangs import pytest_runtest_protocol  # noqa: F401  (hook)
 
 PG_URL = os.environ.get("COMPANION_TEST_DATABASE_URL", "")
 
@@ -51,6 +51,18 @@ async def database_url(tmp_path: Path) -> str:
         await _reset_postgres(PG_URL)
         return PG_URL
     return f"sqlite://{tmp_path / 'companion.sqlite3'}"
+
+
+async def settle_live(app: web.Application) -> None:
+    """Open the sockets the configuration and sign-ins call for now; wait until they reconciled.
+
+    The bus tells the live service about sign-ins and integration changes from a task of its
+    own; refreshing here does now what that delivery will do (a second refresh changes nothing),
+    so no test depends on how soon the bus runs.
+    """
+    sockets = app[keys.LIVE].sockets
+    await sockets.refresh()
+    await sockets.wait_idle(timeout=60)
 
 
 @pytest.fixture
@@ -167,8 +179,7 @@ async def jellyfin_app_client(
     (entry,) = entries.entries("jellyfin")
     await entries.wait_setup(entry.entry_id)
     # Let the first library index sync finish, so tests start from a settled state.
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(client.app)
     return client
 
 
@@ -200,5 +211,4 @@ async def point_webhook_plugin(client: TestClient[Any, Any], fake: Any) -> None:
         http.put(f"{fake.url}/__fake__/webhook", json=body) as put,
     ):
         assert put.status < 300
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(client.app)

@@ -15,6 +15,7 @@ from companion.accounts.auth import Principal
 from companion.errors import MESSAGES, BadRequest, CompanionError, Forbidden, Unauthorized
 from web.dashboard import csrf
 from web.json import json_response
+from web.proxies import forwarded_client
 from web.routing import route_meta
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,17 +50,7 @@ async def proxy_middleware(request: web.Request, handler: Handler) -> web.Stream
             changes: dict[str, str] = {}
             forwarded_for = request.headers.get("X-Forwarded-For")
             if forwarded_for:
-                # The right-most address not itself a trusted proxy is the real client.
-                hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-                client = hops[0]
-                for hop in reversed(hops):
-                    try:
-                        if not any(ipaddress.ip_address(hop) in net for net in networks):
-                            client = hop
-                            break
-                    except ValueError:
-                        break
-                changes["remote"] = client
+                changes["remote"] = forwarded_client(request.remote, forwarded_for, networks)
             proto = request.headers.get("X-Forwarded-Proto")
             if proto in ("http", "https"):
                 changes["scheme"] = proto
@@ -148,7 +139,8 @@ async def credentials_middleware(request: web.Request, handler: Handler) -> web.
     return await handler(request)
 
 
-def _bearer(request: web.Request) -> str | None:
+def bearer_token(request: web.Request) -> str | None:
+    """The token of an `Authorization: Bearer` header, or None (absent or blank)."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -159,7 +151,7 @@ def _bearer(request: web.Request) -> str | None:
 async def resolve_principal(request: web.Request) -> Principal | None:
     """Find who is calling, from a bearer token or the session cookie."""
     auth = request.app[keys.AUTH]
-    token = _bearer(request)
+    token = bearer_token(request)
     if token is not None:
         return await auth.resolve_token(token)
     cookie = request.cookies.get(const.SESSION_COOKIE)
@@ -177,14 +169,14 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     )
     if level == "public":
         principal = (
-            await resolve_principal(request) if _bearer(request) or request.cookies else None
+            await resolve_principal(request) if bearer_token(request) or request.cookies else None
         )
         if principal is not None:
             request[keys.PRINCIPAL] = principal
         return await handler(request)
     principal = await resolve_principal(request)
     if principal is None:
-        if _bearer(request) is not None:
+        if bearer_token(request) is not None:
             raise Unauthorized("That API token is not valid or was revoked.")
         raise Unauthorized()
     if level == "admin" and not principal.is_admin:
@@ -193,7 +185,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Forbidden("The setup token only allows setting up the companion; sign in first.")
     await request.app[keys.SIGNIN].ensure_still_valid(principal)
     # Cookie-authenticated writes must carry the session's CSRF token; bearer tokens need not.
-    csrf.check_header(request)
+    # resolve_principal used the bearer token alone whenever one was sent (a bad one is 401).
+    csrf.check_header(request, bearer_authenticated=bearer_token(request) is not None)
     request[keys.PRINCIPAL] = principal
     return await handler(request)
 

@@ -17,7 +17,8 @@ from companion.accounts.auth import Principal
 from companion.events import Event, EventStream, SubscriberDropped
 from companion.history.service import playback_states
 from web.json import loads
-from web.middlewares import resolve_principal
+from web.middlewares import bearer_token, resolve_principal
+from web.origins import is_own_origin
 from web.routing import ApiRouter
 
 _LOGGER = logging.getLogger(__name__)
@@ -182,8 +183,28 @@ async def _get_states(conn: Connection, msg: dict[str, Any]) -> Any:
     return await playback_states(user)
 
 
-async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Principal | None:
+async def _handshake_principal(request: web.Request) -> Principal | None:
+    """Who the upgrade request itself authenticates as, if it may authenticate at all.
+
+    A bearer token comes from a non-browser client and is accepted from anywhere. A cookie is
+    sent by the browser whichever page opened the socket, so it counts only when the page is
+    the companion's own (browsers always send Origin on a websocket handshake; its absence
+    means a non-browser client). The setup cookie never opens a socket.
+    """
     principal = await resolve_principal(request)
+    if principal is None or principal.kind == "setup":
+        return None
+    if bearer_token(request) is not None:
+        return principal
+    origin = request.headers.get("Origin")
+    if origin is not None and not is_own_origin(request, origin):
+        _LOGGER.warning("Websocket from foreign origin %r: its session cookie is ignored", origin)
+        return None
+    return principal
+
+
+async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Principal | None:
+    principal = await _handshake_principal(request)
     await ws.send_json({"type": "auth_required", "version": __version__})
     if principal is not None:
         await ws.send_json({"type": "auth_ok", "version": __version__})

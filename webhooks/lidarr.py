@@ -10,9 +10,7 @@ recorded on the download jobs before the answer, so nothing is lost if the compa
 from __future__ import annotations
 
 import base64
-import binascii
 import json
-import secrets
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +18,7 @@ from aiohttp import web
 from companion import keys
 from companion.downloads.lidarr import LidarrNotice
 from companion.errors import BadRequest, CompanionError, Unauthorized
+from companion.live.webhook_secrets import WebhookSecret
 from web.json import json_response, loads
 from web.schemas import OK
 from webhooks.routes import router
@@ -103,19 +102,20 @@ def parse(body: bytes) -> LidarrNotice:
     )
 
 
-def _authorized(request: web.Request, header: str, secret: str) -> bool:
-    sent = request.headers.get(header)
+def _authorized(request: web.Request, secret: WebhookSecret) -> bool:
+    # Compared in constant time on bytes; header values that are not UTF-8 (or a Basic value
+    # that is not ASCII base64 of UTF-8) are simply wrong, never a 500.
+    sent = request.headers.get(secret.header)
     if sent is not None:
-        # Header bytes that are not UTF-8 reach us as surrogate escapes: compare the raw bytes.
-        return secrets.compare_digest(sent.encode("utf-8", "surrogateescape"), secret.encode())
+        return secret.matches(sent)
     # Lidarr's webhook has Username/Password (Basic) on every version, headers only on newer.
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Basic "):
         try:
             _, _, password = base64.b64decode(auth[6:]).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, non-ASCII text, UnicodeDecodeError
             return False
-        return secrets.compare_digest(password.encode(), secret.encode())
+        return secret.matches(password)
     return False
 
 
@@ -136,7 +136,7 @@ async def _read_limited(request: web.Request) -> bytes:
 async def receive(request: web.Request) -> web.Response:
     """Authenticate, parse, record the effect on the download jobs, answer."""
     secret = await request.app[keys.LIVE].secrets.get(SOURCE)
-    if not _authorized(request, secret.header, secret.secret):
+    if not _authorized(request, secret):
         raise Unauthorized(
             f"Missing or wrong {secret.header} header (or Basic password).",
             code="invalid_webhook_secret",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from datetime import UTC, datetime
 
@@ -43,9 +44,19 @@ class SignInService:
         self._box = secret_box
         self._checked: dict[int, float] = {}
 
-    def device_id_for(self, username: str) -> str:
-        """A DeviceId stable per install and user, so signing in again logs out no other device."""
-        return self._box.sign(f"jellyfin-user-device:{username.strip().lower()}")[:32]
+    @staticmethod
+    def new_device_id() -> str:
+        """A DeviceId for one sign-in attempt (32 hex), never used by any other attempt.
+
+        Jellyfin revokes the older tokens of a user's device when that user signs in again
+        with the same DeviceId, and it finishes a sign-in even after the caller gave up
+        waiting. With one fixed DeviceId per user, a sign-in that timed out (or failed after
+        Jellyfin answered, or ran beside another) killed the token every other session of
+        that user relied on. A fresh id per attempt cannot revoke anything; the stored token
+        is replaced only once an attempt succeeded, and the token it replaces is then signed
+        out, so Jellyfin still lists one companion device per user.
+        """
+        return secrets.token_hex(16)
 
     def _provider(self) -> IdentityProvider:
         provider = self._providers.identity
@@ -60,7 +71,7 @@ class SignInService:
     async def sign_in(self, username: str, password: str, user_agent: str = "") -> tuple[User, str]:
         """Authenticate against Jellyfin, create or update the user, and start a session."""
         provider = self._provider()
-        device_id = self.device_id_for(username)
+        device_id = self.new_device_id()
         try:
             identity = await provider.authenticate(username, password, device_id)
         except CredentialsRejected as err:
@@ -72,6 +83,7 @@ class SignInService:
         user = await User.get_or_none(jellyfin_id=identity.user_id)
         if user is None:
             user = User(jellyfin_id=identity.user_id)
+        replaced = self._stored_token(user)
         user.name = identity.name
         user.is_admin = identity.is_admin
         user.is_active = True
@@ -84,6 +96,9 @@ class SignInService:
             self._auth.admin_created()
             await self._auth.ensure_setup_token()
         self._checked[user.id] = time.monotonic()
+        if replaced is not None and replaced[0] != identity.token:
+            # Stored first, signed out second: nothing reads the old token any more.
+            await provider.sign_out(replaced[0], identity.user_id, replaced[1])
         cookie = await self._auth.create_session(user, user_agent)
         if self._bus is not None:
             # The live service opens this user's socket for their favorites.
@@ -94,6 +109,15 @@ class SignInService:
             "%s signed in%s", identity.name, " (administrator)" if identity.is_admin else ""
         )
         return user, cookie
+
+    def _stored_token(self, user: User) -> tuple[str, str] | None:
+        # The token and DeviceId a new sign-in replaces, if there is a readable one.
+        if user.jellyfin_token is None or not user.device_id:
+            return None
+        try:
+            return self._box.decrypt(user.jellyfin_token), user.device_id
+        except ValueError:
+            return None
 
     async def ensure_still_valid(self, principal: Principal) -> None:
         """Sign out a user whose Jellyfin token now fails; checked at most every few minutes."""

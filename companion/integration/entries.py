@@ -196,8 +196,34 @@ class ConfigEntries:
 
     # -- flows -------------------------------------------------------------------------------
 
-    async def run_test(self, integration: Integration, data: dict[str, Any]) -> FlowResult:
-        """Run the integration's connection test, mapping failures to error keys."""
+    async def run_test(
+        self, integration: Integration, data: dict[str, Any], *, keep: bool = False
+    ) -> FlowResult:
+        """Run the integration's connection test, mapping failures to error keys.
+
+        Unless `keep` (adding an entry, which stores the result's data_updates), whatever the
+        test obtained is released again before this returns.
+        """
+        result = await self._test(integration, data)
+        if not keep:
+            await self.release(integration, result)
+        return result
+
+    async def release(self, integration: Integration, result: FlowResult) -> None:
+        """Give back what a test obtained and nobody keeps (logged, never raised)."""
+        if result.release is None:
+            return
+        try:
+            async with asyncio.timeout(TEST_TIMEOUT_SECONDS):
+                await result.release()
+        except Exception:
+            _LOGGER.warning(
+                "%s: could not release what a connection test obtained",
+                integration.manifest.name,
+                exc_info=True,
+            )
+
+    async def _test(self, integration: Integration, data: dict[str, Any]) -> FlowResult:
         try:
             async with asyncio.timeout(TEST_TIMEOUT_SECONDS):
                 return await integration.test_connection(self._ctx, data)
@@ -228,18 +254,22 @@ class ConfigEntries:
             )
         env = self.env_values(integration)
         data = schema_mod.validate(integration.schema, raw, present=env)
-        result = await self.run_test(integration, {**data, **env})
+        result = await self.run_test(integration, {**data, **env}, keep=True)
         if not result.ok:
             raise CompanionError(result.message, code=result.error or "unknown", status=400)
         _apply_updates(data, result.data_updates)
         plain, secret = self._split(integration, data)
-        row = await ConfigEntryRow.create(
-            entry_id=uuid.uuid4().hex,
-            domain=domain,
-            title=result.title or integration.manifest.name,
-            data=plain,
-            secrets=secret,
-        )
+        try:
+            row = await ConfigEntryRow.create(
+                entry_id=uuid.uuid4().hex,
+                domain=domain,
+                title=result.title or integration.manifest.name,
+                data=plain,
+                secrets=secret,
+            )
+        except Exception:
+            await self.release(integration, result)
+            raise
         entry = self._effective(integration, row)
         self._entries[entry.entry_id] = entry
         self._start_setup(entry)
@@ -259,23 +289,14 @@ class ConfigEntries:
         return results
 
     async def test(self, entry_id: str) -> FlowResult:
-        """Test a stored entry's connection; credentials the test renewed are saved and reloaded."""
+        """Test a stored entry's connection; the running entry and its credentials stay as they are.
+
+        A test never replaces stored credentials: a sign-in it makes uses a device of its own
+        and is signed out again, so the token the running entry uses is never revoked.
+        """
         entry = self.get(entry_id)
         integration = self.integration(entry.domain)
-        result = await self.run_test(integration, dict(entry.data))
-        if result.ok and result.data_updates:
-            # A renewed token may have revoked the one in use (Jellyfin does per device).
-            row = await ConfigEntryRow.get(entry_id=entry_id)
-            stored = dict(row.data)
-            if row.secrets:
-                stored.update(self._ctx.secret_box.decrypt_json(row.secrets))
-            updated = dict(stored)
-            _apply_updates(updated, result.data_updates)
-            if updated != stored:
-                row.data, row.secrets = self._split(integration, updated)
-                await row.save()
-                await self.reload(entry_id)
-        return result
+        return await self.run_test(integration, dict(entry.data))
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -105,6 +106,10 @@ class FlowResult:
     message: str | None = None
     warnings: tuple[str, ...] = ()
     data_updates: dict[str, Any] = field(default_factory=dict)
+    # Gives back what the test obtained for `data_updates` (a sign-in's token) when they are
+    # not kept: only adding an entry keeps them; a test of settings or of a running entry
+    # must leave nothing behind and invalidate nothing.
+    release: Callable[[], Awaitable[None]] | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """Return the JSON shape of a test result."""

@@ -81,6 +81,9 @@ class LiveService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._reconciled: dict[str, asyncio.Event] = {}
         self._kinds: dict[str, str] = {}
+        # The credential each socket was opened with: a user who signs in again gets a new
+        # token (and the old one is signed out), so their socket is reopened with it.
+        self._opened_with: dict[str, SocketCredential] = {}
         self.notice: str | None = None
 
     async def start(self) -> None:
@@ -199,7 +202,9 @@ class LiveService:
             stale = [
                 k
                 for k, h in self._handles.items()
-                if k not in wanted or h.status.credential_invalid
+                if k not in wanted
+                or h.status.credential_invalid
+                or self._opened_with.get(k) != wanted[k][0]
             ]
             await self._close(stale)
             for key, (cred, sessions) in wanted.items():
@@ -214,6 +219,7 @@ class LiveService:
                 )
                 if key in self._handles:
                     continue
+                self._opened_with[key] = cred
                 self._handles[key] = await source.open(
                     cred,
                     self._pipeline.submit,

@@ -54,6 +54,10 @@ class IdentityProvider(Protocol):
         """Tell whether a stored user token still works (False once disabled or deleted)."""
         ...
 
+    async def sign_out(self, token: str, user_id: str, device_id: str) -> None:
+        """Revoke a user token the companion no longer uses (best effort, never raises)."""
+        ...
+
 
 class Providers:
     """The registry integrations fill in at setup and empty at unload."""

@@ -13,6 +13,9 @@ async def serve(
     """Start `app` on host:port (0 picks a free port); return its runner and the bound port."""
     runner_kw.setdefault("access_log", None)
     runner_kw.setdefault("handle_signals", False)
+    # A stopping fake cuts what it is still sending, as a stopped server does; aiohttp's default
+    # would wait 60 s for a stream nobody reads (a paused player's proxy, say).
+    runner_kw.setdefault("shutdown_timeout", 1.0)
     runner = web.AppRunner(app, **runner_kw)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

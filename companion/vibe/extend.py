@@ -46,6 +46,9 @@ class VibeExtender:
         self._providers = providers
         self._busy: set[str] = set()
         self.extended = 0
+        # Trigger events handled so far, extended or not: the bus delivers them in order, so this
+        # tells diagnostics and tests that an event was looked at (and changed nothing).
+        self.handled = 0
         # Seconds from a trigger's arrival to the extension's announcement (for diagnostics).
         self.last_latency: float | None = None
 
@@ -55,6 +58,12 @@ class VibeExtender:
 
     async def on_event(self, event: Event) -> None:
         """Bus handler: extend the user's active queue if this item is near its end."""
+        try:
+            await self._on_trigger(event)
+        finally:
+            self.handled += 1
+
+    async def _on_trigger(self, event: Event) -> None:
         started = time.perf_counter()
         users = normalize_ids([event.user_id or ""])
         items = normalize_ids([event.data.get("item_id") or ""])

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.audiomuse.const import DEFAULT_TIMEOUT, SLOW_TIMEOUT
 from integrations.audiomuse.exceptions import (
     AudioMuseAuthenticationError,
@@ -29,6 +27,10 @@ INDEX_ERROR_CODE = 3002
 
 class AudioMuseClient(SessionOwner):
     """Talks to one AudioMuse-AI server with `Authorization: Bearer <API_TOKEN>`."""
+
+    transport_errors = TransportErrors(
+        "AudioMuse", AudioMuseTimeoutError, AudioMuseConnectionError, AudioMuseError
+    )
 
     def __init__(
         self,
@@ -53,26 +55,20 @@ class AudioMuseClient(SessionOwner):
         timeout: float | None = None,
         auth: bool = True,
     ) -> Any:
-        session = self._ensure_session()
         headers = {"Accept": "application/json"}
         if auth and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = f"{self.base_url}{path}"
-        try:
-            async with asyncio.timeout(timeout or self.request_timeout):
-                async with session.request(
-                    method, url, params=params, json=body, headers=headers, allow_redirects=False
-                ) as resp:
-                    text = await resp.text()
-                    status = resp.status
-        except TimeoutError as err:
-            raise AudioMuseTimeoutError(f"AudioMuse at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise AudioMuseConnectionError(
-                f"Could not reach AudioMuse at {self.base_url}: {err}"
-            ) from err
-        except aiohttp.ClientError as err:
-            raise AudioMuseError(f"Request to AudioMuse at {self.base_url} failed: {err}") from err
+        reply = await self._exchange(
+            method,
+            url,
+            timeout=timeout,
+            params=params,
+            json=body,
+            headers=headers,
+            allow_redirects=False,
+        )
+        status, text = reply.status, reply.text
         if status in (301, 302, 303, 307, 308):
             # Paths outside /api/ send unauthenticated callers to the login page.
             raise AudioMuseAuthenticationError(f"AudioMuse at {self.base_url} wants a login")

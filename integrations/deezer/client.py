@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.deezer.const import (
     DEFAULT_TIMEOUT,
     DEFAULT_URL,
@@ -39,6 +38,10 @@ Progress = Callable[[int, int], None]
 class DeezerClient(SessionOwner):
     """Reads public playlists; errors that Deezer sends as HTTP 200 become exceptions."""
 
+    transport_errors = TransportErrors(
+        "Deezer", DeezerTimeoutError, DeezerConnectionError, DeezerError
+    )
+
     def __init__(
         self,
         base_url: str = DEFAULT_URL,
@@ -63,19 +66,9 @@ class DeezerClient(SessionOwner):
         raise DeezerError("unreachable")  # pragma: no cover
 
     async def _request_once(self, path: str, params: dict[str, Any] | None) -> dict[str, Any]:
-        session = self._ensure_session()
         url = f"{self.base_url}{path}"
-        try:
-            async with asyncio.timeout(self.request_timeout):
-                async with session.get(url, params=params) as resp:
-                    status = resp.status
-                    text = await resp.text()
-        except TimeoutError as err:
-            raise DeezerTimeoutError(f"Deezer at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise DeezerConnectionError(f"Could not reach Deezer at {self.base_url}") from err
-        except aiohttp.ClientError as err:
-            raise DeezerError(f"Request to Deezer at {self.base_url} failed: {err}") from err
+        reply = await self._exchange("GET", url, params=params)
+        status, text = reply.status, reply.text
         if status >= 400:
             raise DeezerResponseError(f"Deezer at {self.base_url} answered HTTP {status}")
         try:

@@ -109,6 +109,7 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
         *,
         device_id: str | None = None,
         device_name: str | None = None,
+        request_timeout: float | None = None,
     ) -> JellyfinClient:
         """Return a client for another credential sharing this client's HTTP session."""
         clone = JellyfinClient(
@@ -118,7 +119,7 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
             device_id=device_id or self.device_id,
             device_name=device_name or self.device_name,
             user_id=user_id,
-            request_timeout=self.request_timeout,
+            request_timeout=request_timeout or self.request_timeout,
             max_retries=self.max_retries,
             on_outcome=self.on_outcome,
         )
@@ -187,6 +188,10 @@ class JellyfinClient(PlaylistsMixin, SessionsMixin):
             return AuthResult.from_dict(data)
         except PARSE_ERRORS as err:
             raise shape_error(err) from err
+
+    async def logout(self) -> None:
+        """POST /Sessions/Logout: Jellyfin revokes this client's token (and forgets its device)."""
+        await self._request("POST", "/Sessions/Logout", expect="none")
 
     async def me(self) -> JellyfinUser:
         """The user behind a user token (an API key gets 400 here)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +20,7 @@ from integrations.jellyfin.const import (
     COLLECTION_MUSIC,
     CONF_ACCESS_TOKEN,
     CONF_API_KEY,
+    CONF_DEVICE_ID,
     CONF_PASSWORD,
     CONF_PUBLIC_URL,
     CONF_URL,
@@ -68,6 +71,7 @@ SCHEMA: tuple[Field, ...] = (
     # Filled in by a successful sign-in (data_updates), not by people; the token is a secret.
     Field(CONF_ACCESS_TOKEN, "Access token", type="password", required=False, hidden=True),
     Field(CONF_USER_ID, "User id", required=False, hidden=True),
+    Field(CONF_DEVICE_ID, "Device id", required=False, hidden=True),
 )
 
 UNREACHABLE = "Could not reach Jellyfin. Check the URL and that Jellyfin is running."
@@ -90,9 +94,22 @@ def _reachable() -> Iterator[None]:
         raise CannotConnect(UNREACHABLE) from err
 
 
+def fresh_device_id() -> str:
+    """A DeviceId for one connection test's sign-in, shared with nothing else.
+
+    Jellyfin logs out a user's older tokens of the same DeviceId on every sign-in: a test
+    signing in with the install's DeviceId revoked the token the running entry used.
+    """
+    return secrets.token_hex(16)
+
+
 async def test_connection(ctx: IntegrationContext, data: dict[str, Any]) -> FlowResult:
-    """Check the server, the credentials and the libraries; never keep the password."""
-    client = JellyfinClient(data[CONF_URL], session=ctx.session, device_id=install_device_id(ctx))
+    """Check the server, the credentials and the libraries; never keep the password.
+
+    A sign-in gets a DeviceId of its own; its token comes back in `data_updates` (with that
+    DeviceId) for a new entry to store, and `release` signs it out when nobody keeps it.
+    """
+    client = JellyfinClient(data[CONF_URL], session=ctx.session, device_id=fresh_device_id())
     with _reachable():
         try:
             public = await client.public_info()
@@ -106,25 +123,45 @@ async def test_connection(ctx: IntegrationContext, data: dict[str, Any]) -> Flow
     except JellyfinUnsupportedVersionError as err:
         raise CannotConnect(str(err)) from err
 
-    service, updates = await _check_credentials(client, data)
+    # A stored token goes with the DeviceId it was issued to (older entries: the install's).
+    stored_device = data.get(CONF_DEVICE_ID) or install_device_id(ctx)
+    service, updates, signed_in = await _check_credentials(client, data, stored_device)
+    release = signed_in.logout if signed_in is not None else None
     warnings: tuple[str, ...] = ()
-    with _reachable():
-        try:
-            libraries = await service.virtual_folders()
-        except JellyfinConnectionError:
-            raise
-        except JellyfinError as err:
-            warnings = (f"Could not list the Jellyfin libraries ({err}).",)
-        else:
-            warnings = _library_warnings(libraries)
+    try:
+        with _reachable():
+            try:
+                libraries = await service.virtual_folders()
+            except JellyfinConnectionError:
+                raise
+            except JellyfinError as err:
+                warnings = (f"Could not list the Jellyfin libraries ({err}).",)
+            else:
+                warnings = _library_warnings(libraries)
+    except Exception:
+        await _release(signed_in)
+        raise
     return FlowResult(
-        ok=True, title=f"Jellyfin {public.name}", warnings=warnings, data_updates=updates
+        ok=True,
+        title=f"Jellyfin {public.name}",
+        warnings=warnings,
+        data_updates=updates,
+        release=release,
     )
 
 
+async def _release(signed_in: JellyfinClient | None) -> None:
+    # A failed test keeps nothing: sign its token out (an unused device otherwise).
+    if signed_in is None:
+        return
+    with contextlib.suppress(JellyfinError):
+        await signed_in.logout()
+
+
 async def _check_credentials(
-    client: JellyfinClient, data: Mapping[str, Any]
-) -> tuple[JellyfinClient, dict[str, Any]]:
+    client: JellyfinClient, data: Mapping[str, Any], stored_device: str
+) -> tuple[JellyfinClient, dict[str, Any], JellyfinClient | None]:
+    """The service client, the entry updates, and the client of a new sign-in (to release)."""
     # The password is dropped from what gets stored whatever happens next.
     updates: dict[str, Any] = {CONF_PASSWORD: None}
     service: JellyfinClient | None = None
@@ -137,31 +174,38 @@ async def _check_credentials(
             except JellyfinAuthenticationError as err:
                 raise InvalidAuth(f"Jellyfin returned {err.status}. Check your API key.") from err
         service = keyed
+    signed_in: JellyfinClient | None = None
     if data.get(CONF_USERNAME) or data.get(CONF_ACCESS_TOKEN):
-        user_client, user, token = await _user_login(client, data)
+        user_client, user, signed_in = await _user_login(client, data, stored_device)
         if not user.is_admin:
+            await _release(signed_in)
             raise InvalidAuth(NOT_ADMIN)
-        updates |= {CONF_ACCESS_TOKEN: token, CONF_USER_ID: user.id}
+        updates |= {
+            CONF_ACCESS_TOKEN: user_client.socket_token(),
+            CONF_USER_ID: user.id,
+            CONF_DEVICE_ID: user_client.device_id,
+        }
         service = service or user_client
     if service is None:
         raise InvalidAuth(NO_CREDENTIALS)
-    return service, updates
+    return service, updates, signed_in
 
 
 async def _user_login(
-    client: JellyfinClient, data: Mapping[str, Any]
-) -> tuple[JellyfinClient, JellyfinUser, str]:
+    client: JellyfinClient, data: Mapping[str, Any], stored_device: str
+) -> tuple[JellyfinClient, JellyfinUser, JellyfinClient | None]:
+    """The user's client and user; the third value is that client when it signed in anew."""
     token, password = data.get(CONF_ACCESS_TOKEN), data.get(CONF_PASSWORD)
     with _reachable():
         if token and not password:
-            # Re-testing a stored entry: check its token instead of logging in again, which
-            # would log out the token the running entry uses (same user, same DeviceId).
-            user_client = client.with_token(token, data.get(CONF_USER_ID))
+            # Re-testing a stored entry: check its token (with the DeviceId it was issued to)
+            # instead of signing in again.
+            user_client = client.with_token(token, data.get(CONF_USER_ID), device_id=stored_device)
             try:
                 user = await user_client.me()
             except JellyfinAuthenticationError as err:
                 raise InvalidAuth(STALE_LOGIN) from err
-            return user_client, user, token
+            return user_client, user, None
         try:
             auth = await client.authenticate(data.get(CONF_USERNAME) or "", password or "")
         except JellyfinForbiddenError as err:
@@ -170,7 +214,8 @@ async def _user_login(
             ) from err
         except JellyfinAuthenticationError as err:
             raise InvalidAuth(BAD_LOGIN) from err
-    return client.with_token(auth.access_token, auth.user.id), auth.user, auth.access_token
+    user_client = client.with_token(auth.access_token, auth.user.id)
+    return user_client, auth.user, user_client
 
 
 def _library_warnings(libraries: list[Library]) -> tuple[str, ...]:

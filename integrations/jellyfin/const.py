@@ -41,6 +41,8 @@ CONF_PASSWORD: Final = "password"
 CONF_PUBLIC_URL: Final = "public_url"
 CONF_ACCESS_TOKEN: Final = "access_token"
 CONF_USER_ID: Final = "user_id"
+# The DeviceId the stored access token was issued to (absent: the install's DeviceId).
+CONF_DEVICE_ID: Final = "device_id"
 
 COLLECTION_LABELS: Final = {
     "movies": "Movies",

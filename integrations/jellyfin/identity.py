@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from companion.providers import CredentialsRejected, ExternalIdentity, ProviderUnavailable
 from integrations.jellyfin.client import JellyfinClient
 from integrations.jellyfin.exceptions import (
@@ -10,6 +12,8 @@ from integrations.jellyfin.exceptions import (
     JellyfinError,
     JellyfinResponseError,
 )
+
+_LOGGER = logging.getLogger(__name__)
 
 UNREACHABLE = "Jellyfin is slow or unreachable. Check your Jellyfin instance."
 
@@ -21,11 +25,15 @@ class JellyfinIdentity:
 
     def __init__(self, client: JellyfinClient) -> None:
         self._client = client
+        # How long a sign-in may take; tests shorten it to see what a timeout leaves behind.
+        self.sign_in_timeout = client.request_timeout
 
     async def authenticate(self, username: str, password: str, device_id: str) -> ExternalIdentity:
-        """POST /Users/AuthenticateByName with the user's own DeviceId."""
+        """POST /Users/AuthenticateByName with the given DeviceId."""
         # No token yet: AuthenticateByName is anonymous, identified by the device fields.
-        client = self._client.with_token("", None, device_id=device_id)
+        client = self._client.with_token(
+            "", None, device_id=device_id, request_timeout=self.sign_in_timeout
+        )
         try:
             result = await client.authenticate(username, password)
         except JellyfinAuthenticationError as err:
@@ -52,3 +60,12 @@ class JellyfinIdentity:
         except JellyfinError as err:
             raise ProviderUnavailable(UNREACHABLE) from err
         return not user.is_disabled
+
+    async def sign_out(self, token: str, user_id: str, device_id: str) -> None:
+        """POST /Sessions/Logout with a token nobody uses any more; failures are only logged."""
+        client = self._client.with_token(token, user_id, device_id=device_id)
+        try:
+            await client.logout()
+        except JellyfinError as err:
+            # Left alone, the token is merely an unused device in Jellyfin's list.
+            _LOGGER.info("Jellyfin at %s: could not sign out an old token (%s)", client.host, err)

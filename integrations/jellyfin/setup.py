@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 
 from companion.integration.types import (
     ConfigEntry,
@@ -15,6 +16,7 @@ from integrations.jellyfin.client import JellyfinClient, check_version
 from integrations.jellyfin.const import (
     CONF_ACCESS_TOKEN,
     CONF_API_KEY,
+    CONF_DEVICE_ID,
     CONF_PASSWORD,
     CONF_PUBLIC_URL,
     CONF_URL,
@@ -60,11 +62,10 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     api_key = data.get(CONF_API_KEY)
     try:
         login = await _user_login(base, entry)
-        login_is_admin = await _is_admin(base, login)
         if api_key:
             service = base.with_token(api_key, None)
         elif login is not None:
-            service = base.with_token(*login)
+            service = login.client(base)
         else:
             raise ConfigEntryAuthFailed(NO_CREDENTIAL)
         try:
@@ -74,7 +75,7 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
         check_version(info)
         user_client = service if not api_key else None
         if api_key and login is not None:
-            user_client = await _checked(service.with_token(*login))
+            user_client = await _checked(login.client(service))
     except (JellyfinConnectionError, JellyfinUnsupportedVersionError) as err:
         # An upgrade of Jellyfin fixes the version, so it is retried like an outage.
         raise ConfigEntryNotReady(str(err)) from err
@@ -102,7 +103,10 @@ async def async_setup_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Jell
     # Live sockets, each with the credential (token and DeviceId) the core hands it.
     admin_login = (
         SocketCredential(
-            user_id=login[1], token=login[0], device_id=device_id, is_admin=login_is_admin
+            user_id=login.user_id,
+            token=login.token,
+            device_id=login.device_id,
+            is_admin=login.is_admin,
         )
         if login is not None
         else None
@@ -144,15 +148,49 @@ async def async_unload_entry(ctx: IntegrationContext, entry: ConfigEntry) -> Non
         await live.close()
 
 
-async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> tuple[str, str] | None:
+@dataclass(frozen=True)
+class _Login:
+    """An administrator's user token, the DeviceId it belongs to, and whether it is an admin."""
+
+    token: str
+    user_id: str
+    device_id: str
+    is_admin: bool
+
+    def client(self, base: JellyfinClient) -> JellyfinClient:
+        """A client of this login sharing `base`'s session."""
+        return base.with_token(self.token, self.user_id, device_id=self.device_id)
+
+
+async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> _Login | None:
+    """The stored sign-in if Jellyfin accepts it, else a sign-in with the environment's password.
+
+    A stored token Jellyfin rejects (revoked, or the user's password changed) must not leave
+    the entry in setup_error while JELLYFIN_USERNAME/PASSWORD could sign in: that fallback is
+    what the environment is there for. Without a password the rejected login is returned
+    for the caller to report (or, beside an API key, to do without).
+    """
     data = entry.data
     token, user_id = data.get(CONF_ACCESS_TOKEN), data.get(CONF_USER_ID)
-    if token and user_id:
-        return token, user_id
     username, password = data.get(CONF_USERNAME), data.get(CONF_PASSWORD)
+    if token and user_id:
+        stored = _Login(token, user_id, data.get(CONF_DEVICE_ID) or base.device_id, False)
+        try:
+            user = await stored.client(base).me()
+        except JellyfinAuthenticationError:
+            if not (username and password):
+                return stored
+            _LOGGER.warning(
+                "Jellyfin at %s rejected the stored sign-in; signing in as %s from the environment",
+                base.host,
+                username,
+            )
+        else:
+            return replace(stored, is_admin=user.is_admin)
     if not (username and password):
         return None
-    # Only an environment-provided password gets here (the UI never stores one): sign in now.
+    # Only an environment-provided password gets here (the UI never stores one): sign in now,
+    # with the install's DeviceId, which only the running entry uses.
     try:
         auth = await base.authenticate(username, password)
     except JellyfinAuthenticationError as err:
@@ -164,17 +202,7 @@ async def _user_login(base: JellyfinClient, entry: ConfigEntry) -> tuple[str, st
         _LOGGER.warning(
             "Jellyfin user %s is not an administrator; live events are limited", username
         )
-    return auth.access_token, auth.user.id
-
-
-async def _is_admin(base: JellyfinClient, login: tuple[str, str] | None) -> bool:
-    # Only an administrator *user* socket receives LibraryChanged and everyone's sessions.
-    if login is None:
-        return False
-    try:
-        return (await base.with_token(login[0], login[1]).me()).is_admin
-    except JellyfinAuthenticationError:
-        return False
+    return _Login(auth.access_token, auth.user.id, base.device_id, auth.user.is_admin)
 
 
 async def _checked(client: JellyfinClient) -> JellyfinClient | None:

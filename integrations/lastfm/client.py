@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.lastfm.const import (
     API_KEY_CODES,
     AUTH_CODES,
@@ -39,6 +38,10 @@ from integrations.lastfm.signing import api_sig
 
 class LastFmClient(SessionOwner):
     """One Last.fm API account (key and shared secret); user sessions go per call."""
+
+    transport_errors = TransportErrors(
+        "Last.fm", LastFmTimeoutError, LastFmConnectionError, LastFmError
+    )
 
     def __init__(
         self,
@@ -78,24 +81,11 @@ class LastFmClient(SessionOwner):
             query["api_sig"] = api_sig(query, self._secret)
         query["format"] = "json"
         await self._pace()
-        session = self._ensure_session()
-        try:
-            async with asyncio.timeout(self.request_timeout):
-                if post:
-                    request = session.post(self.base_url, data=query)
-                else:
-                    request = session.get(self.base_url, params=query)
-                async with request as resp:
-                    text = await resp.text()
-                    status = resp.status
-        except TimeoutError as err:
-            raise LastFmTimeoutError(f"Last.fm at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise LastFmConnectionError(
-                f"Could not reach Last.fm at {self.base_url}: {err}"
-            ) from err
-        except aiohttp.ClientError as err:
-            raise LastFmError(f"Request to Last.fm failed: {err}") from err
+        if post:
+            reply = await self._exchange("POST", self.base_url, data=query)
+        else:
+            reply = await self._exchange("GET", self.base_url, params=query)
+        status, text = reply.status, reply.text
         try:
             data = json.loads(text) if text else None
         except json.JSONDecodeError:

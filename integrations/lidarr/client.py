@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.lidarr.const import API, DEFAULT_TIMEOUT, QUEUE_PAGE_SIZE
 from integrations.lidarr.exceptions import (
     LidarrAuthenticationError,
@@ -37,6 +35,10 @@ Params = dict[str, str | int | bool | list[int]]
 class LidarrClient(SessionOwner):
     """Talks to one Lidarr with `X-Api-Key`; every method returns typed models."""
 
+    transport_errors = TransportErrors(
+        "Lidarr", LidarrTimeoutError, LidarrConnectionError, LidarrError
+    )
+
     def __init__(
         self,
         base_url: str,
@@ -53,7 +55,6 @@ class LidarrClient(SessionOwner):
     async def _request(
         self, method: str, path: str, *, params: Params | None = None, body: Any = None
     ) -> Any:
-        session = self._ensure_session()
         headers = {"X-Api-Key": self._api_key, "Accept": "application/json"}
         query: list[tuple[str, str]] = []
         for key, value in (params or {}).items():
@@ -62,19 +63,10 @@ class LidarrClient(SessionOwner):
                 text = ("true" if one else "false") if isinstance(one, bool) else str(one)
                 query.append((key, text))
         url = f"{self.base_url}{API}{path}"
-        try:
-            async with asyncio.timeout(self.request_timeout):
-                async with session.request(
-                    method, url, params=query, json=body, headers=headers, allow_redirects=False
-                ) as resp:
-                    text = await resp.text()
-                    status = resp.status
-        except TimeoutError as err:
-            raise LidarrTimeoutError(f"Lidarr at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise LidarrConnectionError(f"Could not reach Lidarr at {self.base_url}") from err
-        except aiohttp.ClientError as err:
-            raise LidarrError(f"Request to Lidarr at {self.base_url} failed: {err}") from err
+        reply = await self._exchange(
+            method, url, params=query, json=body, headers=headers, allow_redirects=False
+        )
+        status, text = reply.status, reply.text
         if status == 401:
             raise LidarrAuthenticationError(f"Lidarr at {self.base_url} returned 401")
         try:

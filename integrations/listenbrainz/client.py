@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from typing import Any
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.listenbrainz.const import DEFAULT_TIMEOUT, MAX_ITEMS_PER_GET, MAX_RATE_WAIT
 from integrations.listenbrainz.exceptions import (
     ListenBrainzAuthenticationError,
@@ -27,6 +26,10 @@ from integrations.listenbrainz.models import LBListen, ListensPage, RateLimit
 
 class ListenBrainzClient(SessionOwner):
     """Talks to one ListenBrainz server; user tokens go per call (`Authorization: Token`)."""
+
+    transport_errors = TransportErrors(
+        "ListenBrainz", ListenBrainzTimeoutError, ListenBrainzConnectionError, ListenBrainzError
+    )
 
     def __init__(
         self,
@@ -69,27 +72,13 @@ class ListenBrainzClient(SessionOwner):
         body: dict[str, Any] | None = None,
     ) -> Any:
         await self._pace()
-        session = self._ensure_session()
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Token {token}"
         url = f"{self.base_url}{path}"
-        try:
-            async with asyncio.timeout(self.request_timeout):
-                async with session.request(
-                    method, url, params=params, json=body, headers=headers
-                ) as resp:
-                    text = await resp.text()
-                    status = resp.status
-                    limits = self._note_limits(resp.headers)
-        except TimeoutError as err:
-            raise ListenBrainzTimeoutError(f"ListenBrainz at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise ListenBrainzConnectionError(
-                f"Could not reach ListenBrainz at {self.base_url}: {err}"
-            ) from err
-        except aiohttp.ClientError as err:
-            raise ListenBrainzError(f"Request to ListenBrainz failed: {err}") from err
+        reply = await self._exchange(method, url, params=params, json=body, headers=headers)
+        status, text = reply.status, reply.text
+        limits = self._note_limits(reply.headers)
         try:
             data = json.loads(text) if text else {}
         except json.JSONDecodeError as err:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from typing import Any
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.ollama.const import DEFAULT_TIMEOUT, GENERATE_TIMEOUT
 from integrations.ollama.exceptions import (
     OllamaAuthenticationError,
@@ -24,6 +22,10 @@ from integrations.ollama.models import Generation, OllamaModel
 
 class OllamaClient(SessionOwner):
     """Talks to one Ollama server (optionally behind a proxy that wants a bearer key)."""
+
+    transport_errors = TransportErrors(
+        "Ollama", OllamaTimeoutError, OllamaConnectionError, OllamaError
+    )
 
     def __init__(
         self,
@@ -46,24 +48,12 @@ class OllamaClient(SessionOwner):
         body: dict[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        session = self._ensure_session()
         headers = {"Accept": "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         url = f"{self.base_url}{path}"
-        try:
-            async with asyncio.timeout(timeout or self.request_timeout):
-                async with session.request(method, url, json=body, headers=headers) as resp:
-                    text = await resp.text()
-                    status = resp.status
-        except TimeoutError as err:
-            raise OllamaTimeoutError(f"Ollama at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise OllamaConnectionError(
-                f"Could not reach Ollama at {self.base_url}: {err}"
-            ) from err
-        except aiohttp.ClientError as err:
-            raise OllamaError(f"Request to Ollama at {self.base_url} failed: {err}") from err
+        reply = await self._exchange(method, url, timeout=timeout, json=body, headers=headers)
+        status, text = reply.status, reply.text
         if status in (401, 403):
             raise OllamaAuthenticationError(f"Ollama at {self.base_url} returned {status}")
         try:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import uuid
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.slskd.const import (
     API,
     DEFAULT_TIMEOUT,
@@ -43,6 +41,8 @@ from integrations.slskd.models import (
 class SlskdClient(SessionOwner):
     """Talks to one slskd with `X-API-Key`; every method returns typed models."""
 
+    transport_errors = TransportErrors("slskd", SlskdTimeoutError, SlskdConnectionError, SlskdError)
+
     def __init__(
         self,
         base_url: str,
@@ -64,22 +64,12 @@ class SlskdClient(SessionOwner):
         params: dict[str, str] | None = None,
         body: Any = None,
     ) -> Any:
-        session = self._ensure_session()
         headers = {"X-API-Key": self._api_key, "Accept": "application/json"}
         url = f"{self.base_url}{API}{path}"
-        try:
-            async with asyncio.timeout(self.request_timeout):
-                async with session.request(
-                    method, url, params=params, json=body, headers=headers, allow_redirects=False
-                ) as resp:
-                    text = await resp.text()
-                    status = resp.status
-        except TimeoutError as err:
-            raise SlskdTimeoutError(f"slskd at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise SlskdConnectionError(f"Could not reach slskd at {self.base_url}") from err
-        except aiohttp.ClientError as err:
-            raise SlskdError(f"Request to slskd at {self.base_url} failed: {err}") from err
+        reply = await self._exchange(
+            method, url, params=params, json=body, headers=headers, allow_redirects=False
+        )
+        status, text = reply.status, reply.text
         if status in (401, 403):
             raise SlskdAuthenticationError(f"slskd at {self.base_url} returned {status}")
         if status == 404:

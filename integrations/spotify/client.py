@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import socket
 from typing import Any
 
 import aiohttp
 
-from companion.integration.http_session import SessionOwner
+from companion.integration.http_session import SessionOwner, TransportErrors
 from integrations.spotify.const import DEFAULT_TIMEOUT, DEFAULT_URL, NEXT_DATA_ID, USER_AGENT
 from integrations.spotify.exceptions import (
     SpotifyConnectionError,
@@ -28,6 +26,10 @@ _NEXT_DATA = re.compile(
 class SpotifyClient(SessionOwner):
     """Reads public playlists from open.spotify.com/embed/playlist/{id}."""
 
+    transport_errors = TransportErrors(
+        "Spotify", SpotifyConnectionError, SpotifyConnectionError, SpotifyError
+    )
+
     def __init__(
         self,
         base_url: str = DEFAULT_URL,
@@ -40,20 +42,10 @@ class SpotifyClient(SessionOwner):
         self.request_timeout = request_timeout
 
     async def _request(self, path: str) -> str:
-        session = self._ensure_session()
-        try:
-            async with asyncio.timeout(self.request_timeout):
-                async with session.get(
-                    f"{self.base_url}{path}", headers={"User-Agent": USER_AGENT}
-                ) as resp:
-                    status = resp.status
-                    text = await resp.text()
-        except TimeoutError as err:
-            raise SpotifyConnectionError(f"Spotify at {self.base_url} timed out") from err
-        except (aiohttp.ClientConnectionError, socket.gaierror) as err:
-            raise SpotifyConnectionError(f"Could not reach Spotify at {self.base_url}") from err
-        except aiohttp.ClientError as err:
-            raise SpotifyError(f"Request to Spotify at {self.base_url} failed: {err}") from err
+        reply = await self._exchange(
+            "GET", f"{self.base_url}{path}", headers={"User-Agent": USER_AGENT}
+        )
+        status, text = reply.status, reply.text
         if status in (400, 404):
             raise SpotifyNotFoundError(path)
         if status >= 400:

@@ -27,7 +27,7 @@ async def _subscribed(client: TestClient[Any, Any], headers: dict[str, str]) -> 
 
 async def _types(conn: Any, *until: str) -> list[str]:
     seen: list[str] = []
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(30):
         while not set(until) <= set(seen):
             seen.append(json.loads(await conn.recv())["event"]["type"])
     return seen

@@ -12,17 +12,24 @@ from companion.events import Event, EventBus, SubscriberDropped
 async def test_subscribe_delivers_in_order_and_unsubscribes() -> None:
     bus = EventBus()
     got: list[int] = []
-    unsubscribe = bus.subscribe(lambda e: got.append(e.data["n"]))
+    fifth = asyncio.Event()
+
+    def handler(event: Event) -> None:
+        got.append(event.data["n"])
+        if event.data["n"] == 4:
+            fifth.set()
+
+    unsubscribe = bus.subscribe(handler)
     for n in range(5):
         bus.publish(Event("x", {"n": n}))
-    await asyncio.sleep(0.01)
+    await asyncio.wait_for(fifth.wait(), 30)
     assert got == [0, 1, 2, 3, 4]
     unsubscribe()
     bus.publish(Event("x", {"n": 5}))
-    await asyncio.sleep(0.01)
-    assert got == [0, 1, 2, 3, 4]
     assert bus.subscriber_count == 0
-    await bus.close()
+    # close() returns once every handler task has ended: anything it would deliver is in by now.
+    await asyncio.wait_for(bus.close(), 30)
+    assert got == [0, 1, 2, 3, 4]
 
 
 async def test_filter_by_type_and_async_handlers() -> None:
@@ -35,9 +42,9 @@ async def test_filter_by_type_and_async_handlers() -> None:
     bus.subscribe(handler, ["favorite.changed"])
     bus.publish(Event("playback.started"))
     bus.publish(Event("favorite.changed"))
-    await asyncio.sleep(0.01)
+    # One queue per subscriber, in order: a delivered playback.started would come first.
+    await asyncio.wait_for(bus.close(), 30)
     assert got == ["favorite.changed"]
-    await bus.close()
 
 
 async def test_failing_handler_does_not_stop_delivery() -> None:
@@ -52,9 +59,9 @@ async def test_failing_handler_does_not_stop_delivery() -> None:
     bus.subscribe(handler)
     for n in range(3):
         bus.publish(Event("x", {"n": n}))
-    await asyncio.sleep(0.01)
+    # close() drains what is queued and waits for the handler task to end.
+    await asyncio.wait_for(bus.close(), 30)
     assert got == [0, 2]
-    await bus.close()
 
 
 async def test_stalled_subscriber_is_dropped_and_others_get_everything(
@@ -89,9 +96,9 @@ async def test_stream_iteration_ends_on_close() -> None:
     task = asyncio.create_task(reader())
     event = Event("a")
     bus.publish(event)
-    await asyncio.sleep(0.01)
     stream.close()
-    await asyncio.wait_for(task, 1)
+    # Events queued before the close are still read, then the iteration ends.
+    await asyncio.wait_for(task, 30)
     assert received == [event.id]
 
 

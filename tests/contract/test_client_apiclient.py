@@ -61,13 +61,13 @@ def run_client(fake: FakeJellyfin, messages: queue.Queue[tuple[str, Any]]) -> di
         api.update_playlist(pid, name="Renamed")
         out["playlist"] = api.get_playlist_items(pid)
         out["playlists"] = api.get_playlists()
-        out["stream"] = requests.get(api.audio_url(t.id), timeout=10).status_code
-        out["image"] = requests.get(api.artwork(album.id, "Primary", 300), timeout=10).status_code
+        out["stream"] = requests.get(api.audio_url(t.id), timeout=30).status_code
+        out["image"] = requests.get(api.artwork(album.id, "Primary", 300), timeout=30).status_code
         out["sessions"] = api.get_sessions()
         # The favorite and played toggles reach this user's socket as UserDataChanged.
         out["socket"] = []
         while "UserDataChanged" not in out["socket"]:
-            out["socket"].append(messages.get(timeout=5)[0])
+            out["socket"].append(messages.get(timeout=30)[0])
     finally:
         client.stop()
     return out

@@ -182,7 +182,7 @@ async def exercise(fake: FakeJellyfin, http: aiohttp.ClientSession) -> list[dict
             json={"ItemId": t.id, "PositionTicks": 2 * 10**7},
         )
         await call(http, "POST", f"{u}/Library/Refresh", headers=key)
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while True:
                 msg = json.loads((await ws.receive()).data)
                 messages.append(msg)

@@ -42,7 +42,7 @@ async def sessions_over_socket(http: aiohttp.ClientSession, fake: FakeJellyfin) 
     """10.11+: the API-key socket, SessionsStart "0,1500" sent on each ForceKeepAlive."""
     url = fake.url.replace("http", "ws") + "/socket"
     async with http.ws_connect(url, headers=HEADERS) as ws:
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while json.loads((await ws.receive()).data)["MessageType"] != "ForceKeepAlive":
                 pass
             await ws.send_str(json.dumps({"MessageType": "SessionsStart", "Data": "0,1500"}))

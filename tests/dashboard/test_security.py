@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -22,7 +24,7 @@ async def _first_track(http: httpx.AsyncClient) -> str:
 
 async def test_cookie_writes_need_the_session_csrf_token(jellyfin_app_client: Client) -> None:
     base = str(jellyfin_app_client.make_url("/"))
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         login = await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
         assert login.status_code == 200
         token = login.cookies["companion_csrf"]
@@ -33,7 +35,7 @@ async def test_cookie_writes_need_the_session_csrf_token(jellyfin_app_client: Cl
         assert missing.json()["error"]["code"] == "csrf_failed"
         wrong = await http.put(f"/api/favorites/{ref}", headers={"X-CSRF-Token": "x" * 64})
         assert wrong.status_code == 403
-        async with httpx.AsyncClient(base_url=base, timeout=10) as other:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as other:
             await other.post("/api/auth/login", json={"username": "demo", "password": "demo"})
             foreign = other.cookies["companion_csrf"]
         assert foreign != token
@@ -53,7 +55,7 @@ async def test_cookie_writes_need_the_session_csrf_token(jellyfin_app_client: Cl
 
 async def test_bearer_clients_are_exempt(jellyfin_app_client: Client) -> None:
     base = str(jellyfin_app_client.make_url("/"))
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
         made = await http.post(
             "/api/tokens",
@@ -71,7 +73,7 @@ async def test_bearer_clients_are_exempt(jellyfin_app_client: Client) -> None:
 
 async def test_logout_form_needs_the_token(jellyfin_app_client: Client) -> None:
     base = str(jellyfin_app_client.make_url("/"))
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
         token = http.cookies["companion_csrf"]
         refused = await http.post("/logout", data={"csrf_token": "nope"})
@@ -122,3 +124,77 @@ async def test_content_security_policy_and_frame_ancestors(
         # No inline script is allowed, so an injected <script> cannot run.
         assert "unsafe-inline" not in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "/%00/evil.example",
+        "%20//evil.example",
+        "/%E2%80%8B/evil.example",
+    ],
+)
+async def test_sign_in_redirects_stay_on_the_companion(
+    jellyfin_app_client: Client, target: str
+) -> None:
+    # Signed out: the form's "go next" value falls back to the library.
+    page = await jellyfin_app_client.get(f"/login?next={target}", allow_redirects=False)
+    assert page.status == 200
+    assert 'data-next="/library"' in await page.text()
+    # Signed in: the redirect goes to the library, never to another host.
+    login = await jellyfin_app_client.post(
+        "/api/auth/login", json={"username": "demo", "password": "demo"}
+    )
+    assert login.status == 200
+    resp = await jellyfin_app_client.get(f"/login?next={target}", allow_redirects=False)
+    assert resp.status == 302
+    assert resp.headers["Location"] == "/library"
+
+
+async def test_sign_in_redirect_keeps_a_local_path(jellyfin_app_client: Client) -> None:
+    await jellyfin_app_client.post("/api/auth/login", json={"username": "demo", "password": "demo"})
+    resp = await jellyfin_app_client.get(
+        "/login?next=%2Falbums%3Fq%3Da%2520b", allow_redirects=False
+    )
+    assert resp.status == 302 and resp.headers["Location"] == "/albums?q=a%20b"
+
+
+async def _raw_put(client: Client, path: str, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """Send a PUT byte for byte: HTTP clients refuse a header value ending in a space."""
+    url = client.make_url("/")
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    lines = [f"PUT {path} HTTP/1.1".encode(), b"Host: " + url.raw_authority.encode()]
+    lines += [name + b": " + value for name, value in headers]
+    writer.write(b"\r\n".join([*lines, b"Content-Length: 0", b"Connection: close", b"", b""]))
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+    return answer.split(b"\r\n", 1)[0]
+
+
+@pytest.mark.parametrize("header", [b"Bearer ", b"Bearer  ", b"bearer \t"])
+async def test_blank_bearer_does_not_skip_csrf(jellyfin_app_client: Client, header: bytes) -> None:
+    base = str(jellyfin_app_client.make_url("/"))
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        assert (
+            await http.post("/api/auth/login", json={"username": "demo", "password": "demo"})
+        ).status_code == 200
+        ref = await _first_track(http)
+        cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items()).encode()
+        status = await _raw_put(
+            jellyfin_app_client,
+            f"/api/favorites/{ref}",
+            [(b"Authorization", header), (b"Cookie", cookie)],
+        )
+        assert status == b"HTTP/1.1 403 Forbidden"
+        favs = (await http.get("/api/favorites")).json()
+        assert ref not in [i["ref"] for i in favs["items"]]

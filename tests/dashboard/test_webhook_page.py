@@ -90,13 +90,13 @@ async def test_last_webhook_received_live_and_after_a_restart(jellyfin_app_clien
     client = jellyfin_app_client
     await sign_in(client)
     async with client.ws_connect("/api/ws") as ws:
-        assert (await ws.receive_json(timeout=10))["type"] in ("auth_ok", "auth_required")
+        assert (await ws.receive_json(timeout=30))["type"] in ("auth_ok", "auth_required")
         await ws.send_json({"id": 1, "type": "subscribe_events", "event_type": "webhook.received"})
-        while (await ws.receive_json(timeout=10))["type"] != "result":
+        while (await ws.receive_json(timeout=30))["type"] != "result":
             pass
         # An ignored kind still shows the plugin is wired up.
         await _webhook(client, "SessionStart")
-        event = (await ws.receive_json(timeout=10))["event"]
+        event = (await ws.receive_json(timeout=30))["event"]
     assert event["type"] == "webhook.received"
     assert event["data"] == {"source": "jellyfin", "type": "SessionStart"}
     info = await (await client.get(API)).json()

@@ -24,7 +24,7 @@ from companion.testing.jellyfin.media_folder import MediaFolder
 from companion.testing.jellyfin.routes_media_folder import add_music_folder
 from companion.testing.lidarr import FAKE_LIDARR_API_KEY, FakeLidarr
 from companion.testing.slskd import FAKE_SLSKD_API_KEY, FakeSlskd
-from tests.conftest import bearer_headers, echo_csrf
+from tests.conftest import bearer_headers, echo_csrf, settle_live
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 JELLYFIN_FOLDER = "/media/music/downloads"
@@ -69,7 +69,7 @@ class Stack:
         return await resp.json() if text else None
 
     async def wait_item(
-        self, wanted_id: int, states: tuple[str, ...], timeout: float = 15.0
+        self, wanted_id: int, states: tuple[str, ...], timeout: float = 30
     ) -> dict[str, Any]:
         """Poll one wanted item until it is in one of the states; return it."""
         async with asyncio.timeout(timeout):
@@ -121,8 +121,7 @@ async def start_companion(
         await entries.wait_setup(entry.entry_id)
     client.app[keys.DOWNLOADS].rt.timings = FAST
     headers = await bearer_headers(client, "demo")
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(client.app)
     secret = await client.app[keys.LIVE].secrets.get("lidarr")
     lidarr.set_webhook(str(client.make_url("/webhooks/lidarr")), {secret.header: secret.secret})
     return client, headers

@@ -22,7 +22,7 @@ REMOTE = "@@music\\Future Band\\Tomorrow Sessions\\01 - Song From Tomorrow.mp3"
 
 
 async def _wait_synced(stack: Stack, playlist_id: int, count: int) -> dict[str, Any]:
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(30):
         while True:
             body: dict[str, Any] = await stack.call("GET", f"/api/playlists/{playlist_id}")
             if body["sync"]["state"] == "synced" and len(body["items"]) == count:
@@ -88,7 +88,7 @@ async def test_waiting_row_downloaded_placed_scanned_and_filled(stack: Stack) ->
     got = await stack.call("GET", f"/api/imports/{imported['id']}")
     assert got["rows"][1]["state"] == "matched" and got["rows"][1]["filled"]
 
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(30):
         while not any(e.type == "download.finished" for e in events):
             await asyncio.sleep(0.01)
     finished = [e for e in events if e.type == "download.finished"]

@@ -24,7 +24,7 @@ async def test_fetch_into_a_folder_ends_placed_without_a_scan(stack: Stack) -> N
     want = Want("track", "Weekly Pick", ("Flow Band",), "Discover")
     item = await stack.downloads.fetch(owner.id, want, folder)
     assert item["source"] == "flow"
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(30):
         while (state := await stack.downloads.state(item["job_id"])) and state["state"] not in (
             "placed",
             "failed",
@@ -52,7 +52,7 @@ async def test_cancel_a_fetch_and_check_a_folder(stack: Stack) -> None:
     item = await stack.downloads.fetch(
         owner.id, Want("track", "Never", ("B",)), stack.library / "f"
     )
-    async with asyncio.timeout(15):
+    async with asyncio.timeout(30):
         while (await stack.downloads.state(item["job_id"]) or {}).get("state") != "queued":
             await asyncio.sleep(0.02)
     await stack.downloads.cancel_job(item["job_id"])

@@ -188,7 +188,7 @@ async def test_slskd_down_waits_and_resumes(stack: Stack) -> None:
     stack.slskd.add_peer("good", [SharedFile(_remote("g"), mp3(TITLE, ARTIST, ALBUM), bitrate=320)])
     await stack.slskd.stop()
     item = await _want(stack)
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while "unreachable" not in (
             (await stack.call("GET", f"/api/downloads/{item['id']}"))["reason"] or ""
         ):
@@ -204,7 +204,7 @@ async def test_not_logged_in_to_soulseek_waits(stack: Stack) -> None:
     stack.slskd.world.logged_in = False
     stack.slskd.add_peer("good", [SharedFile(_remote("g"), mp3(TITLE, ARTIST, ALBUM), bitrate=320)])
     item = await _want(stack)
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while "not connected to the Soulseek network" not in (
             (await stack.call("GET", f"/api/downloads/{item['id']}"))["reason"] or ""
         ):

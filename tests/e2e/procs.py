@@ -129,7 +129,7 @@ class ServerProcess:
         else:
             self.proc.terminate()
         try:
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -197,17 +197,17 @@ class DemoStack:
             return
         self.proc.send_signal(signal.SIGINT)
         try:
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            self.proc.wait(timeout=15)
+            self.proc.wait(timeout=30)
         self.proc = None
 
     # -- the fake Jellyfin's control plane ------------------------------------------------------
 
     def fake(self, method: str, path: str, json: Any = None) -> httpx.Response:
         """Call the fake Jellyfin's /__fake__ control plane."""
-        resp = httpx.request(method, f"{self.jellyfin}/__fake__{path}", json=json, timeout=10)
+        resp = httpx.request(method, f"{self.jellyfin}/__fake__{path}", json=json, timeout=30)
         assert resp.status_code < 300, (path, resp.status_code, resp.text)
         return resp
 
@@ -221,7 +221,7 @@ class DemoStack:
 
     def api(self, user: str = "demo") -> httpx.Client:
         """An API client signed in as a demo user (cookie plus its CSRF header)."""
-        http = httpx.Client(base_url=self.url, timeout=10)
+        http = httpx.Client(base_url=self.url, timeout=30)
         resp = http.post("/api/auth/login", json={"username": user, "password": user})
         assert resp.status_code == 200, resp.text
         http.headers["X-CSRF-Token"] = resp.cookies["companion_csrf"]

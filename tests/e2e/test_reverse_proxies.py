@@ -102,7 +102,7 @@ def proxy(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 30
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"{name} exited:\n{(tmp_path / f'{name}.log').read_text()}")
@@ -117,7 +117,7 @@ def proxy(
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -127,7 +127,7 @@ def proxy(
 def test_the_documented_proxy_serves_the_companion_under_its_prefix(
     proxy: str, companion: ServerProcess
 ) -> None:
-    with httpx.Client(base_url=proxy, timeout=10) as http:
+    with httpx.Client(base_url=proxy, timeout=30) as http:
         resp = http.get(PREFIX)
         assert resp.status_code in (301, 302, 308), resp.status_code
         assert resp.headers["Location"].endswith(PREFIX + "/")
@@ -149,8 +149,8 @@ def test_the_documented_proxy_serves_the_companion_under_its_prefix(
 
     async def handshake() -> dict[str, str]:
         url = proxy.replace("http", "ws", 1) + PREFIX + "/api/ws"
-        async with websockets.connect(url, open_timeout=10) as ws:
-            greeting: dict[str, str] = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        async with websockets.connect(url, open_timeout=30) as ws:
+            greeting: dict[str, str] = json.loads(await asyncio.wait_for(ws.recv(), 30))
             return greeting
 
     # The websocket upgrade goes through.

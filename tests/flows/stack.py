@@ -25,7 +25,7 @@ from companion.testing.listenbrainz import FakeListenBrainz
 from companion.testing.listenbrainz.discovery import ListenBrainzDiscovery
 from companion.testing.ollama_chat import FakeOllamaChat
 from companion.testing.slskd import FAKE_SLSKD_API_KEY, FakeSlskd
-from tests.conftest import bearer_headers, echo_csrf
+from tests.conftest import bearer_headers, echo_csrf, settle_live
 from tests.downloads.conftest import FAST
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -64,7 +64,7 @@ class FlowStack:
         return await resp.json() if text else None
 
     async def wait_flow(
-        self, flow_id: int, done: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+        self, flow_id: int, done: Callable[[dict[str, Any]], bool], timeout: float = 30
     ) -> dict[str, Any]:
         """Poll a flow until `done(flow)`; return it."""
         async with asyncio.timeout(timeout):
@@ -124,8 +124,7 @@ async def start_flow_stack(
     for entry in entries.entries():
         await entries.wait_setup(entry.entry_id)
     headers = await bearer_headers(client, "demo")
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(client.app)
     # The index the matcher reads: complete before the first week is built.
     await client.app[keys.LIVE].sockets.library_index.full_sync()
     events: list[Event] = []

@@ -201,7 +201,7 @@ async def test_a_week_is_built_fetched_linked_listed_and_reset(
     assert moved.path == JELLYFIN_FOLDER + liked_file.library_path.removeprefix(str(stack.library))
     # Its old link's item left Jellyfin (links first, then the scan Jellyfin was asked for).
     old_item = liked["ref"].removeprefix("jellyfin:")
-    await until(lambda: _gone(old_item), timeout=15)
+    await until(lambda: _gone(old_item), timeout=30)
     resets = [e for e in stack.events if e.type == "flow.reset"]
     assert resets and resets[0].data["kept"] >= 1
     # Both events went out through the outgoing webhook, as the event JSON.

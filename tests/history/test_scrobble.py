@@ -55,7 +55,7 @@ async def add_play(
 async def drain(companion: Companion) -> None:
     """Run outbox passes until nothing is pending or sending (the worker's own loop)."""
     outbox = companion.client.app[keys.LISTENING].outbox
-    async with asyncio.timeout(20):
+    async with asyncio.timeout(30):
         while True:
             await outbox.wait_pass()
             if not await ScrobbleOutbox.filter(status__in=("pending", "sending")).exists():
@@ -122,7 +122,7 @@ async def test_playing_now_reaches_both(
             demo_id(fake_jellyfin), "s9", track.id, "start", 0, datetime.now(UTC), "socket"
         )
     )
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while now_playing.sent < 2:
             await asyncio.sleep(0.01)
     assert fake_listenbrainz.users[LB_USER].playing_now["track_name"] == track.name

@@ -53,7 +53,7 @@ def mosquitto() -> Iterator[None]:
             [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            for _ in range(200):
+            for _ in range(600):
                 if _listening(BROKER_PORT) or proc.poll() is not None:
                     break
                 time.sleep(0.05)
@@ -62,7 +62,7 @@ def mosquitto() -> Iterator[None]:
             yield
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
 
 
 @dataclass
@@ -120,7 +120,7 @@ class MqttProbe:
         await self._client.publish(topic, payload, qos=1, retain=retain)
 
     async def wait_for(
-        self, match: Callable[[Received], bool], timeout: float = 5.0, count: int = 1
+        self, match: Callable[[Received], bool], timeout: float = 30, count: int = 1
     ) -> list[Received]:
         """Wait until `count` messages match; fail with what was seen otherwise."""
         loop = asyncio.get_running_loop()
@@ -247,7 +247,7 @@ async def bridge_client(client: TestClient[Any, Any]) -> TestClient[Any, Any]:
     entries = client.app[keys.ENTRIES]
     (entry,) = entries.entries("homeassistant")
     await entries.wait_setup(entry.entry_id)
-    await asyncio.wait_for(entry.runtime_data.connected.wait(), 5)
+    await asyncio.wait_for(entry.runtime_data.connected.wait(), 30)
     return client
 
 
@@ -279,7 +279,7 @@ class AuthBroker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while True:
                 try:
                     _, writer = await asyncio.open_connection(BROKER_HOST, self.port)
@@ -292,7 +292,7 @@ class AuthBroker:
         """Stop it (retained messages are lost: persistence is off)."""
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=30)
             self.proc = None
 
 

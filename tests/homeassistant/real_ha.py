@@ -153,7 +153,7 @@ class HomeAssistant:
         async with self.http.get(f"{self.url}/api/states", headers=self.headers) as resp:
             return {s["entity_id"]: s for s in await resp.json()}
 
-    async def wait_state(self, entity_id: str, check: Any, timeout: float = 20.0) -> dict[str, Any]:
+    async def wait_state(self, entity_id: str, check: Any, timeout: float = 30) -> dict[str, Any]:
         """Poll until an entity exists and check(state) holds (bounded)."""
         async with asyncio.timeout(timeout):
             while True:
@@ -190,12 +190,12 @@ class HomeAssistant:
         reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._replies[ident] = reply
         await self._ws.send_json({"id": ident, **command})
-        data = await asyncio.wait_for(reply, 20)
+        data = await asyncio.wait_for(reply, 30)
         assert data.get("success"), data
         return data.get("result")
 
     async def wait_changes(
-        self, entity_id: str, check: Any, since: int = 0, timeout: float = 20.0
+        self, entity_id: str, check: Any, since: int = 0, timeout: float = 30
     ) -> list[dict[str, Any]]:
         """The state_changed events of an entity (from index `since` of all events received),
         once one of them satisfies check."""

@@ -79,12 +79,12 @@ async def test_last_will_marks_device_offline_when_the_companion_dies(
     proc = await _child(mqtt_names)
     try:
         assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), 15)
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
         assert line.strip() == b"ready"
         await probe.wait_for(lambda m: m.topic == availability and m.payload == "online")
         # SIGKILL: no clean disconnect, so only the broker's last will can say "offline".
         proc.send_signal(signal.SIGKILL)
-        await asyncio.wait_for(proc.wait(), 5)
+        await asyncio.wait_for(proc.wait(), 30)
         await probe.wait_for(lambda m: m.topic == availability and m.payload == "offline")
     finally:
         if proc.returncode is None:
@@ -145,15 +145,15 @@ async def test_sigstop_sigcont_reconnects_quietly(mqtt_names: MqttNames, probe: 
     proc = await _child(mqtt_names, keepalive=2)
     assert proc.stdout is not None and proc.stderr is not None
     try:
-        assert await asyncio.wait_for(proc.stdout.readline(), 15) == b"ready\n"
+        assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"ready\n"
         await probe.wait_for(lambda m: m.topic == availability and m.payload == "online")
         proc.send_signal(signal.SIGSTOP)
         # The broker's last will says the paused companion is gone.
-        await probe.wait_for(lambda m: m.topic == availability and m.payload == "offline", 15)
+        await probe.wait_for(lambda m: m.topic == availability and m.payload == "offline", 30)
         proc.send_signal(signal.SIGCONT)
         assert await asyncio.wait_for(proc.stdout.readline(), 30) == b"ready\n"
         await probe.wait_for(
-            lambda m: m.topic == availability and m.payload == "online", 15, count=2
+            lambda m: m.topic == availability and m.payload == "online", 30, count=2
         )
     finally:
         if proc.returncode is None:
@@ -180,7 +180,7 @@ async def test_reconnects_and_republishes_after_the_broker_restarts(
     bridge = HomeAssistantBridge(config, bus, f"test-{node}")
     bridge.start()
     try:
-        await asyncio.wait_for(bridge.connected.wait(), 5)
+        await asyncio.wait_for(bridge.connected.wait(), 30)
         snapshot = {
             "users": [
                 {
@@ -205,7 +205,7 @@ async def test_reconnects_and_republishes_after_the_broker_restarts(
         auth_broker.stop()
         await _until(lambda: not bridge.connected.is_set())
         await auth_broker.start()
-        await asyncio.wait_for(bridge.connected.wait(), 10)
+        await asyncio.wait_for(bridge.connected.wait(), 30)
         filters = [f"{config.base}/#", f"{config.discovery_prefix}/#"]
         credentials = {
             "port": auth_broker.port,
@@ -244,7 +244,7 @@ async def test_reconnects_and_republishes_after_the_broker_restarts(
         await bus.close()
 
 
-async def _until(check: Any, timeout: float = 10.0) -> None:
+async def _until(check: Any, timeout: float = 30) -> None:
     async with asyncio.timeout(timeout):
         while not check():
             await asyncio.sleep(0.02)

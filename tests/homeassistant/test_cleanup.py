@@ -75,7 +75,7 @@ class TestEntryRemoval:
         assert resp.status == 201, await resp.text()
         entry_id = (await resp.json())["entry"]["entry_id"]
         entry = await client.app[keys.ENTRIES].wait_setup(entry_id)
-        await asyncio.wait_for(entry.runtime_data.connected.wait(), 5)
+        await asyncio.wait_for(entry.runtime_data.connected.wait(), 30)
         await _signed_in(client, "Alice", ALICE)
         # The user's last device trigger is the last config the bridge publishes for them.
         last = f"{ALICE}_{USER_TRIGGERS[-1]}/config"
@@ -122,7 +122,7 @@ async def test_leftovers_of_gone_users_and_retired_entities_are_removed_at_start
     bridge = HomeAssistantBridge(config, bus, f"test-{names.node_id}", "install-a")
     bridge.start()
     try:
-        await asyncio.wait_for(bridge.connected.wait(), 5)
+        await asyncio.wait_for(bridge.connected.wait(), 30)
         bus.publish(Event("automation.snapshot", _snapshot([(ALICE, "Alice")])))
         for topic in ghosts:
             await probe.wait_for(lambda m, t=topic: m.topic == t and m.payload == "")
@@ -154,7 +154,7 @@ async def test_a_new_node_id_removes_the_previous_one(probe: MqttProbe) -> None:
             bridge = HomeAssistantBridge(config, bus, f"test-{config.node_id}", install)
             bridge.start()
             try:
-                await asyncio.wait_for(bridge.connected.wait(), 5)
+                await asyncio.wait_for(bridge.connected.wait(), 30)
                 bus.publish(Event("automation.snapshot", _snapshot([(ALICE, "Alice")])))
                 await watcher.wait_for(
                     lambda m, n=config.node_id: (

@@ -22,7 +22,7 @@ async def _ready(client: TestClient[Any, Any], fake: FakeJellyfin) -> AutoEnv:
     entries = client.app[keys.ENTRIES]
     (entry,) = entries.entries("homeassistant")
     await entries.wait_setup(entry.entry_id)
-    await asyncio.wait_for(entry.runtime_data.connected.wait(), 5)
+    await asyncio.wait_for(entry.runtime_data.connected.wait(), 30)
     return await wire_demo(client, fake)
 
 

@@ -61,7 +61,7 @@ async def test_last_favorite_is_restored_from_the_overlay_at_start(
     restarted = await aiohttp_client(create_app(settings))
     (entry,) = restarted.app[keys.ENTRIES].entries("homeassistant")
     await restarted.app[keys.ENTRIES].wait_setup(entry.entry_id)
-    await asyncio.wait_for(entry.runtime_data.connected.wait(), 5)
+    await asyncio.wait_for(entry.runtime_data.connected.wait(), 30)
     await probe.wait_for(lambda m: m.topic == availability and m.payload == "online", count=2)
     before = len([m for m in probe.messages[:seen] if m.topic == topic])
     await probe.wait_for(lambda m: m.topic == topic, count=before + 1)

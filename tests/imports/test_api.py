@@ -73,7 +73,7 @@ async def test_csv_import_commit_and_fill_in_order(
     )
     live = companion.client.app[keys.LIVE]
     await live.pipeline.apply([LibraryFact(added=tuple(added["new_ids"]), source="webhook")])
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while not any(e.type == "import.filled" for e in events):
             await asyncio.sleep(0.02)
     filled = next(e for e in events if e.type == "import.filled")
@@ -182,7 +182,7 @@ async def test_index_sync_end_fills_waiting_rows(companion: Companion, fake_jell
     index = companion.client.app[keys.LIVE].sockets.library_index
     await index.incremental_sync()
     bus.publish(Event("library.index_synced", {"indexed": 1, "removed": 0}))
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while not events:
             await asyncio.sleep(0.02)
     assert events[0].data["refs"] == [f"jellyfin:{added['id']}"]

@@ -29,7 +29,7 @@ async def test_playback_over_the_api_key_socket_where_the_version_allows(
     client = jellyfin_app_client
     sockets = client.app[keys.LIVE].sockets
     status = await _status(client)
-    await sockets.wait_idle()
+    await sockets.wait_idle(timeout=60)
     if fake_jellyfin.state.vt < (10, 11):
         # 10.10 gives an API-key socket no session: SessionsStart fails on the missing user.
         assert "service" not in status["sockets"]

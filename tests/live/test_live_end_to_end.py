@@ -15,11 +15,12 @@ from companion import keys
 from companion.history.models import Play, PlaybackState
 from companion.library.models import Favorite
 from companion.live.models import WebhookInbox
+from tests.conftest import settle_live
 
 TICKS = 10_000_000
 
 
-async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+async def _until(check: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(0.02)
@@ -38,8 +39,7 @@ async def _signed_in(client: TestClient[Any, Any], name: str) -> str:
     resp = await client.post("/api/auth/login", json={"username": name, "password": name})
     assert resp.status == 200
     created = await (await client.post("/api/tokens", json={"name": "ws"})).json()
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(client.app)
     return str(created["token"])
 
 
@@ -154,7 +154,7 @@ async def test_playback_state_history_and_get_states(
         await _until(lambda: PlaybackState.filter(user_id=guest, state="playing").exists())
         await conn.send(json.dumps({"id": 7, "type": "get_states"}))
         while True:
-            message = json.loads(await asyncio.wait_for(conn.recv(), 2))
+            message = json.loads(await asyncio.wait_for(conn.recv(), 30))
             if message.get("id") == 7 and message["type"] == "result":
                 break
         (state,) = message["result"]
@@ -218,7 +218,7 @@ async def test_reconcile_after_an_outage(
     async with aiohttp.ClientSession() as http:
         await http.delete(f"{fake_jellyfin.url}/__fake__/requests")
     await _control(fake_jellyfin, "DELETE", "/faults")
-    await _until(lambda: Favorite.filter(user_id=guest, item_id=track.id).exists(), timeout=10)
+    await _until(lambda: Favorite.filter(user_id=guest, item_id=track.id).exists(), timeout=30)
     await _until(lambda: _not(Favorite.filter(user_id=guest, item_id=old.id).exists()))
     await _until(lambda: Play.filter(user_id=guest, item_id=played.id).exists())
     for item_id in (track.id, album.id):

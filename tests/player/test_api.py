@@ -182,7 +182,7 @@ async def test_changes_are_published_to_the_users_tabs(music_client: Client) -> 
     try:
         refs = await _tracks(music_client, 1)
         state = await _json(music_client, "PUT", "/api/player/queue", json={"refs": refs})
-        seen = await asyncio.wait_for(stream.get_batch(), 5)
+        seen = await asyncio.wait_for(stream.get_batch(), 30)
     finally:
         stream.close()
     assert seen[-1].data["version"] == state["version"]

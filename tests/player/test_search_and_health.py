@@ -50,12 +50,12 @@ async def test_entry_turns_unavailable_after_failed_calls_and_back(
         for _ in range(2):
             await _json(music_client, "/api/library/albums?sort=random", 503)
         assert entry.state.value == "unavailable"
-        states = [e.data["state"] for e in await asyncio.wait_for(stream.get_batch(), 5)]
+        states = [e.data["state"] for e in await asyncio.wait_for(stream.get_batch(), 30)]
         assert states == ["unavailable"]
         await fake_log.faults()
         await _json(music_client, "/api/library/albums?sort=random")
         assert entry.state.value == "loaded"
-        states = [e.data["state"] for e in await asyncio.wait_for(stream.get_batch(), 5)]
+        states = [e.data["state"] for e in await asyncio.wait_for(stream.get_batch(), 30)]
         assert states == ["loaded"]
     finally:
         stream.close()
@@ -76,7 +76,7 @@ async def test_the_probe_brings_the_entry_back_without_any_call(
             await _json(music_client, "/api/library/albums?sort=random", 503)
         assert [e.data["state"] for e in await stream.get_batch()] == ["unavailable"]
         await fake_log.faults()
-        batch = await asyncio.wait_for(stream.get_batch(), 10)
+        batch = await asyncio.wait_for(stream.get_batch(), 30)
         assert [e.data["state"] for e in batch] == ["loaded"]
     finally:
         stream.close()

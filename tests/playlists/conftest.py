@@ -17,6 +17,7 @@ from companion.app import create_app
 from companion.playlists.service import PlaylistService
 from companion.settings import Settings
 from companion.testing.jellyfin import FAKE_API_KEY
+from tests.conftest import settle_live
 from tests.web.conftest import FakeLog
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -62,8 +63,7 @@ async def start_companion(
         _, token = await client.app[keys.AUTH].issue_token(user.id, "tests")
         # From here on every call carries the bearer token only.
         client.session.cookie_jar.clear()
-    await asyncio.sleep(0.05)
-    await client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(client.app)
     return Companion(client, {"Authorization": f"Bearer {token}"})
 
 
@@ -117,7 +117,7 @@ def twin_items(fake: Any, jellyfin_id: str) -> list[str]:
 
 
 async def wait_synced(
-    companion: Companion, playlist_id: int, timeout: float = 10.0
+    companion: Companion, playlist_id: int, timeout: float = 30
 ) -> dict[str, Any]:
     """Wait until the playlist reports synced; returns it."""
     async with asyncio.timeout(timeout):

@@ -189,11 +189,11 @@ async def test_favorites_live_playlist(companion: Companion, fake_jellyfin: Any)
         item = c.split(":")[1]
         async with http.post(f"{fake_jellyfin.url}/__fake__/users/demo/favorites/{item}") as r:
             assert r.status == 200
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while await _twin_of_favorites(fake_jellyfin) != [b, a, c]:
             await asyncio.sleep(0.02)
     await companion.call("DELETE", f"/api/favorites/{b}")
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while await _twin_of_favorites(fake_jellyfin) != [a, c]:
             await asyncio.sleep(0.02)
     assert [f.item_id for f in await Favorite.all().order_by("favorited_at")] == [

@@ -42,7 +42,7 @@ async def test_save_while_jellyfin_fails_is_pushed_later(
     assert synced["sync"]["jellyfin_id"] == jid and twin_items(fake_jellyfin, jid) == items
     assert not await PlaylistPush.filter(playlist_id=body["id"]).exists()
     # The subscriber runs in a task of its own: wait for it to see the synced state.
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(30):
         while not seen or seen[-1].data["state"] != "synced":
             await asyncio.sleep(0.01)
     states = [e.data["state"] for e in seen]
@@ -78,7 +78,10 @@ async def test_create_interrupted_after_jellyfin_created_it(
     body = await first.call("POST", "/api/playlists", 201, json={"name": "Slow", "refs": items})
     assert body["warning"] == WARNING and body["sync"]["jellyfin_id"] is None
     await first.client.close()  # the companion goes away mid-push
-    await asyncio.sleep(1.0)  # ...while Jellyfin finishes creating what it was asked to
+    # ...while Jellyfin finishes creating what it was asked to.
+    async with asyncio.timeout(30):  # only stops a hang
+        while not fake_jellyfin.state.playlists:
+            await asyncio.sleep(0.02)
     await fake_log.faults()
     assert fake_jellyfin.state.playlists, "Jellyfin created the twin"
     assert all(MARKER_PREFIX in p.name for p in fake_jellyfin.state.playlists.values()), [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
 
 import aiohttp
+import pytest
 
 from companion.testing.jellyfin import FakeJellyfin
 
@@ -12,14 +13,24 @@ from .conftest import api_headers, get_json, login, mb_header
 
 
 async def test_faults_latency_errors_and_paths(
-    fake: FakeJellyfin, http: aiohttp.ClientSession
+    fake: FakeJellyfin, http: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with http.put(f"{fake.url}/__fake__/faults", json={"latency_ms": 150}) as r:
         assert r.status == 204
-    t0 = time.perf_counter()
+    # The injected latency is a sleep of the fake's: record the delays it asks for (a clock
+    # reading would depend on how busy the machine is).
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(delay: float, *args: object) -> object:
+        delays.append(delay)
+        return await real_sleep(delay, *args)
+
+    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
     async with http.get(f"{fake.url}/System/Info/Public") as r:
         assert r.status == 200
-    assert time.perf_counter() - t0 >= 0.14
+    monkeypatch.undo()
+    assert 0.15 in delays
     async with http.put(
         f"{fake.url}/__fake__/faults", json={"error_rate": 1.0, "status": 503, "paths": ["/Items"]}
     ) as r:

@@ -1,8 +1,9 @@
-"""100k-track generation and page timing (printed, not asserted)."""
+"""A 100k-track library: generated, paged, filtered and searched correctly.
+
+How fast belongs to `python -m bench.jellyfin_client --tracks 100000`, not to a test.
+"""
 
 from __future__ import annotations
-
-import time
 
 import aiohttp
 
@@ -12,9 +13,7 @@ from .conftest import FakeFactory, get_json
 
 
 async def test_100k_library(make_fake: FakeFactory, http: aiohttp.ClientSession) -> None:
-    t0 = time.perf_counter()
     fake: FakeJellyfin = await make_fake(tracks=100_000)
-    gen = time.perf_counter() - t0
     assert len(fake.library.tracks) == 100_000
     url = f"{fake.url}/Items"
     params = {
@@ -25,24 +24,17 @@ async def test_100k_library(make_fake: FakeFactory, http: aiohttp.ClientSession)
         "fields": "ProviderIds,DateCreated,Genres",
         "userId": fake.user_id("demo"),
     }
-    await get_json(http, url, **params)  # warm the connection
-    timings = []
+    seen: set[str] = set()
     for start in range(0, 5000, 500):
-        t = time.perf_counter()
         page = await get_json(http, url, **params, startIndex=str(start))
-        timings.append((time.perf_counter() - t) * 1000)
         assert len(page["Items"]) == 100 and page["TotalRecordCount"] == 100_000
-    t = time.perf_counter()
+        seen.update(i["Id"] for i in page["Items"])
+    assert len(seen) == 1000  # pages do not overlap
     album = fake.library.albums[123]
     res = await get_json(http, url, recursive="true", includeItemTypes="Audio", albumIds=album.id)
-    album_ms = (time.perf_counter() - t) * 1000
     assert res["TotalRecordCount"] == len(album.track_ids)
-    t = time.perf_counter()
-    await get_json(
+    found = await get_json(
         http, url, recursive="true", includeItemTypes="Audio", searchTerm="harbor", limit="100"
     )
-    search_ms = (time.perf_counter() - t) * 1000
-    print(
-        f"\n100k generation+start {gen:.2f}s; 100-item page median {sorted(timings)[len(timings) // 2]:.1f} ms "
-        f"(max {max(timings):.1f} ms); album filter {album_ms:.1f} ms; search {search_ms:.1f} ms"
-    )
+    assert found["Items"], "the generated library has tracks named after harbors"
+    assert all("harbor" in i["Name"].lower() for i in found["Items"]), found["Items"][:3]

@@ -15,7 +15,7 @@ from .conftest import FakeFactory, login, mb_header
 
 
 async def recv(
-    ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 2.0
+    ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 30.0
 ) -> dict[str, Any]:
     """Wait for the next message of a type, skipping others."""
     async with asyncio.timeout(timeout):
@@ -27,9 +27,27 @@ async def recv(
                 return data
 
 
-async def nothing(ws: aiohttp.ClientWebSocketResponse, kind: str, wait: float = 0.4) -> None:
-    with pytest.raises(TimeoutError):
-        await recv(ws, kind, wait)
+async def barrier(ws: aiohttp.ClientWebSocketResponse) -> list[str]:
+    """Send a KeepAlive and return the kinds of every message received before its reply.
+
+    The server reads a socket's messages in order and answers a KeepAlive at once: once the
+    reply is here, whatever the server sent before it (or did for earlier messages) is too.
+    """
+    await ws.send_str(json.dumps({"MessageType": "KeepAlive"}))
+    kinds: list[str] = []
+    async with asyncio.timeout(30):  # only stops a hang
+        while True:
+            msg = await ws.receive()
+            assert msg.type == aiohttp.WSMsgType.TEXT, msg
+            kind = json.loads(msg.data)["MessageType"]
+            if kind == "KeepAlive":
+                return kinds
+            kinds.append(kind)
+
+
+async def nothing(ws: aiohttp.ClientWebSocketResponse, kind: str) -> None:
+    """Assert no message of this kind came before a KeepAlive round trip."""
+    assert kind not in await barrier(ws)
 
 
 async def test_socket_rejects_bad_token(fake: FakeJellyfin, http: aiohttp.ClientSession) -> None:
@@ -58,7 +76,7 @@ async def test_api_key_socket_versions(make_fake: FakeFactory, http: aiohttp.Cli
         assert (await recv(ws, "ForceKeepAlive"))["Data"] == 60
     f10 = await make_fake(version="10.10.7")
     async with http.ws_connect(f"{f10.url}/socket", params={"api_key": FAKE_API_KEY}) as ws:
-        await nothing(ws, "ForceKeepAlive", 0.3)  # no session for API keys on 10.10
+        await nothing(ws, "ForceKeepAlive")  # no session for API keys on 10.10
 
 
 async def test_keepalive_and_reaping(make_fake: FakeFactory, http: aiohttp.ClientSession) -> None:
@@ -74,7 +92,7 @@ async def test_keepalive_and_reaping(make_fake: FakeFactory, http: aiohttp.Clien
         reply = await recv(ws, "KeepAlive")
         assert "Data" not in reply
         # then stay silent: the server closes the socket after the timeout
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(30):
             while True:
                 msg = await ws.receive()
                 if msg.type in (
@@ -107,13 +125,19 @@ async def test_user_data_changed_only_to_own_user(
         assert ids == [t.id, t.album_id]  # the album's user data rides along
         assert data["UserDataList"][0]["IsFavorite"] is True
         assert "UnplayedItemCount" in data["UserDataList"][1]
+        # Sent in the same flush as demo's, so a wrongly routed copy would precede the barrier.
         await nothing(ws_guest, "UserDataChanged")
-        await nothing(ws_key, "UserDataChanged", 0.1)
-        # progress saves are ignored by the notifier
+        await nothing(ws_key, "UserDataChanged")
+        # progress saves are ignored by the notifier: the next change's message is only that one
         body = {"item_id": t.id, "event": "progress", "position_ticks": 10**7}
         async with http.post(f"{fake.url}/__fake__/users/demo/playback", json=body) as r:
             assert r.status == 200
-        await nothing(ws_demo, "UserDataChanged", 0.3)
+        other = fake.library.tracks[1]
+        async with http.post(f"{fake.url}/__fake__/users/demo/favorites/{other.id}") as r:
+            assert r.status == 200
+        msg = await recv(ws_demo, "UserDataChanged")
+        assert t.id not in [d["ItemId"] for d in msg["Data"]["UserDataList"]]
+        assert msg["Data"]["UserDataList"][0]["ItemId"] == other.id
 
 
 async def test_library_changed_after_add_and_remove(
@@ -143,7 +167,7 @@ async def test_library_changed_after_add_and_remove(
             "ItemsUpdated",
             "CollectionFolders",
         }
-        await nothing(ws_key, "LibraryChanged", 0.1)
+        await nothing(ws_key, "LibraryChanged")  # sent to every socket at once
         async with http.delete(f"{fake.url}/__fake__/library/tracks/{new_id}") as r:
             assert r.status == 204
         msg = await recv(ws, "LibraryChanged")
@@ -162,9 +186,11 @@ async def test_sessions_subscription_and_scan(
             json={"item_id": t.id, "event": "start", "device": "Phone"},
         ) as r:
             assert r.status == 200
-        await nothing(ws, "Sessions", 0.3)
+        await nothing(ws, "Sessions")
+        # The data-less SessionsStart was read before the barrier's KeepAlive: it subscribed none.
+        assert all(c.sessions_interval is None for c in fake.hub.conns)
         await ws.send_str(json.dumps({"MessageType": "SessionsStart", "Data": "0,1500"}))
-        await asyncio.sleep(0.05)
+        await barrier(ws)  # the subscription is in place before the playback below
         async with http.post(
             f"{fake.url}/__fake__/users/demo/playback",
             json={"item_id": t.id, "event": "stop", "device": "Phone"},

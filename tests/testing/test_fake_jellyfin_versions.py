@@ -279,7 +279,7 @@ async def _until_keepalive(ws: aiohttp.ClientWebSocketResponse) -> list[str]:
     """Send a KeepAlive and collect message types up to its reply (a processed-input signal)."""
     await ws.send_str(json.dumps({"MessageType": "KeepAlive"}))
     kinds: list[str] = []
-    async with asyncio.timeout(3):
+    async with asyncio.timeout(30):
         while not kinds or kinds[-1] != "KeepAlive":
             kinds.append(json.loads((await ws.receive()).data)["MessageType"])
     return kinds

@@ -101,7 +101,7 @@ async def vibe_env(
     return VibeEnv(client, headers, fake_jellyfin, fake_jellyfin.user_id("demo"))
 
 
-async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 30) -> None:
     """Wait until check() is true (bounded)."""
     async with asyncio.timeout(timeout):
         while not await check():

@@ -16,7 +16,7 @@ async def test_demo_builds_a_vibe_queue_with_audiomuse(tmp_path: Path) -> None:
     proc = stack.proc
     try:
         assert "Fake AudioMuse:" in stack.log()
-        async with httpx.AsyncClient(base_url=stack.url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
             login = await http.post(
                 "/api/auth/login", json={"username": "demo", "password": "demo"}
             )

@@ -100,7 +100,7 @@ async def test_vibe_start_over_the_websocket(vibe_env: VibeEnv) -> None:
             }
         )
         got: dict[int, Any] = {}
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while 2 not in got or 1 not in got:
                 message = json.loads((await ws.receive()).data)
                 got[message["id"]] = message
@@ -119,7 +119,7 @@ async def test_vibe_start_over_the_websocket(vibe_env: VibeEnv) -> None:
             "reason": "created",
         }
         await ws.send_json({"id": 3, "type": "vibe/start", "mode": "nope"})
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while True:
                 message = json.loads((await ws.receive()).data)
                 if message["id"] == 3:

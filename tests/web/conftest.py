@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from companion import keys
+from tests.conftest import settle_live
 
 
 class FakeLog:
@@ -63,6 +62,5 @@ async def music_client(jellyfin_app_client: TestClient[Any, Any]) -> TestClient[
     await sign_in(jellyfin_app_client)
     # The sign-in opens the user's live socket, whose reconcile reads favorites: let it settle
     # so upstream call counts in tests see only what the test itself causes.
-    await asyncio.sleep(0.05)
-    await jellyfin_app_client.app[keys.LIVE].sockets.wait_idle()
+    await settle_live(jellyfin_app_client.app)
     return jellyfin_app_client

@@ -134,10 +134,10 @@ async def test_websocket_under_the_prefix(prefixed_client: Client) -> None:
         BASE + "/api/auth/login", json={"username": "demo", "password": "demo"}
     )
     async with prefixed_client.ws_connect(BASE + "/api/ws") as ws:
-        first = await asyncio.wait_for(ws.receive_json(), 10)
+        first = await asyncio.wait_for(ws.receive_json(), 30)
         assert first["type"] in ("auth_required", "auth_ok")
         if first["type"] == "auth_required":
-            second = await asyncio.wait_for(ws.receive_json(), 10)
+            second = await asyncio.wait_for(ws.receive_json(), 30)
             assert second["type"] == "auth_ok"
 
 

@@ -113,11 +113,30 @@ async def test_proxy_stops_upstream_when_the_client_leaves(
     await resp.content.readexactly(256 * 1024)
     resp.close()  # the player goes away mid-file
     # The companion closes its upstream connection rather than reading the rest.
-    for _ in range(500):
+    for _ in range(3000):
         if not connector._acquired:
             break
         await asyncio.sleep(0.01)
     assert not connector._acquired
+
+
+async def test_shutdown_cuts_a_stream_nobody_reads(
+    music_client: Client, fake_jellyfin: Any
+) -> None:
+    """A paused player's proxied stream must not hold a stopping companion to its timeout."""
+    track = await _track(music_client)
+    async with aiohttp.ClientSession() as http:
+        url = f"{fake_jellyfin.url}/__fake__/library/tracks/{track['ref'][9:]}/size"
+        async with http.put(url, json={"size_bytes": 50_000_000}) as resp:
+            assert resp.status == 204
+    resp = await music_client.get(f"/api/tracks/{track['ref']}/stream?mode=proxy")
+    assert resp.status == 200  # headers sent; the body is never read
+    running = music_client.app[keys.STREAMS]
+    (task,) = running
+    await music_client.app.shutdown()  # the on_shutdown hooks, as the runner calls them first
+    await asyncio.wait_for(asyncio.wait({task}), timeout=60)
+    assert task.cancelled() and not running
+    resp.close()
 
 
 async def test_unknown_and_bad_tracks(music_client: Client) -> None:

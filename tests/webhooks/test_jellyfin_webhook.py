@@ -159,7 +159,7 @@ async def test_stored_before_answer_and_applied_after_restart(client: TestClient
     assert await WebhookInbox.filter(processed_at=None).count() == 1
     assert await Favorite.all().count() == 0
     live.inbox.start()
-    for _ in range(100):
+    for _ in range(1500):
         if await Favorite.all().count():
             break
         await asyncio.sleep(0.02)
@@ -200,7 +200,7 @@ async def test_the_fake_plugin_end_to_end(
             },
         )
         await http.post(f"{fake_jellyfin.url}/__fake__/users/guest/favorites/{track.id}")
-        for _ in range(100):
+        for _ in range(600):
             if await Favorite.filter(item_id=track.id).exists():
                 break
             await asyncio.sleep(0.05)

@@ -32,7 +32,7 @@ async def _raw(client: TestClient[Any, Any], head: bytes, body: bytes) -> tuple[
     try:
         writer.write(head + body)
         await writer.drain()
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(30):
             answer = await reader.read()
     finally:
         writer.close()

@@ -43,13 +43,14 @@ async def login(request: web.Request) -> web.Response:
     password = get_str(body, "password", max_len=1024) or ""
     if not username:
         raise InvalidInput("'username' is required.", details={"field": "username"})
-    try:
-        user, cookie = await request.app[keys.SIGNIN].sign_in(
-            username, password, request.headers.get("User-Agent", "")
-        )
-    except Unauthorized:
-        limiter.failed(client)
-        raise
+    with limiter.attempt(client):
+        try:
+            user, cookie = await request.app[keys.SIGNIN].sign_in(
+                username, password, request.headers.get("User-Agent", "")
+            )
+        except Unauthorized:
+            limiter.failed(client)
+            raise
     response = json_response(
         {
             "id": user.id,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 from aiohttp import web
 
+from companion import keys
 from companion.accounts.preferences import STREAM_MODES, get_preferences, stream_quality
 from companion.errors import CompanionError, InvalidInput
 from companion.media import UserCredential
@@ -52,6 +55,10 @@ async def _proxy(request: web.Request, cred: UserCredential, item_id: str) -> we
         await response.prepare(request)
         if request.method == "HEAD":
             return response
+        task = asyncio.current_task()
+        running = request.app[keys.STREAMS]
+        if task is not None:
+            running.add(task)
         try:
             async for chunk in upstream.chunks(CHUNK_BYTES):
                 # write() waits while the client's socket buffer is full: that is the backpressure.
@@ -65,8 +72,18 @@ async def _proxy(request: web.Request, cred: UserCredential, item_id: str) -> we
             if request.transport is not None:
                 request.transport.close()
             return response
+        finally:
+            if task is not None:
+                running.discard(task)
         await response.write_eof()
         return response
+
+
+async def cancel_streams(app: web.Application) -> None:
+    """Cut every proxied stream (on shutdown): a stalled player would hold it to the timeout."""
+    running: set[asyncio.Task[Any]] = app[keys.STREAMS]
+    for task in list(running):
+        task.cancel()
 
 
 @router.get(

@@ -34,5 +34,8 @@ async def test_settings(request: web.Request) -> web.Response:
     integration = entries.integration(domain)
     env = entries.env_values(integration)
     valid = schema_mod.validate(integration.schema, data, present=env)
-    result = await entries.run_test(integration, {**valid, **env})
+    # The values typed into the form are the ones tested; the environment fills in the rest
+    # (a field the environment sets is not even shown as an input).
+    typed = {k: v for k, v in valid.items() if data.get(k) not in (None, "")}
+    result = await entries.run_test(integration, {**valid, **env, **typed})
     return json_response({"test": result.as_dict()})

@@ -35,17 +35,19 @@ def check(request: web.Request, sent: str | None) -> None:
         raise Forbidden(MESSAGE, code="csrf_failed")
 
 
-def needs_check(request: web.Request) -> bool:
+def needs_check(request: web.Request, *, bearer_authenticated: bool) -> bool:
     """Tell whether a request is cookie-authenticated and state-changing."""
     if request.method in SAFE_METHODS:
         return False
-    # Bearer-token clients cannot be driven by another site, so only cookies need the token.
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    # A request that authenticated with a bearer token cannot have been forged by another
+    # site. The exemption follows how it authenticated, not the header's look: an empty or
+    # blank "Bearer " header beside the cookie authenticates with the cookie and is checked.
+    if bearer_authenticated:
         return False
     return const.SESSION_COOKIE in request.cookies
 
 
-def check_header(request: web.Request) -> None:
+def check_header(request: web.Request, *, bearer_authenticated: bool) -> None:
     """Check the header of a cookie-authenticated, state-changing API request."""
-    if needs_check(request):
+    if needs_check(request, bearer_authenticated=bearer_authenticated):
         check(request, request.headers.get(HEADER))

@@ -10,15 +10,9 @@ from aiohttp import web
 from companion import const, keys
 from companion.accounts.auth import Principal
 from web.dashboard import csrf
+from web.dashboard.redirects import safe_next
 from web.dashboard.render import principal_or_none, render, sign_in_path, user_page
 from web.session import clear_session_cookie
-
-
-def _safe_next(raw: str | None) -> str:
-    """A local path to go to after sign-in; anything else (other hosts) becomes /library."""
-    if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
-        return raw
-    return "/library"
 
 
 async def root(request: web.Request) -> web.StreamResponse:
@@ -35,7 +29,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
     if await sign_in_path(request.app) == "/setup":
         raise web.HTTPFound("/setup")
     principal = principal_or_none(request)
-    target = _safe_next(request.query.get("next"))
+    target = safe_next(request.query.get("next"))
     if principal is not None and principal.kind != "setup":
         raise web.HTTPFound(target)
     return render(request, "login.html", {"title": "Sign in", "next": target}, started=started)

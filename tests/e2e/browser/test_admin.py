@@ -41,7 +41,7 @@ def fresh(tmp_path: Path) -> Iterator[tuple[ServerProcess, str]]:
     finally:
         server.stop()
         fake.terminate()
-        fake.wait(timeout=15)
+        fake.wait(timeout=30)
 
 
 def test_first_run_setup(browser: Browser, fresh: tuple[ServerProcess, str]) -> None:

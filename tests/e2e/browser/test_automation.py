@@ -51,13 +51,13 @@ class Receiver:
 
     def start(self) -> None:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=30)
 
     def stop(self) -> None:
         if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=30)
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=30)
         self._loop.close()
 
 
@@ -71,7 +71,7 @@ def receiver() -> Iterator[Receiver]:
         rec.stop()
 
 
-def _wait_for(check: Any, timeout: float = 15.0) -> Any:
+def _wait_for(check: Any, timeout: float = 30) -> Any:
     """Poll `check` until it returns something truthy (bounded)."""
     deadline = time.monotonic() + timeout
     last = None

@@ -25,7 +25,7 @@ def _fake_playlist_names(stack: DemoStack, jellyfin_id: str) -> list[str]:
     return [i["Name"] for i in resp.json()["Items"]]
 
 
-def _wait_for(check: Any, timeout: float = 15.0) -> Any:
+def _wait_for(check: Any, timeout: float = 30) -> Any:
     """Poll `check` until it returns something truthy (bounded)."""
     deadline = time.monotonic() + timeout
     last = None

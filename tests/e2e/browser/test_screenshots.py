@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from pathlib import Path
 
 from playwright.sync_api import Browser
@@ -35,9 +37,36 @@ PAGES = {
 }
 
 
+# Viewport widths the capture uses; every other page is shot at desktop width.
+WIDTHS = {"library-phone": 390}
+DESKTOP = (1280, 900)
+
+
+def _png(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the decompressed (still filtered) pixel rows of a PNG."""
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", data[16:24])
+    idat, offset = b"", 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        if kind == b"IDAT":
+            idat += data[offset + 8 : offset + 8 + length]
+        offset += 12 + length
+    return width, height, zlib.decompress(idat)
+
+
 def test_a_png_of_every_page(browser: Browser, stack: DemoStack, tmp_path: Path) -> None:
     shots = capture(browser, stack, tmp_path)
     assert {p.stem for p in shots} == PAGES
+    pixels: dict[bytes, str] = {}
     for shot in shots:
-        data = shot.read_bytes()
-        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 5000, shot
+        width, height, rows = _png(shot.read_bytes())
+        # The whole page at the capture's width, never shorter than the window.
+        assert width == WIDTHS.get(shot.stem, DESKTOP[0]), (shot.stem, width)
+        assert height >= (844 if shot.stem == "library-phone" else DESKTOP[1]), (shot.stem, height)
+        # A rendered page, not a blank one: a single-colour image filters to a few byte values.
+        assert len(set(rows)) > 32, shot.stem
+        # And its own page: no two captures are the same picture.
+        assert rows not in pixels, (shot.stem, pixels.get(rows))
+        pixels[rows] = shot.stem

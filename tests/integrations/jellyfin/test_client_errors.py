@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import ssl
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -24,6 +23,7 @@ from integrations.jellyfin.exceptions import (
     JellyfinTimeoutError,
     JellyfinTLSError,
 )
+from tests.e2e.procs import free_port
 
 BASE = "http://jf.test:8096"
 TOKEN = "0123456789abcdef0123456789abcdef"
@@ -67,10 +67,8 @@ async def test_server_timeout_error_is_a_timeout(
 
 
 async def test_connection_refused(session: aiohttp.ClientSession) -> None:
-    # A real refused connection: bind a port, close it, connect to it.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    # A real refused connection: a port nothing listens on.
+    port = free_port()
     client = JellyfinClient(f"http://127.0.0.1:{port}", session=session, device_id="d")
     with pytest.raises(JellyfinConnectionError) as info:
         await client.public_info()

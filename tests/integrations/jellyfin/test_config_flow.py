@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
 from integrations.jellyfin import config_flow
 from integrations.jellyfin.client import JellyfinClient
 from integrations.jellyfin.runtime import install_device_id
+from tests.e2e.procs import free_port
 
 from .stubs import answering, jellyfin_without_music, self_signed_context, serve
 
@@ -21,12 +21,6 @@ async def flow_error(ctx: IntegrationContext, data: dict[str, Any]) -> FlowError
     with pytest.raises(FlowError) as info:
         await config_flow.test_connection(ctx, data)
     return info.value
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_schema() -> None:
@@ -44,7 +38,7 @@ def test_schema() -> None:
 
 
 async def test_unreachable(ctx: IntegrationContext) -> None:
-    err = await flow_error(ctx, {"url": f"http://127.0.0.1:{closed_port()}"})
+    err = await flow_error(ctx, {"url": f"http://127.0.0.1:{free_port()}"})
     assert isinstance(err, CannotConnect)
     assert err.key == "cannot_connect"
     assert err.message == "Could not reach Jellyfin. Check the URL and that Jellyfin is running."
@@ -141,19 +135,45 @@ async def test_success_with_login(ctx: IntegrationContext, fake: FakeJellyfin) -
     token = updates["access_token"]
     assert isinstance(token, str) and len(token) == 32
     assert "demo" not in str(result.as_dict())
+    # The sign-in used a DeviceId of its own, stored beside the token, never the install's
+    # (signing in on the install's DeviceId revokes the token the running entry uses).
+    device = updates["device_id"]
+    assert device != install_device_id(ctx)
+    assert fake.state.tokens[token].device_id == device
 
-    # The token works, for that user, from this install's stable DeviceId.
-    client = JellyfinClient(
-        fake.url, session=ctx.session, token=token, device_id=install_device_id(ctx)
-    )
+    client = JellyfinClient(fake.url, session=ctx.session, token=token, device_id=device)
     assert (await client.me()).name == "demo"
-    assert install_device_id(ctx) == install_device_id(ctx)
 
     # Re-testing the stored entry reuses the token instead of logging in again.
     stored = {**data, **updates}
     again = await config_flow.test_connection(ctx, stored)
     assert again.ok and again.data_updates["access_token"] == token
+    assert again.release is None
     assert (await client.me()).name == "demo"
+
+    # A test whose result is not kept signs its token out.
+    assert result.release is not None
+    await result.release()
+    assert token not in fake.state.tokens
+
+
+async def test_test_sign_in_leaves_the_running_token(
+    ctx: IntegrationContext, fake: FakeJellyfin
+) -> None:
+    running = JellyfinClient(fake.url, session=ctx.session, device_id=install_device_id(ctx))
+    auth = await running.authenticate("demo", "demo")
+    running = running.with_token(auth.access_token, auth.user.id)
+    result = await config_flow.test_connection(
+        ctx, {"url": fake.url, "username": "demo", "password": "demo"}
+    )
+    assert result.ok and result.release is not None
+    await result.release()
+    assert (await running.me()).name == "demo"
+    # A sign-in the test then refuses (not an administrator) is signed out at once.
+    guest = fake.user_id("guest")
+    err = await flow_error(ctx, {"url": fake.url, "username": "guest", "password": "guest"})
+    assert err.message == "That Jellyfin user is not an administrator."
+    assert not [t for t in fake.state.tokens.values() if t.user_id == guest]
 
 
 async def test_stale_stored_login(ctx: IntegrationContext, fake: FakeJellyfin) -> None:

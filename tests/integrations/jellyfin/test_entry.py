@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from companion.testing.jellyfin import FAKE_API_KEY, FakeJellyfin
 from integrations.jellyfin import async_setup_entry, async_unload_entry
 from integrations.jellyfin.diagnostics import API_KEY_EVENTS, async_get_diagnostics
 from integrations.jellyfin.runtime import JellyfinRuntime
+from tests.e2e.procs import free_port
 
 
 def entry(data: dict[str, Any]) -> ConfigEntry:
@@ -106,9 +106,7 @@ async def test_api_key_plus_login(ctx: IntegrationContext, fake: FakeJellyfin) -
 
 
 async def test_setup_not_ready_when_down(ctx: IntegrationContext) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     with pytest.raises(ConfigEntryNotReady, match=r"127\.0\.0\.1"):
         await async_setup_entry(ctx, entry({"url": f"http://127.0.0.1:{port}", "api_key": "k"}))
 
