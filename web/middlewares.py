@@ -112,29 +112,32 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
 
 
-# Headers and cookies that carry credentials. Everything the companion issues is ASCII, and
-# they are hashed and compared as ASCII: other text is refused at the door with a clear 400
-# instead of failing deep inside a comparison.
-_CREDENTIAL_HEADERS = ("Authorization", "X-CSRF-Token", "X-Automation-Token")
+# Headers and cookies that carry the companion's own credentials. Everything it issues is
+# ASCII, and they are hashed and compared as ASCII: other text is refused at the door with a
+# clear 400 instead of failing deep inside a comparison. (A Basic credential is Lidarr's
+# webhook secret: its receiver answers bad encodings with 401 itself.)
+_CREDENTIAL_HEADERS = ("X-CSRF-Token", "X-Automation-Token")
 _COOKIE_PREFIX = "companion_"
-
-
-def _printable_ascii(value: str) -> bool:
-    return value.isascii() and value.isprintable()
 
 
 @web.middleware
 async def credentials_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse (400) non-ASCII credentials and cookies of ours, and NUL in the URL."""
+    """Refuse (400) non-ASCII credentials and cookies of ours, and NUL in an API URL."""
     for name in _CREDENTIAL_HEADERS:
         value = request.headers.get(name)
-        if value is not None and not _printable_ascii(value):
-            raise BadRequest(f"The {name} header must be printable ASCII.", code="invalid_header")
+        if value is not None and not value.isascii():
+            raise BadRequest(f"The {name} header must be ASCII.", code="invalid_header")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and not token.isascii():
+        raise BadRequest("The Authorization header must be ASCII.", code="invalid_header")
     for name, value in request.cookies.items():
-        if name.startswith(_COOKIE_PREFIX) and not _printable_ascii(value):
-            raise BadRequest(f"The {name} cookie must be printable ASCII.", code="invalid_cookie")
-    # NUL cannot be stored in PostgreSQL text nor searched for; no parameter needs it.
-    if "\x00" in request.path or any("\x00" in k + v for k, v in request.query.items()):
+        if name.startswith(_COOKIE_PREFIX) and not value.isascii():
+            raise BadRequest(f"The {name} cookie must be ASCII.", code="invalid_cookie")
+    # NUL cannot be stored in PostgreSQL text nor searched for; no API parameter needs it.
+    # (Pages treat a bad parameter as absent, e.g. a sign-in's "next".)
+    if request.path.startswith(("/api", "/webhooks")) and (
+        "\x00" in request.path or any("\x00" in k + v for k, v in request.query.items())
+    ):
         raise BadRequest("The URL must not contain NUL characters.", code="invalid_url")
     return await handler(request)
 
