@@ -441,6 +441,7 @@ def create_app(settings: Settings) -> web.Application:
             middlewares.security_headers_middleware,
             middlewares.metrics_middleware,
             middlewares.error_middleware,
+            middlewares.credentials_middleware,
             middlewares.auth_middleware,
         ],
     )

@@ -23,6 +23,7 @@ MESSAGES: dict[str, str] = {
     "unknown": "Unexpected error while testing the connection. Check the companion log.",
     "single_instance": "This integration can only be configured once.",
     "jellyfin_unreachable": "Jellyfin is slow or unreachable. Check your Jellyfin instance.",
+    "invalid_text": "The request holds text that is not valid UTF-8.",
     "internal_error": "Something went wrong on our side. Check the companion log.",
 }
 

@@ -51,6 +51,8 @@ class Settings:
     replica_mode: str = "off"
     # This replica's name in logs and the event log; default host name and process id.
     replica_id: str | None = None
+    # When set, /metrics answers only requests bearing it (Prometheus' `authorization`).
+    metrics_token: str | None = field(default=None, repr=False)
     # The raw environment, kept so integrations read their overrides from the same snapshot.
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -184,6 +186,16 @@ def _parse_list(name: str, raw: str) -> tuple[str, ...]:
     return tuple(p for p in raw.replace(",", " ").split() if p)
 
 
+def _parse_token(name: str, raw: str) -> str:
+    value = raw.strip()
+    if len(value) < 16 or not value.isascii() or not value.isprintable() or " " in value:
+        raise SettingsError(
+            f"{name}: expected at least 16 printable ASCII characters without spaces "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    return value
+
+
 def _parse_host(name: str, raw: str) -> str:
     value = raw.strip()
     if not value or " " in value:
@@ -268,6 +280,7 @@ _SPEC: tuple[tuple[str, str, Callable[[str, str], Any]], ...] = (
     ("COMPANION_TIMEZONE", "timezone", _parse_timezone),
     ("COMPANION_REPLICA_MODE", "replica_mode", _parse_replica_mode),
     ("COMPANION_REPLICA_ID", "replica_id", _parse_replica_id),
+    ("COMPANION_METRICS_TOKEN", "metrics_token", _parse_token),
 )
 ENV_VARS = tuple(spec[0] for spec in _SPEC)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any
 
@@ -38,6 +39,19 @@ def raw_json_response(body: bytes, status: int = 200, **kwargs: Any) -> web.Resp
     return web.Response(body=body, status=status, content_type="application/json", **kwargs)
 
 
+def loads(raw: bytes | str) -> Any:
+    """Parse JSON; `json.JSONDecodeError` for anything that is not plain, well-formed JSON.
+
+    orjson checks the UTF-8, refuses lone surrogates (which no database column can store) and
+    nesting past 1,024 levels (where `json.loads` raises RecursionError); a leading BOM is
+    tolerated because some senders write one.
+    """
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    return orjson.loads(data)
+
+
 async def read_json(request: web.Request) -> dict[str, Any]:
     """Return the body as a JSON object; 400 for malformed JSON or a non-object, 413 if huge."""
     try:
@@ -47,14 +61,33 @@ async def read_json(request: web.Request) -> dict[str, Any]:
     if not raw.strip():
         raise BadRequest("The request body is empty; send a JSON object.", code="invalid_json")
     try:
-        value = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        value = loads(raw)
+    except json.JSONDecodeError as err:
         raise BadRequest(
             f"The request body is not valid JSON: {err}.", code="invalid_json"
         ) from None
     if not isinstance(value, dict):
         raise BadRequest("The request body must be a JSON object.", code="invalid_json")
+    if _holds_nul(value):
+        # PostgreSQL cannot store NUL in text, and no name, note or search needs it.
+        raise InvalidInput("Text in the request body must not contain NUL characters.")
     return value
+
+
+def _holds_nul(value: Any) -> bool:
+    # A loop, not recursion: orjson allows nesting deeper than Python's recursion limit.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def get_str(

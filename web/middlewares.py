@@ -5,13 +5,14 @@ from __future__ import annotations
 import ipaddress
 import logging
 import time
+from collections.abc import MutableMapping
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from companion import const, keys
 from companion.accounts.auth import Principal
-from companion.errors import MESSAGES, CompanionError, Forbidden, Unauthorized
+from companion.errors import MESSAGES, BadRequest, CompanionError, Forbidden, Unauthorized
 from web.dashboard import csrf
 from web.json import json_response
 from web.proxies import forwarded_client
@@ -97,11 +98,48 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return json_response(
             {"error": {"code": code, "message": message}}, status=exc.status, headers=headers
         )
+    except UnicodeError as err:
+        # Text that cannot be encoded or decoded (a lone surrogate, bytes that are not UTF-8)
+        # is the client's: a 400, with the handler's transaction rolled back by the raise.
+        _LOGGER.warning("Undecodable text on %s %s: %s", request.method, request.path, err)
+        return json_response(
+            {"error": {"code": "invalid_text", "message": MESSAGES["invalid_text"]}}, status=400
+        )
     except Exception:
         _LOGGER.exception("Unhandled error on %s %s", request.method, request.path)
         return json_response(
             {"error": {"code": "internal_error", "message": MESSAGES["internal_error"]}}, status=500
         )
+
+
+# Headers and cookies that carry the companion's own credentials. Everything it issues is
+# ASCII, and they are hashed and compared as ASCII: other text is refused at the door with a
+# clear 400 instead of failing deep inside a comparison. (A Basic credential is Lidarr's
+# webhook secret: its receiver answers bad encodings with 401 itself.)
+_CREDENTIAL_HEADERS = ("X-CSRF-Token", "X-Automation-Token")
+_COOKIE_PREFIX = "companion_"
+
+
+@web.middleware
+async def credentials_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse (400) non-ASCII credentials and cookies of ours, and NUL in an API URL."""
+    for name in _CREDENTIAL_HEADERS:
+        value = request.headers.get(name)
+        if value is not None and not value.isascii():
+            raise BadRequest(f"The {name} header must be ASCII.", code="invalid_header")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and not token.isascii():
+        raise BadRequest("The Authorization header must be ASCII.", code="invalid_header")
+    for name, value in request.cookies.items():
+        if name.startswith(_COOKIE_PREFIX) and not value.isascii():
+            raise BadRequest(f"The {name} cookie must be ASCII.", code="invalid_cookie")
+    # NUL cannot be stored in PostgreSQL text nor searched for; no API parameter needs it.
+    # (Pages treat a bad parameter as absent, e.g. a sign-in's "next".)
+    if request.path.startswith(("/api", "/webhooks")) and (
+        "\x00" in request.path or any("\x00" in k + v for k, v in request.query.items())
+    ):
+        raise BadRequest("The URL must not contain NUL characters.", code="invalid_url")
+    return await handler(request)
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -158,18 +196,36 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 @web.middleware
 async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Add defensive headers to every answer."""
-    response = await handler(request)
+    """Add defensive headers to every answer, redirects and error pages included."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        # Redirects and aiohttp's own 404/405 pages are raised, not returned.
+        _secure(exc.headers, request)
+        raise
+    _secure(response.headers, request)
+    return response
+
+
+# The dashboard uses none of these browser features; a page that never asks cannot be
+# tricked into asking.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "hid=(), midi=(), display-capture=()"
+)
+
+
+def _secure(headers: MutableMapping[str, str], request: web.Request) -> None:
     settings = request.app[keys.SETTINGS]
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault(
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data:; media-src 'self' http: https:; "
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
         f"frame-ancestors {' '.join(settings.frame_ancestors)}",
     )
-    return response
 
 
 def principal_of(request: web.Request) -> Principal:

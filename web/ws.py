@@ -16,6 +16,7 @@ from companion import __version__, keys
 from companion.accounts.auth import Principal
 from companion.events import Event, EventStream, SubscriberDropped
 from companion.history.service import playback_states
+from web.json import loads
 from web.middlewares import bearer_token, resolve_principal
 from web.origins import is_own_origin
 from web.routing import ApiRouter
@@ -217,7 +218,7 @@ async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Prin
     if msg.type != WSMsgType.TEXT:
         return None
     try:
-        data = json.loads(msg.data)
+        data = loads(msg.data)
     except json.JSONDecodeError:
         data = None
     token = (
@@ -235,7 +236,7 @@ async def _authenticate(request: web.Request, ws: web.WebSocketResponse) -> Prin
 
 async def _handle(conn: Connection, raw: str) -> None:
     try:
-        msg = json.loads(raw)
+        msg = loads(raw)
     except json.JSONDecodeError:
         await conn.send(
             {
@@ -322,6 +323,8 @@ async def _handle(conn: Connection, raw: str) -> None:
     "/api/ws",
     summary="Client websocket: authenticate, subscribe to events, send commands",
     auth="public",
+    responses={"101": "Switching to the websocket protocol"},
+    returns=None,
 )
 async def websocket(request: web.Request) -> web.StreamResponse:
     """Serve one client websocket connection."""

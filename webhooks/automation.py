@@ -10,6 +10,7 @@ from companion import keys
 from companion.automation.actions import ACTIONS
 from companion.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from web.json import json_response, read_json
+from web.schemas import BOOL, STR, obj
 from webhooks.routes import router
 
 TOKEN_HEADER = "X-Automation-Token"
@@ -41,6 +42,7 @@ def _token(request: web.Request) -> str | None:
     summary="Run a companion action from an automation (hook token as bearer)",
     auth="public",
     body=BODY_SCHEMA,
+    returns=obj(ok=BOOL, action=STR),
 )
 async def receive(request: web.Request) -> web.Response:
     """Check the hook's token and rate, validate the body, run the action as the hook's owner."""

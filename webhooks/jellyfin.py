@@ -9,6 +9,7 @@ from companion.errors import BadRequest, CompanionError, Unauthorized
 from companion.live.inbox import SIGNAL as INBOX_SIGNAL
 from companion.providers.live import Fact
 from web.json import json_response
+from web.schemas import OK
 from webhooks.jellyfin_payload import HANDLED, PayloadError, decode, states_facts, to_facts
 from webhooks.routes import router
 
@@ -43,7 +44,10 @@ async def read_body(request: web.Request, limit: int = MAX_BODY) -> bytes:
 
 
 @router.post(
-    "/webhooks/jellyfin", summary="Receiver for the Jellyfin Webhook plugin", auth="public"
+    "/webhooks/jellyfin",
+    summary="Receiver for the Jellyfin Webhook plugin",
+    auth="public",
+    returns=OK,
 )
 async def receive(request: web.Request) -> web.Response:
     """Authenticate, store the body durably, answer; the overlay is updated right after."""

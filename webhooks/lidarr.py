@@ -19,7 +19,8 @@ from companion import keys
 from companion.downloads.lidarr import LidarrNotice
 from companion.errors import BadRequest, CompanionError, Unauthorized
 from companion.live.webhook_secrets import WebhookSecret
-from web.json import json_response
+from web.json import json_response, loads
+from web.schemas import OK
 from webhooks.routes import router
 
 MAX_BODY = 2 * 1024 * 1024
@@ -70,8 +71,8 @@ def _albums(payload: dict[str, Any]) -> list[dict[str, Any]]:
 def parse(body: bytes) -> LidarrNotice:
     """A webhook body as a notice; PayloadError when it is not one."""
     try:
-        payload = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        payload = loads(body)
+    except json.JSONDecodeError as err:
         raise PayloadError(f"The body is not JSON: {err}") from None
     if not isinstance(payload, dict):
         raise PayloadError("The body must be a JSON object.")
@@ -131,7 +132,7 @@ async def _read_limited(request: web.Request) -> bytes:
     return body
 
 
-@router.post("/webhooks/lidarr", summary="Receiver for Lidarr's webhook", auth="public")
+@router.post("/webhooks/lidarr", summary="Receiver for Lidarr's webhook", auth="public", returns=OK)
 async def receive(request: web.Request) -> web.Response:
     """Authenticate, parse, record the effect on the download jobs, answer."""
     secret = await request.app[keys.LIVE].secrets.get(SOURCE)

@@ -12,7 +12,8 @@ from typing import Any, Literal
 from companion import const
 from companion.accounts.models import ApiToken, Setting, User, UserSession
 from companion.crypto import SecretBox, hash_token, new_token
-from companion.errors import InvalidInput, NotFound
+from companion.errors import NotFound
+from companion.names import clean_name
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -192,9 +193,7 @@ class AuthService:
 
     async def issue_token(self, user_id: int, name: str) -> tuple[ApiToken, str]:
         """Create an API token; the plaintext is returned once and never stored."""
-        name = name.strip()
-        if not name or len(name) > 100:
-            raise InvalidInput("Token name must be 1-100 characters.", details={"field": "name"})
+        name = clean_name(name, max_len=100)
         plaintext = const.API_TOKEN_PREFIX + new_token(32)
         token = await ApiToken.create(
             user_id=user_id,

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from companion.accounts.auth import Principal, principal_for
 from companion.accounts.models import User
 from companion.automation import radio
+from companion.db.ids import is_id
 from companion.errors import (
     CompanionError,
     Conflict,
@@ -306,9 +307,9 @@ class AutomationActions:
 
     async def _playlist_add(self, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
         playlist_id = params.get("playlist_id")
-        if not isinstance(playlist_id, int) or isinstance(playlist_id, bool):
+        if not is_id(playlist_id):
             raise InvalidInput(
-                "'playlist_id' must be an integer.", details={"field": "playlist_id"}
+                "'playlist_id' must be a playlist id.", details={"field": "playlist_id"}
             )
         refs = params.get("refs")
         if refs is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,20 @@ def sqlite_url(url: str) -> str:
     return url + ("&" if "?" in url else "?") + "synchronous=NORMAL"
 
 
+def _private_sqlite_files(path: Path) -> None:
+    """Create the database file 0600 (SQLite gives its -wal and -shm files the same mode).
+
+    The file holds session and token hashes and encrypted secrets: only the companion's
+    user reads it, whatever the umask. Files of an older install are tightened too.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
 class Database:
     """Owns the Tortoise context of one companion process."""
 
@@ -60,6 +76,13 @@ class Database:
                 raise StartupError(
                     f"COMPANION_DATABASE_URL: the directory {path.parent} does not exist"
                 )
+            if str(path) != ":memory:":
+                try:
+                    _private_sqlite_files(path)
+                except OSError as err:
+                    raise StartupError(
+                        f"COMPANION_DATABASE_URL: cannot create {path}: {err.strerror}"
+                    ) from None
         ctx = TortoiseContext()
         try:
             # Entered only while initialising; afterwards every task finds it as the global

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from companion.downloads.runtime import Runtime
-from companion.errors import CompanionError, InvalidInput, ServiceUnavailable
+from companion.errors import CompanionError, Conflict, InvalidInput, ServiceUnavailable
 from companion.providers import CredentialsRejected, ProviderUnavailable
 from companion.providers.downloads import DownloadRefused, PeerFile
 
@@ -48,7 +48,7 @@ class Searches:
         """Albums of Lidarr's metadata matching the query."""
         albums = self.rt.providers.albums
         if albums is None:
-            raise ServiceUnavailable("Lidarr is not set up.", code="lidarr_not_set_up")
+            raise Conflict("Lidarr is not set up.", code="lidarr_not_set_up")
         try:
             found = await albums.lookup_albums(query, limit=MAX_RESULTS)
         except (ProviderUnavailable, DownloadRefused) as err:
@@ -59,7 +59,7 @@ class Searches:
         """Files on Soulseek matching the query (a short search), best peers first."""
         files = self.rt.providers.files
         if files is None:
-            raise ServiceUnavailable("slskd is not set up.", code="slskd_not_set_up")
+            raise Conflict("slskd is not set up.", code="slskd_not_set_up")
         if len(query.split()) > 12:
             raise InvalidInput("Search with fewer words.", details={"field": "q"})
         try:

@@ -8,6 +8,7 @@ from typing import Any
 from companion.errors import InvalidInput
 from companion.flows.candidates import SOURCES
 from companion.flows.schedule import DAYS, parse_day, parse_time
+from companion.names import clean_name
 
 LB_PLAYLISTS = ("weekly-exploration", "weekly-jams", "daily-jams")
 MAX_TRACKS = 500
@@ -104,10 +105,7 @@ def parse_flow(body: dict[str, Any], *, partial: bool) -> FlowSpec:
     """Check a create (everything needed) or a partial update (only what is given)."""
     spec = FlowSpec(given=set(body))
     if "name" in body or not partial:
-        name = body.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 100:
-            raise _bad("name", "'name' must be a non-empty string of at most 100 characters.")
-        spec.name = name.strip()
+        spec.name = clean_name(body.get("name"), max_len=100)
     if "size_tracks" in body and body["size_tracks"] is not None:
         spec.size_tracks = _int(body, "size_tracks", 1, MAX_TRACKS)
     if "size_gb" in body and body["size_gb"] is not None:

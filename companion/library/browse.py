@@ -167,6 +167,8 @@ class LibraryService:
     ) -> dict[str, tuple[MediaItem, ...]]:
         """Artists, albums and tracks matching q, in one answer; accents and case ignored, and
         tracks found by their artists' names too (the index widens the server's search)."""
+        # NUL matches nothing and PostgreSQL refuses it in a query: the search page passes q on.
+        q = q.replace("\x00", "")
         with upstream_errors():
             artists, albums, tracks = await media_of(self._providers).search(cred, q, limit)
         for group in (artists, albums, tracks):

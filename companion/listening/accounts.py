@@ -9,7 +9,7 @@ from typing import Any
 
 from companion.accounts.models import User
 from companion.crypto import SecretBox
-from companion.errors import BadRequest, InvalidInput, NotFound, ServiceUnavailable
+from companion.errors import BadRequest, Conflict, InvalidInput, NotFound, ServiceUnavailable
 from companion.events import Event, EventBus
 from companion.listening.models import ScrobbleAccount, ScrobbleOutbox
 from companion.listening.outbox import STATE_EVENT
@@ -112,7 +112,7 @@ class ScrobbleAccounts:
         if service != "jellyfin":
             target = self._providers.scrobblers.get(service)
             if target is None:
-                raise ServiceUnavailable(
+                raise Conflict(
                     NOT_SET_UP.format(name=SERVICE_NAMES[service]), code="scrobble_service_missing"
                 )
             credentials = {}

@@ -9,7 +9,7 @@ from typing import Any
 
 from companion.accounts.models import User
 from companion.crypto import SecretBox
-from companion.errors import InvalidInput, ServiceUnavailable
+from companion.errors import Conflict, InvalidInput
 from companion.history.import_models import HistoryImport, HistoryImportRow
 from companion.history.import_rules import SAME_PLAY, PlayTimes
 from companion.history.models import Play
@@ -56,7 +56,7 @@ class RemoteHistoryStager:
     def _service(self) -> ScrobbleService:
         service = self._providers.scrobblers.get(self._source)
         if service is None:
-            raise ServiceUnavailable(
+            raise Conflict(
                 NOT_SET_UP.format(name=SERVICE_NAMES[self._source]), code="scrobble_service_missing"
             )
         return service

@@ -6,6 +6,7 @@ from typing import Any
 
 from companion.errors import InvalidInput
 from companion.media import MediaItem, make_ref, parse_ref, ref_scheme
+from companion.names import clean_name
 from companion.playlists.models import Playlist
 
 MAX_ITEMS = 10_000
@@ -38,13 +39,9 @@ def parse_name(raw: Any, *, required: bool) -> str | None:
     """A playlist name: a non-empty string of at most 255 characters."""
     if raw is None and not required:
         return None
-    if not isinstance(raw, str) or not raw.strip():
+    if raw is None:
         raise InvalidInput("'name' must be a non-empty string.", details={"field": "name"})
-    if len(raw) > MAX_NAME:
-        raise InvalidInput(
-            f"'name' may be at most {MAX_NAME} characters.", details={"field": "name"}
-        )
-    return raw.strip()
+    return clean_name(raw, max_len=MAX_NAME)
 
 
 def parse_description(raw: Any) -> str | None:

@@ -93,8 +93,11 @@ async def test_hook_input_errors_are_clear_4xx(
     open_hook = await _hook(client, headers)
     status, body = await _call(client, open_hook, {"action": "reboot"})
     assert status == 400 and body["error"]["code"] == "unknown_action"
-    status, body = await _call(client, open_hook, {"action": "playlist.add", "playlist_id": "1"})
-    assert status == 400 and body["error"]["details"]["field"] == "playlist_id"
+    for bad_id in ("1", 0, 2**31, 2**63):  # past 2^31: no PostgreSQL row; past 2^63: no SQLite
+        status, body = await _call(
+            client, open_hook, {"action": "playlist.add", "playlist_id": bad_id}
+        )
+        assert status == 400 and body["error"]["details"]["field"] == "playlist_id"
     status, body = await _call(
         client, open_hook, {"action": "playlist.add", "playlist_id": 1, "refs": ["nope"]}
     )

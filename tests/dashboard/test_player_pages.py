@@ -61,6 +61,8 @@ async def test_playlists_render_without_script(jellyfin_app_client: Client) -> N
     assert all(t["name"] in page for t in tracks)
     assert 'data-play-source="playlist"' in page
     await _page(jellyfin_app_client, "/playlists/999999", 404)
+    # Past PostgreSQL's 32-bit ids: still no such playlist, not a query error.
+    await _page(jellyfin_app_client, "/playlists/99999999999", 404)
 
 
 async def test_search_page_groups_by_kind(jellyfin_app_client: Client) -> None:

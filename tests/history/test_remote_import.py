@@ -122,7 +122,7 @@ async def test_lastfm_history_of_the_linked_account(
 
 async def test_service_not_set_up(companion: Companion) -> None:
     body = await companion.call(
-        "POST", "/api/history/imports", 503, json={"source": "listenbrainz", "user_name": "x"}
+        "POST", "/api/history/imports", 409, json={"source": "listenbrainz", "user_name": "x"}
     )
     assert body["error"]["code"] == "scrobble_service_missing"
     assert await HistoryImportRow.all().count() == 0

@@ -286,7 +286,7 @@ async def test_mark_played_in_jellyfin_only_for_plays_it_never_saw(
 async def test_service_not_set_up_or_down_when_linking(
     companion: Companion, fake_listenbrainz: Any
 ) -> None:
-    body = await companion.call("PUT", "/api/scrobble/listenbrainz", 503, json={"token": "x"})
+    body = await companion.call("PUT", "/api/scrobble/listenbrainz", 409, json={"token": "x"})
     assert body["error"]["code"] == "scrobble_service_missing"
     assert "ListenBrainz is not set up" in body["error"]["message"]
     assert await ScrobbleAccount.all().count() == 0

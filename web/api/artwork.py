@@ -11,6 +11,7 @@ from companion.automation.artwork import IMAGE_SIZE, PATH, check, viewer
 from companion.errors import Forbidden
 from web.api.music_support import music, path_ref
 from web.routing import ApiRouter
+from web.schemas import IMAGE
 
 router = ApiRouter("artwork")
 
@@ -35,6 +36,7 @@ _MESSAGES = {
         "403": "Bad or expired signature, or the user is gone",
         "404": "No such item",
     },
+    returns=IMAGE,
 )
 async def artwork(request: web.Request) -> web.Response:
     """Serve an item's art to whoever holds a valid signed link."""

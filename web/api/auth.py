@@ -9,6 +9,7 @@ from companion.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import BOOL, ID, OK, STR, TOKEN, USER, arr, obj
 from web.session import clear_session_cookie, set_session_cookie
 
 router = ApiRouter("auth")
@@ -30,6 +31,7 @@ _LOGIN_BODY = {
         "401": "Wrong credentials",
         "429": "Too many attempts",
     },
+    returns=obj(id=ID, name=STR, jellyfin_id=STR, is_admin=BOOL),
 )
 async def login(request: web.Request) -> web.Response:
     """Authenticate against Jellyfin, then set the session cookie."""
@@ -61,13 +63,13 @@ async def login(request: web.Request) -> web.Response:
     return response
 
 
-@router.get("/api/auth/me", summary="Who is signed in")
+@router.get("/api/auth/me", summary="Who is signed in", returns=USER)
 async def me(request: web.Request) -> web.Response:
     """Return the signed-in user (name, Jellyfin id, admin flag)."""
     return json_response(principal_of(request).as_dict())
 
 
-@router.post("/api/auth/logout", summary="Sign out of this session", auth="public")
+@router.post("/api/auth/logout", summary="Sign out of this session", auth="public", returns=OK)
 async def logout(request: web.Request) -> web.Response:
     """End the session behind the cookie, if any, and clear it."""
     cookie = request.cookies.get(const.SESSION_COOKIE)
@@ -100,6 +102,7 @@ def _token_dict(token: object) -> dict[str, object]:
     summary="Issue an API token (the secret is shown once)",
     body={"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
     responses={"201": "Created"},
+    returns=obj(token=STR, **TOKEN["properties"]),
 )
 async def create_token(request: web.Request) -> web.Response:
     """Create a token for the signed-in user and return its secret this one time."""
@@ -109,7 +112,11 @@ async def create_token(request: web.Request) -> web.Response:
     return json_response({**_token_dict(token), "token": plaintext}, status=201)
 
 
-@router.get("/api/tokens", summary="List your API tokens (without their secret)")
+@router.get(
+    "/api/tokens",
+    summary="List your API tokens (without their secret)",
+    returns=obj(tokens=arr(TOKEN)),
+)
 async def list_tokens(request: web.Request) -> web.Response:
     """List the signed-in user's live tokens."""
     tokens = await request.app[keys.AUTH].list_tokens(_user_id(request))
@@ -117,7 +124,10 @@ async def list_tokens(request: web.Request) -> web.Response:
 
 
 @router.delete(
-    "/api/tokens/{token_id}", summary="Revoke an API token", responses={"204": "Revoked"}
+    "/api/tokens/{token_id}",
+    summary="Revoke an API token",
+    responses={"204": "Revoked"},
+    returns=None,
 )
 async def revoke_token(request: web.Request) -> web.Response:
     """Revoke one of the user's tokens; it stops working at once."""

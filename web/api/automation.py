@@ -11,9 +11,11 @@ from companion.automation.hooks import validate_actions
 from companion.automation.outgoing import validate_event_types, validate_url
 from companion.automation.services import AutomationServices
 from companion.errors import InvalidInput, NotFound
+from companion.names import clean_name
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import DELIVERY, HOOK, STR, TARGET, items, obj
 from web.urls import external_base
 
 router = ApiRouter("automation")
@@ -59,15 +61,13 @@ def _target_id(request: web.Request) -> int:
 
 def _name(body: dict[str, Any], required: bool = True) -> str | None:
     name = get_str(body, "name", required=required, max_len=100)
-    if name is not None and not name.strip():
-        raise InvalidInput("'name' must not be empty.", details={"field": "name"})
-    return name.strip() if name is not None else None
+    return clean_name(name, max_len=100) if name is not None else None
 
 
 # -- automation hooks ------------------------------------------------------------------------
 
 
-@router.get("/api/automation/hooks", summary="Your automation webhooks")
+@router.get("/api/automation/hooks", summary="Your automation webhooks", returns=items(HOOK))
 async def list_hooks(request: web.Request) -> web.Response:
     """List the caller's hooks (tokens are never shown again)."""
     hooks = await _services(request).hooks.list_all(principal_of(request))
@@ -79,6 +79,7 @@ async def list_hooks(request: web.Request) -> web.Response:
     summary="Create an automation webhook (the token is shown once)",
     body=_HOOK_BODY,
     responses={"201": "Created"},
+    returns=obj(token=STR, **HOOK["properties"]),
 )
 async def create_hook(request: web.Request) -> web.Response:
     """Create a hook acting as the caller; answer its URL and token."""
@@ -93,7 +94,9 @@ async def create_hook(request: web.Request) -> web.Response:
 
 
 @router.post(
-    "/api/automation/hooks/{hook_id}/rotate", summary="Issue a new token for a hook (shown once)"
+    "/api/automation/hooks/{hook_id}/rotate",
+    summary="Issue a new token for a hook (shown once)",
+    returns=obj(token=STR, **HOOK["properties"]),
 )
 async def rotate_hook(request: web.Request) -> web.Response:
     """Replace the hook's token; the old one stops working at once."""
@@ -107,6 +110,7 @@ async def rotate_hook(request: web.Request) -> web.Response:
     "/api/automation/hooks/{hook_id}",
     summary="Delete an automation webhook",
     responses={"204": "Deleted"},
+    returns=None,
 )
 async def delete_hook(request: web.Request) -> web.Response:
     """Delete one of the caller's hooks."""
@@ -117,7 +121,12 @@ async def delete_hook(request: web.Request) -> web.Response:
 # -- outgoing webhooks -----------------------------------------------------------------------
 
 
-@router.get("/api/automation/targets", summary="Outgoing webhook targets", auth="admin")
+@router.get(
+    "/api/automation/targets",
+    summary="Outgoing webhook targets",
+    auth="admin",
+    returns=items(TARGET),
+)
 async def list_targets(request: web.Request) -> web.Response:
     """List every target (secrets are never shown again)."""
     return json_response({"items": await _services(request).targets.list_all()})
@@ -129,6 +138,7 @@ async def list_targets(request: web.Request) -> web.Response:
     auth="admin",
     body=_TARGET_BODY | {"required": ["name", "url", "event_types"]},
     responses={"201": "Created"},
+    returns=TARGET,
 )
 async def create_target(request: web.Request) -> web.Response:
     """Create a target receiving the chosen event types, signed with HMAC-SHA256."""
@@ -148,6 +158,7 @@ async def create_target(request: web.Request) -> web.Response:
     summary="Change an outgoing webhook target",
     auth="admin",
     body=_TARGET_BODY,
+    returns=TARGET,
 )
 async def update_target(request: web.Request) -> web.Response:
     """Change name, URL, event types or enabled."""
@@ -174,6 +185,7 @@ async def update_target(request: web.Request) -> web.Response:
     "/api/automation/targets/{target_id}/rotate",
     summary="Replace a target's signing secret (shown once)",
     auth="admin",
+    returns=TARGET,
 )
 async def rotate_target(request: web.Request) -> web.Response:
     """Issue a new signing secret."""
@@ -185,6 +197,7 @@ async def rotate_target(request: web.Request) -> web.Response:
     summary="Delete an outgoing webhook target",
     auth="admin",
     responses={"204": "Deleted"},
+    returns=None,
 )
 async def delete_target(request: web.Request) -> web.Response:
     """Delete a target and its delivery log."""
@@ -196,6 +209,7 @@ async def delete_target(request: web.Request) -> web.Response:
     "/api/automation/targets/{target_id}/deliveries",
     summary="The delivery log of a target (newest first)",
     auth="admin",
+    returns=items(DELIVERY),
 )
 async def list_deliveries(request: web.Request) -> web.Response:
     """The newest 100 deliveries with status, attempts and last error."""
@@ -207,6 +221,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
     "/api/automation/targets/{target_id}/test",
     summary="Send a test event to a target now",
     auth="admin",
+    returns=DELIVERY,
 )
 async def send_test(request: web.Request) -> web.Response:
     """Send `companion.test` at once and answer the delivery log row (retried if it failed)."""

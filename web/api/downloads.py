@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from companion import keys
+from companion.db.ids import is_id
 from companion.downloads.service import DownloadService
 from companion.downloads.wanted import Want, clean_mbid
 from companion.errors import InvalidInput
@@ -15,6 +16,7 @@ from companion.providers.downloads import PeerFile
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import DOWNLOAD, OBJ, WEBHOOK, items, obj
 
 router = ApiRouter("downloads")
 
@@ -144,6 +146,7 @@ def candidate_from(value: Any) -> PeerFile | None:
     summary="Your wanted list, newest first (administrators: ?all=true for everyone's)",
     query=(("all", "boolean", "Everyone's items (administrators)"),),
     responses={"200": "{items: [" + _ITEM + "]}"},
+    returns=items(DOWNLOAD),
 )
 async def list_items(request: web.Request) -> web.Response:
     """The wanted items with their download's live state."""
@@ -157,6 +160,7 @@ async def list_items(request: web.Request) -> web.Response:
     summary="Want a track or album (one download however many ask), or an import's waiting rows",
     body=_WANT_BODY,
     responses={"201": "{items: [" + _ITEM + "]}", "400": "Bad field", "404": "No such import"},
+    returns=items(DOWNLOAD),
 )
 async def want(request: web.Request) -> web.Response:
     """Add to the wanted list; the worker starts at once."""
@@ -165,7 +169,7 @@ async def want(request: web.Request) -> web.Response:
     principal = principal_of(request)
     if "import_id" in body:
         import_id, rows = body.get("import_id"), body.get("rows")
-        if isinstance(import_id, bool) or not isinstance(import_id, int):
+        if not is_id(import_id):
             raise InvalidInput("'import_id' must be an import id.", details={"field": "import_id"})
         if rows is not None and (
             not isinstance(rows, list)
@@ -190,7 +194,12 @@ async def want(request: web.Request) -> web.Response:
         ("q", "string", "What to look for"),
         ("source", "string", "lidarr | soulseek"),
     ),
-    responses={"200": "{items: [...]}", "503": "The service is not set up or unreachable"},
+    responses={
+        "200": "{items: [...]}",
+        "409": "The service is not set up",
+        "503": "The service is unreachable",
+    },
+    returns=items(OBJ),
 )
 async def search(request: web.Request) -> web.Response:
     """Albums (with their MBIDs) or files (with a guessed artist and title) to add."""
@@ -212,6 +221,7 @@ async def search(request: web.Request) -> web.Response:
     "/api/downloads/settings",
     summary="Download settings and what Jellyfin and Lidarr offer to choose from",
     auth="admin",
+    returns=obj(settings=OBJ, services=OBJ),
 )
 async def get_settings(request: web.Request) -> web.Response:
     """The library folder, the path mapping, Lidarr's choices and slskd's folder."""
@@ -242,6 +252,7 @@ async def get_settings(request: web.Request) -> web.Response:
         "200": "{settings, checks: [{name, ok, message}]}",
         "400": "A bad value, or downloads_mapping_failed with details.checks (nothing saved)",
     },
+    returns=obj(settings=OBJ),
 )
 async def put_settings(request: web.Request) -> web.Response:
     """Check that every service sees the folders under the names given, then save."""
@@ -249,7 +260,12 @@ async def put_settings(request: web.Request) -> web.Response:
     return json_response(await _service(request).save_settings(body))
 
 
-@router.get(_ID, summary="One wanted item", responses={"200": _ITEM, "404": "No such item"})
+@router.get(
+    _ID,
+    summary="One wanted item",
+    responses={"200": _ITEM, "404": "No such item"},
+    returns=DOWNLOAD,
+)
 async def get_item(request: web.Request) -> web.Response:
     """One wanted item and its download's state."""
     return json_response(await _service(request).get(principal_of(request), _id(request)))
@@ -259,6 +275,7 @@ async def get_item(request: web.Request) -> web.Response:
     _ID + "/retry",
     summary="Try a failed or cancelled download again",
     responses={"200": _ITEM, "409": "Already in the library"},
+    returns=DOWNLOAD,
 )
 async def retry(request: web.Request) -> web.Response:
     """Start over (or, while it waits for a service, look again now)."""
@@ -269,6 +286,7 @@ async def retry(request: web.Request) -> web.Response:
     _ID + "/cancel",
     summary="Stop wanting it (the download stops when nobody else wants it)",
     responses={"200": _ITEM, "409": "Already in the library"},
+    returns=DOWNLOAD,
 )
 async def cancel(request: web.Request) -> web.Response:
     """Cancel the wanted item."""
@@ -298,6 +316,7 @@ def _describe_webhook(request: web.Request, secret: WebhookSecret) -> dict[str, 
     "/api/settings/webhooks/lidarr",
     summary="The Lidarr webhook URL, header and secret",
     auth="admin",
+    returns=WEBHOOK,
 )
 async def get_lidarr_webhook(request: web.Request) -> web.Response:
     """Show the receiver URL and its own secret, with the steps in Lidarr."""
@@ -309,6 +328,7 @@ async def get_lidarr_webhook(request: web.Request) -> web.Response:
     "/api/settings/webhooks/lidarr/rotate",
     summary="Generate a new Lidarr webhook secret",
     auth="admin",
+    returns=WEBHOOK,
 )
 async def rotate_lidarr_webhook(request: web.Request) -> web.Response:
     """Replace the secret; the old one stops working at once."""

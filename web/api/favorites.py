@@ -9,6 +9,7 @@ from companion.media import make_ref
 from web.api.music_support import credential, music, path_ref
 from web.json import json_response
 from web.routing import ApiRouter
+from web.schemas import FAVORITE, OBJ, page
 
 router = ApiRouter("favorites")
 
@@ -26,13 +27,17 @@ async def _set(request: web.Request, favorite: bool) -> web.Response:
     return json_response({"ref": make_ref(item_id), "favorite": state})
 
 
-@router.put("/api/favorites/{ref}", summary="Favorite an item", responses=_SET_RESPONSES)
+@router.put(
+    "/api/favorites/{ref}", summary="Favorite an item", responses=_SET_RESPONSES, returns=FAVORITE
+)
 async def add_favorite(request: web.Request) -> web.Response:
     """Mark an item as a favorite in Jellyfin (idempotent)."""
     return await _set(request, True)
 
 
-@router.delete("/api/favorites/{ref}", summary="Unfavorite an item", responses=_SET_RESPONSES)
+@router.delete(
+    "/api/favorites/{ref}", summary="Unfavorite an item", responses=_SET_RESPONSES, returns=FAVORITE
+)
 async def remove_favorite(request: web.Request) -> web.Response:
     """Clear an item's favorite flag in Jellyfin (idempotent)."""
     return await _set(request, False)
@@ -47,6 +52,7 @@ async def remove_favorite(request: web.Request) -> web.Response:
         ("limit", "integer", "Page size (default 50, at most 500)."),
     ),
     responses={"200": "A page: {items, total, offset, limit}", "503": "Jellyfin unreachable"},
+    returns=page(OBJ),
 )
 async def list_favorites(request: web.Request) -> web.Response:
     """One page of favorites of one type."""

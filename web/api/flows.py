@@ -12,6 +12,7 @@ from companion.flows.service import FlowService
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import FLOW, ID, OBJ, STR, items, null, obj
 
 router = ApiRouter("flows")
 
@@ -74,7 +75,12 @@ def _flow_id(request: web.Request) -> int:
     return int(request.match_info["flow_id"])
 
 
-@router.get("/api/flows/settings", summary="The install's flows folders", auth="admin")
+@router.get(
+    "/api/flows/settings",
+    summary="The install's flows folders",
+    auth="admin",
+    returns=obj(folders=null(OBJ)),
+)
 async def get_settings(request: web.Request) -> web.Response:
     """Folders (null until an administrator chose them)."""
     return json_response(_flows(request).settings())
@@ -90,13 +96,14 @@ async def get_settings(request: web.Request) -> web.Response:
         "400": "flows_folder_unusable, flows_links_hidden, flows_jellyfin_cannot_see, ...",
         "503": "Jellyfin unreachable (nothing saved)",
     },
+    returns=obj(folders=null(OBJ)),
 )
 async def put_settings(request: web.Request) -> web.Response:
     """Check the folders with probe files and Jellyfin, then save them."""
     return json_response(await _flows(request).save_settings(await read_json(request)))
 
 
-@router.get("/api/flows", summary="Your flows with this week's progress")
+@router.get("/api/flows", summary="Your flows with this week's progress", returns=items(FLOW))
 async def list_flows(request: web.Request) -> web.Response:
     """The signed-in user's flows."""
     return json_response({"items": await _flows(request).list(principal_of(request))})
@@ -107,6 +114,7 @@ async def list_flows(request: web.Request) -> web.Response:
     summary="Create a flow (its first week starts now unless start is false)",
     body=_FLOW_BODY | {"required": ["name", "day", "time", "sources"]},
     responses={"201": "The flow", "400": "A field is wrong", "409": "Name taken or too many"},
+    returns=FLOW,
 )
 async def create_flow(request: web.Request) -> web.Response:
     """Create a flow."""
@@ -114,13 +122,13 @@ async def create_flow(request: web.Request) -> web.Response:
     return json_response(await _flows(request).create(principal_of(request), body), status=201)
 
 
-@router.get(_ID, summary="A flow, this week's tracks and the past weeks")
+@router.get(_ID, summary="A flow, this week's tracks and the past weeks", returns=FLOW)
 async def get_flow(request: web.Request) -> web.Response:
     """One flow."""
     return json_response(await _flows(request).get(principal_of(request), _flow_id(request)))
 
 
-@router.patch(_ID, summary="Change a flow", body=_FLOW_BODY)
+@router.patch(_ID, summary="Change a flow", body=_FLOW_BODY, returns=FLOW)
 async def update_flow(request: web.Request) -> web.Response:
     """Partial update."""
     body = await read_json(request)
@@ -132,6 +140,7 @@ async def update_flow(request: web.Request) -> web.Response:
     _ID,
     summary="Delete a flow (its links and unshared files go; kept tracks stay)",
     responses={"204": "Deleted"},
+    returns=None,
 )
 async def delete_flow(request: web.Request) -> web.Response:
     """Delete a flow."""
@@ -143,6 +152,7 @@ async def delete_flow(request: web.Request) -> web.Response:
     _ID + "/run",
     summary="Start a new week now (this week is reset first)",
     responses={"202": "Started", "409": "Folders not chosen yet, or already turning over"},
+    returns=obj(status=STR),
 )
 async def run_flow(request: web.Request) -> web.Response:
     """Run now."""
@@ -154,6 +164,7 @@ async def run_flow(request: web.Request) -> web.Response:
     r"/api/flows/tracks/{track_id:\d+}/{action:keep|promote|remove}",
     summary="keep (at the reset), promote (into the library now) or remove (now) a track",
     responses={"200": "The track", "404": "No such track", "409": "Not possible in its state"},
+    returns=obj(id=ID, state=STR),
 )
 async def track_action(request: web.Request) -> web.Response:
     """A button of the flows page."""

@@ -10,6 +10,7 @@ from companion.history import service as history
 from web.json import json_response
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import INT, OBJ, STR, arr, obj, page
 
 router = ApiRouter("history")
 
@@ -39,6 +40,7 @@ def _jellyfin_user(request: web.Request) -> str:
 @router.get(
     "/api/playback",
     summary="What is playing now (yours; administrators see everyone's)",
+    returns=obj(sessions=arr(OBJ)),
 )
 async def playback(request: web.Request) -> web.Response:
     """Current playback states from the live overlay."""
@@ -55,6 +57,7 @@ async def playback(request: web.Request) -> web.Response:
         ("limit", "integer", "Page size (1-500, default 50)"),
         ("counted", "boolean", "Only counted plays (not skips)"),
     ),
+    returns=page(OBJ),
 )
 async def plays(request: web.Request) -> web.Response:
     """The signed-in user's listening history, paged."""
@@ -73,6 +76,7 @@ async def plays(request: web.Request) -> web.Response:
         ("period", "string", "week, month or year (default week)"),
         ("limit", "integer", "How many (1-100, default 10)"),
     ),
+    returns=obj(period=STR, plays=INT, tracks=arr(OBJ), artists=arr(OBJ)),
 )
 async def top(request: web.Request) -> web.Response:
     """Play counts per track and per artist over a period."""
@@ -83,7 +87,12 @@ async def top(request: web.Request) -> web.Response:
     return json_response(await history.top(_jellyfin_user(request), period, limit))  # type: ignore[arg-type]
 
 
-@router.get("/api/live/status", summary="The live event sources and what they cover", auth="admin")
+@router.get(
+    "/api/live/status",
+    summary="The live event sources and what they cover",
+    auth="admin",
+    returns=obj(facts_applied=INT, inbox_processed=INT, sockets=OBJ, sources=OBJ),
+)
 async def live_status(request: web.Request) -> web.Response:
     """Socket states and, with only an API key, which live events need the Webhook plugin."""
     live = request.app[keys.LIVE]

@@ -14,6 +14,7 @@ from companion.history.imports import HistoryImports, Stager
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import HISTORY_IMPORT, OBJ, items, page
 
 router = ApiRouter("history")
 
@@ -99,6 +100,7 @@ async def _stager(request: web.Request, source: str, body: dict[str, Any]) -> St
         "409": "An import runs already, or the Playback Reporting plugin is missing",
         "503": "The source is unreachable",
     },
+    returns=HISTORY_IMPORT,
 )
 async def start_preview(request: web.Request) -> web.Response:
     """Check the source, create a job and stage what would be added."""
@@ -113,13 +115,21 @@ async def start_preview(request: web.Request) -> web.Response:
     return json_response(job, status=202)
 
 
-@router.get("/api/history/imports", summary="Your history imports, newest first")
+@router.get(
+    "/api/history/imports",
+    summary="Your history imports, newest first",
+    returns=items(HISTORY_IMPORT),
+)
 async def list_imports(request: web.Request) -> web.Response:
     """Every import job of the signed-in user."""
     return json_response({"items": await imports(request).list(_user(request))})
 
 
-@router.get(_ID, summary="One history import: its preview summary, progress or result")
+@router.get(
+    _ID,
+    summary="One history import: its preview summary, progress or result",
+    returns=HISTORY_IMPORT,
+)
 async def get_import(request: web.Request) -> web.Response:
     """One import job."""
     job_id = int(request.match_info["id"])
@@ -130,6 +140,7 @@ async def get_import(request: web.Request) -> web.Response:
     _ID + "/import",
     summary="Import what the preview staged (additive; re-running adds nothing)",
     responses={"202": "The job, importing", "409": "Not a finished preview, or one runs"},
+    returns=HISTORY_IMPORT,
 )
 async def commit(request: web.Request) -> web.Response:
     """Commit a previewed job (additive; importing it again adds nothing)."""
@@ -137,7 +148,7 @@ async def commit(request: web.Request) -> web.Response:
     return json_response(await imports(request).commit(_user(request), job_id), status=202)
 
 
-@router.delete(_ID, summary="Forget an import job (never the plays it added)")
+@router.delete(_ID, summary="Forget an import job (never the plays it added)", returns=None)
 async def discard(request: web.Request) -> web.Response:
     """Delete a job that is not running, with its staged rows."""
     await imports(request).discard(_user(request), int(request.match_info["id"]))
@@ -148,6 +159,7 @@ async def discard(request: web.Request) -> web.Response:
     _ID + "/unmatched",
     summary="Listens of an import that matched no library track",
     query=(("offset", "integer", "Skip this many"), ("limit", "integer", "1-500")),
+    returns=page(OBJ),
 )
 async def unmatched(request: web.Request) -> web.Response:
     """The listens kept aside."""
@@ -164,6 +176,7 @@ async def unmatched(request: web.Request) -> web.Response:
     "/api/history/undated",
     summary="Plays imported without a date (Jellyfin's play counts beyond dated plays)",
     query=(("offset", "integer", "Skip this many"), ("limit", "integer", "1-500")),
+    returns=page(OBJ),
 )
 async def undated(request: web.Request) -> web.Response:
     """Undated play counts per track, marked as such."""

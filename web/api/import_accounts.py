@@ -10,10 +10,11 @@ from companion.imports.accounts import AccountLinks
 from web.json import json_response
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import BOOL, OBJ, STR, items, obj
 
 router = ApiRouter("imports")
 
-_SOURCE = "/api/imports/accounts/{source:[a-z]+}"
+_SOURCE = "/api/imports/accounts/{source:[a-z]{1,16}}"
 
 
 def _links(request: web.Request) -> AccountLinks:
@@ -27,7 +28,9 @@ def _redirect_uri(request: web.Request, source: str) -> str:
 
 
 @router.get(
-    "/api/imports/accounts", summary="Playlist services you can sign in to, and your status"
+    "/api/imports/accounts",
+    summary="Playlist services you can sign in to, and your status",
+    returns=items(obj(source=STR, connected=BOOL)),
 )
 async def accounts(request: web.Request) -> web.Response:
     """[{source, label, connected}]."""
@@ -38,6 +41,7 @@ async def accounts(request: web.Request) -> web.Response:
     _SOURCE + "/connect",
     summary="Start signing in to the service: answers the authorisation URL to open",
     responses={"200": "{url}", "400": "The service's app Client ID is not configured"},
+    returns=obj(url=STR),
 )
 async def connect(request: web.Request) -> web.Response:
     """PKCE: a fresh verifier is kept (encrypted) until the service calls back."""
@@ -53,6 +57,7 @@ async def connect(request: web.Request) -> web.Response:
     summary="Where the service sends the browser back; redirects to the imports page",
     query=(("code", "string", "authorisation code"), ("state", "string", "the sign-in's state")),
     responses={"302": "Back to /imports", "400": "Unknown state or access denied"},
+    returns=None,
 )
 async def callback(request: web.Request) -> web.StreamResponse:
     """Exchange the code for tokens, then go back to the dashboard."""
@@ -73,6 +78,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
     _SOURCE + "/playlists",
     summary="Your own playlists at the service (import one with POST /api/imports {url})",
     responses={"404": "Not signed in to the service", "401": "Access expired"},
+    returns=items(OBJ),
 )
 async def playlists(request: web.Request) -> web.Response:
     """[{id, name, item_count}]."""
@@ -80,7 +86,9 @@ async def playlists(request: web.Request) -> web.Response:
     return json_response({"items": await _links(request).playlists(principal_of(request), source)})
 
 
-@router.delete(_SOURCE, summary="Forget your sign-in at the service", responses={"204": "Gone"})
+@router.delete(
+    _SOURCE, summary="Forget your sign-in at the service", responses={"204": "Gone"}, returns=None
+)
 async def disconnect(request: web.Request) -> web.Response:
     """Delete the stored tokens."""
     await _links(request).disconnect(principal_of(request), request.match_info["source"])

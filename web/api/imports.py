@@ -10,9 +10,10 @@ from aiohttp import BodyPartReader, web
 from companion import keys
 from companion.errors import BadRequest, CompanionError, InvalidInput
 from companion.imports.service import MAX_FILE_BYTES, ImportService
-from web.json import get_str, json_response, read_json
+from web.json import get_str, json_response, loads, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import IMPORT, OBJ, items
 
 router = ApiRouter("imports")
 
@@ -47,7 +48,7 @@ def _mapping(value: Any) -> dict[str, str] | None:
         return None
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value)
         except json.JSONDecodeError:
             raise InvalidInput(
                 "'mapping' must be a JSON object.", details={"field": "mapping"}
@@ -80,18 +81,26 @@ async def _read_part(part: BodyPartReader) -> bytes:
 
 
 async def _from_multipart(request: web.Request) -> dict[str, Any]:
-    reader = await request.multipart()
     fields: dict[str, str] = {}
     filename: str | None = None
     data: bytes | None = None
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "file":
-            filename = part.filename or "playlist"
-            data = await _read_part(part)
-        elif part.name in ("mapping", "name"):
-            fields[part.name] = (await part.read(decode=True))[:65536].decode("utf-8", "replace")
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name == "file":
+                filename = part.filename or "playlist"
+                data = await _read_part(part)
+            elif part.name in ("mapping", "name"):
+                raw = (await part.read(decode=True))[:65536]
+                fields[part.name] = raw.decode("utf-8", "replace")
+    except ValueError as err:
+        # aiohttp's reader raises ValueError (or its subclasses) for a missing boundary and
+        # malformed parts: the client's mistake, not ours.
+        raise BadRequest(
+            f"The multipart body is malformed: {err}.", code="invalid_multipart"
+        ) from None
     if data is None or filename is None:
         raise InvalidInput("Send the playlist file in a 'file' part.", details={"field": "file"})
     if not data.strip():
@@ -116,6 +125,7 @@ async def _from_multipart(request: web.Request) -> dict[str, Any]:
         "422": "CSV columns not recognised: details.headers to map (send 'mapping')",
         "503": "The playlist's service is unreachable or over its quota",
     },
+    returns=IMPORT,
 )
 async def create_import(request: web.Request) -> web.Response:
     """Read, store and match a playlist; progress goes out as import.progress events."""
@@ -147,13 +157,15 @@ async def create_import(request: web.Request) -> web.Response:
     return json_response(result, status=201)
 
 
-@router.get("/api/imports", summary="Your imports, newest first")
+@router.get("/api/imports", summary="Your imports, newest first", returns=items(OBJ))
 async def list_imports(request: web.Request) -> web.Response:
     """The user's imports (without rows)."""
     return json_response({"items": await _service(request).recent(principal_of(request))})
 
 
-@router.get(_ID, summary="One import with its rows", responses={"404": "No such import"})
+@router.get(
+    _ID, summary="One import with its rows", responses={"404": "No such import"}, returns=IMPORT
+)
 async def get_import(request: web.Request) -> web.Response:
     """An import with every row's state, ref, confidence and candidates."""
     return json_response(await _service(request).get(principal_of(request), _id(request)))
@@ -170,6 +182,7 @@ async def get_import(request: web.Request) -> web.Response:
         },
     },
     responses={"200": "The import", "400": "Bad ref", "404": "No such import or row"},
+    returns=IMPORT,
 )
 async def patch_row(request: web.Request) -> web.Response:
     """A person's pick is remembered and reused by their later imports."""
@@ -184,6 +197,7 @@ async def patch_row(request: web.Request) -> web.Response:
     summary="Make the import a companion playlist (pushed to Jellyfin); waiting rows fill in later",
     body={"type": "object", "properties": {"name": {"type": "string"}}},
     responses={"201": "The import with its playlist", "409": "Already committed"},
+    returns=IMPORT,
 )
 async def commit(request: web.Request) -> web.Response:
     """Create the playlist from the matched rows, in order."""

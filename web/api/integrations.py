@@ -9,6 +9,7 @@ from aiohttp import web
 from companion import keys
 from web.json import get_dict, get_str, json_response, read_json
 from web.routing import ApiRouter
+from web.schemas import BOOL, ENTRY, OBJ, arr, obj
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ _CREATE_BODY = {
     "/api/integrations/available",
     summary="Integrations that can be added, with their config schema",
     auth="admin",
+    returns=obj(integrations=arr(OBJ)),
 )
 async def list_available(request: web.Request) -> web.Response:
     """List installed integrations and the fields their config flow asks for."""
@@ -43,7 +45,10 @@ async def list_available(request: web.Request) -> web.Response:
 
 
 @router.get(
-    "/api/integrations", summary="Configured integration entries with their state", auth="admin"
+    "/api/integrations",
+    summary="Configured integration entries with their state",
+    auth="admin",
+    returns=obj(entries=arr(ENTRY)),
 )
 async def list_entries(request: web.Request) -> web.Response:
     """List config entries; secrets are never included."""
@@ -57,6 +62,7 @@ async def list_entries(request: web.Request) -> web.Response:
     auth="admin",
     body=_CREATE_BODY,
     responses={"201": "Created", "400": "Invalid input or failed connection test"},
+    returns=obj(entry=ENTRY, test=OBJ),
 )
 async def create_entry(request: web.Request) -> web.Response:
     """Run the config flow: validate, test the connection, then store and set up."""
@@ -72,6 +78,7 @@ async def create_entry(request: web.Request) -> web.Response:
     "/api/integrations/{entry_id}/test",
     summary="Test a configured entry's connection",
     auth="admin",
+    returns=obj(test=obj(ok=BOOL)),
 )
 async def test_entry(request: web.Request) -> web.Response:
     """Test the connection with the entry's effective configuration."""
@@ -79,7 +86,12 @@ async def test_entry(request: web.Request) -> web.Response:
     return json_response({"test": result.as_dict()})
 
 
-@router.post("/api/integrations/{entry_id}/reload", summary="Reload an entry", auth="admin")
+@router.post(
+    "/api/integrations/{entry_id}/reload",
+    summary="Reload an entry",
+    auth="admin",
+    returns=obj(entry=ENTRY),
+)
 async def reload_entry(request: web.Request) -> web.Response:
     """Unload and set the entry up again."""
     entries = request.app[keys.ENTRIES]
@@ -91,6 +103,7 @@ async def reload_entry(request: web.Request) -> web.Response:
     "/api/integrations/{entry_id}/diagnostics",
     summary="Download redacted diagnostics",
     auth="admin",
+    returns=OBJ,
 )
 async def diagnostics(request: web.Request) -> web.Response:
     """Return diagnostics as a JSON download; every secret is redacted."""
@@ -106,6 +119,7 @@ async def diagnostics(request: web.Request) -> web.Response:
     summary="Remove an entry",
     auth="admin",
     responses={"204": "Removed"},
+    returns=None,
 )
 async def remove_entry(request: web.Request) -> web.Response:
     """Unload and delete the entry."""

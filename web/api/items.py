@@ -10,6 +10,7 @@ from companion.media import MediaItem, parse_ref
 from web.api.music_support import credential, music, path_ref
 from web.json import dumps_bytes, raw_json_response, read_json
 from web.routing import ApiRouter
+from web.schemas import IMAGE, OBJ, items, null
 
 router = ApiRouter("items")
 
@@ -40,6 +41,7 @@ _RESOLVE_BODY = {
         "400": "A malformed ref (named in the message) or more than 1000 refs",
         "503": "Jellyfin is slow or unreachable",
     },
+    returns=items(null(OBJ)),
 )
 async def resolve(request: web.Request) -> web.Response:
     """Resolve up to 1000 refs; duplicates are fetched once."""
@@ -91,6 +93,7 @@ def _fragment(item_id: str, item: MediaItem | None) -> bytes:
         "304": "Not modified",
         "404": "No such item",
     },
+    returns=IMAGE,
 )
 async def image(request: web.Request) -> web.Response:
     """Proxy an item's art with ETag, long-lived caching and 304s."""

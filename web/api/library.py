@@ -10,6 +10,7 @@ from companion.media import ItemKind
 from web.api.music_support import credential, music, path_ref
 from web.json import json_response
 from web.routing import ApiRouter
+from web.schemas import OBJ, arr, obj, page
 
 router = ApiRouter("library")
 
@@ -48,6 +49,7 @@ async def _listing(request: web.Request, kind: ItemKind) -> web.Response:
     summary="List album artists",
     query=_LISTING,
     responses=_LIST_RESPONSES,
+    returns=page(OBJ),
 )
 async def list_artists(request: web.Request) -> web.Response:
     """One page of artists."""
@@ -59,6 +61,7 @@ async def list_artists(request: web.Request) -> web.Response:
     summary="List albums",
     query=(*_LISTING, *_ITEM_FILTERS),
     responses=_LIST_RESPONSES,
+    returns=page(OBJ),
 )
 async def list_albums(request: web.Request) -> web.Response:
     """One page of albums."""
@@ -70,6 +73,7 @@ async def list_albums(request: web.Request) -> web.Response:
     summary="List tracks",
     query=(*_LISTING, *_ITEM_FILTERS),
     responses=_LIST_RESPONSES,
+    returns=page(OBJ),
 )
 async def list_tracks(request: web.Request) -> web.Response:
     """One page of tracks."""
@@ -80,6 +84,7 @@ async def list_tracks(request: web.Request) -> web.Response:
     "/api/library/albums/{ref}",
     summary="An album with its tracks in disc and track order",
     responses={"200": "{album, tracks}", "404": "No such album", "503": "Jellyfin unreachable"},
+    returns=obj(album=OBJ, tracks=arr(OBJ)),
 )
 async def album_detail(request: web.Request) -> web.Response:
     """Album detail; repeated within the cache TTL it costs Jellyfin nothing."""
@@ -96,6 +101,7 @@ async def album_detail(request: web.Request) -> web.Response:
     "/api/library/artists/{ref}",
     summary="An artist with their albums",
     responses={"200": "{artist, albums}", "404": "No such artist", "503": "Jellyfin unreachable"},
+    returns=obj(artist=OBJ, albums=arr(OBJ)),
 )
 async def artist_detail(request: web.Request) -> web.Response:
     """Artist detail."""
@@ -120,6 +126,7 @@ async def artist_detail(request: web.Request) -> web.Response:
         "400": "q missing",
         "503": "Jellyfin unreachable",
     },
+    returns=obj(artists=arr(OBJ), albums=arr(OBJ), tracks=arr(OBJ)),
 )
 async def search(request: web.Request) -> web.Response:
     """Search across the library."""

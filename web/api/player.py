@@ -17,6 +17,7 @@ from companion.playlists.items import parse_refs
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import PLAYER, PLAYLIST, STR, obj
 
 router = ApiRouter("player")
 
@@ -89,7 +90,9 @@ def _int(body: dict[str, Any], key: str, default: int = 0) -> int:
     return value
 
 
-@router.get("/api/player", summary="Your play queue and who plays it", responses=_STATE)
+@router.get(
+    "/api/player", summary="Your play queue and who plays it", responses=_STATE, returns=PLAYER
+)
 async def state(request: web.Request) -> web.Response:
     """The queue with resolved tracks."""
     return await _answer(request)
@@ -108,6 +111,7 @@ async def state(request: web.Request) -> web.Response:
         },
     },
     responses={**_STATE, **_ERRORS},
+    returns=PLAYER,
 )
 async def play_now(request: web.Request) -> web.Response:
     """Replace the queue and start it."""
@@ -129,6 +133,7 @@ async def play_now(request: web.Request) -> web.Response:
         "properties": {**_ITEMS, "at": {"enum": ["next", "end"], "default": "end"}},
     },
     responses={**_STATE, **_ERRORS},
+    returns=PLAYER,
 )
 async def enqueue(request: web.Request) -> web.Response:
     """Play next or add to the queue."""
@@ -142,7 +147,7 @@ async def enqueue(request: web.Request) -> web.Response:
     return await _answer(request, row)
 
 
-@router.delete("/api/player/queue", summary="Clear the queue", responses=_STATE)
+@router.delete("/api/player/queue", summary="Clear the queue", responses=_STATE, returns=PLAYER)
 async def clear(request: web.Request) -> web.Response:
     """Empty the queue."""
     row = await _services(request).queues.edit(principal_of(request), q.clear, "clear")
@@ -153,6 +158,7 @@ async def clear(request: web.Request) -> web.Response:
     "/api/player/queue/{entry}",
     summary="Remove one entry from the queue",
     responses={**_STATE, **_ERRORS},
+    returns=PLAYER,
 )
 async def remove(request: web.Request) -> web.Response:
     """Remove an entry by its id."""
@@ -168,6 +174,7 @@ async def remove(request: web.Request) -> web.Response:
     summary="Move one entry to a 0-based position",
     body={"type": "object", "required": ["to"], "properties": {"to": {"type": "integer"}}},
     responses={**_STATE, **_ERRORS},
+    returns=PLAYER,
 )
 async def move(request: web.Request) -> web.Response:
     """Reorder the queue."""
@@ -193,6 +200,7 @@ async def move(request: web.Request) -> web.Response:
         },
     },
     responses={**_STATE, **_ERRORS},
+    returns=PLAYER,
 )
 async def jump(request: web.Request) -> web.Response:
     """Move the current entry; the calling tab plays it."""
@@ -225,6 +233,7 @@ async def jump(request: web.Request) -> web.Response:
         "properties": {"shuffle": {"type": "boolean"}, "repeat": {"enum": list(q.REPEAT_MODES)}},
     },
     responses={**_STATE, "400": "Bad value"},
+    returns=PLAYER,
 )
 async def mode(request: web.Request) -> web.Response:
     """Change the modes."""
@@ -250,6 +259,7 @@ async def mode(request: web.Request) -> web.Response:
     summary="Save the queue as a playlist",
     body={"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
     responses={"201": "The playlist (as POST /api/playlists answers)", "400": "Bad name or empty"},
+    returns=PLAYLIST,
 )
 async def save(request: web.Request) -> web.Response:
     """Make the queue a playlist."""
@@ -264,6 +274,7 @@ async def save(request: web.Request) -> web.Response:
     summary="Play here: this tab becomes the one that plays (the other one stops)",
     body={"type": "object", "required": ["player", "device"], "properties": _CLIENT},
     responses={**_STATE, "400": "Bad ids"},
+    returns=PLAYER,
 )
 async def claim(request: web.Request) -> web.Response:
     """Take over playback."""
@@ -294,6 +305,7 @@ async def claim(request: web.Request) -> web.Response:
         "409": "Another tab plays (not_active)",
         "503": "Jellyfin unreachable",
     },
+    returns=None,
 )
 async def report(request: web.Request) -> web.Response:
     """Forward a playback report."""
@@ -321,6 +333,7 @@ async def report(request: web.Request) -> web.Response:
     summary="After a stream failed: does Jellyfin answer, and does it still have the track?",
     query=(("ref", "string", "The track ref that failed"),),
     responses={"200": "{status: ok | gone}", "400": "Bad ref", "503": "Jellyfin unreachable"},
+    returns=obj(status=STR),
 )
 async def check(request: web.Request) -> web.Response:
     """Tell an outage (503: pause) from a broken track (skip)."""

@@ -12,6 +12,7 @@ from companion.playlists.service import PlaylistService
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import BOOL, OBJ, PLAYLIST, PLAYLIST_WRITE, arr, items, obj
 
 router = ApiRouter("playlists")
 
@@ -54,7 +55,9 @@ def _int(body: dict[str, Any], key: str) -> int:
     return value
 
 
-@router.get("/api/playlists", summary="Your playlists (summaries with sync state)")
+@router.get(
+    "/api/playlists", summary="Your playlists (summaries with sync state)", returns=items(OBJ)
+)
 async def list_playlists(request: web.Request) -> web.Response:
     """Every playlist of the signed-in user."""
     items = await service(request).summaries(principal_of(request))
@@ -74,6 +77,7 @@ async def list_playlists(request: web.Request) -> web.Response:
         "required": ["name"],
     },
     responses={**_WRITE, "201": "The new playlist"},
+    returns=PLAYLIST_WRITE,
 )
 async def create_playlist(request: web.Request) -> web.Response:
     """Create a playlist from a name, an optional description and refs."""
@@ -92,6 +96,7 @@ async def create_playlist(request: web.Request) -> web.Response:
 @router.get(
     "/api/playlists/favorites",
     summary="Your favorite tracks as a live playlist, in the order favorited",
+    returns=obj(items=arr(OBJ), push=BOOL),
 )
 async def get_favorites(request: web.Request) -> web.Response:
     """The favorites playlist and whether it is pushed to Jellyfin."""
@@ -102,6 +107,7 @@ async def get_favorites(request: web.Request) -> web.Response:
     "/api/playlists/favorites",
     summary='Push (or stop pushing) your favorites to a Jellyfin playlist "Favorites"',
     body={"type": "object", "properties": {"push": {"type": "boolean"}}, "required": ["push"]},
+    returns=obj(items=arr(OBJ), push=BOOL),
 )
 async def put_favorites(request: web.Request) -> web.Response:
     """Toggle the live Favorites twin in Jellyfin."""
@@ -114,6 +120,7 @@ async def put_favorites(request: web.Request) -> web.Response:
     "/api/playlists/jellyfin",
     summary="Your Jellyfin playlists not yet in the companion",
     responses={"200": "{items: [{jellyfin_id, name, item_count}]}", "503": "Jellyfin down"},
+    returns=items(OBJ),
 )
 async def jellyfin_playlists(request: web.Request) -> web.Response:
     """Playlists that can be adopted."""
@@ -131,6 +138,7 @@ async def jellyfin_playlists(request: web.Request) -> web.Response:
         "required": ["jellyfin_id"],
     },
     responses={"201": "The adopted playlist", "404": "No such", "409": "Already adopted"},
+    returns=PLAYLIST,
 )
 async def adopt(request: web.Request) -> web.Response:
     """Adopt one of the user's Jellyfin playlists."""
@@ -139,7 +147,7 @@ async def adopt(request: web.Request) -> web.Response:
     return json_response(result, status=201)
 
 
-@router.get(_ID, summary="One playlist with its items resolved")
+@router.get(_ID, summary="One playlist with its items resolved", returns=PLAYLIST)
 async def get_playlist(request: web.Request) -> web.Response:
     """A playlist; refs Jellyfin no longer has are shown unavailable."""
     return json_response(await service(request).get(principal_of(request), _id(request)))
@@ -153,6 +161,7 @@ async def get_playlist(request: web.Request) -> web.Response:
         "properties": {"name": {"type": "string"}, "description": {"type": "string"}},
     },
     responses=_WRITE,
+    returns=PLAYLIST_WRITE,
 )
 async def patch_playlist(request: web.Request) -> web.Response:
     """Change the name and/or description."""
@@ -166,7 +175,12 @@ async def patch_playlist(request: web.Request) -> web.Response:
     return json_response(result)
 
 
-@router.delete(_ID, summary="Delete a playlist (and its Jellyfin twin)", responses={"204": "Gone"})
+@router.delete(
+    _ID,
+    summary="Delete a playlist (and its Jellyfin twin)",
+    responses={"204": "Gone"},
+    returns=None,
+)
 async def delete_playlist(request: web.Request) -> web.Response:
     """Delete a playlist."""
     await service(request).delete(principal_of(request), _id(request))
@@ -182,6 +196,7 @@ async def delete_playlist(request: web.Request) -> web.Response:
         "required": ["refs"],
     },
     responses=_WRITE,
+    returns=PLAYLIST_WRITE,
 )
 async def add_items(request: web.Request) -> web.Response:
     """Add items."""
@@ -198,6 +213,7 @@ async def add_items(request: web.Request) -> web.Response:
     summary="Replace the whole item list",
     body={"type": "object", "properties": {"refs": _REFS}, "required": ["refs"]},
     responses=_WRITE,
+    returns=PLAYLIST_WRITE,
 )
 async def replace_items(request: web.Request) -> web.Response:
     """Replace items."""
@@ -207,7 +223,10 @@ async def replace_items(request: web.Request) -> web.Response:
 
 
 @router.delete(
-    _ID + r"/items/{position:\d+}", summary="Remove the entry at a position", responses=_WRITE
+    _ID + r"/items/{position:\d+}",
+    summary="Remove the entry at a position",
+    responses=_WRITE,
+    returns=PLAYLIST_WRITE,
 )
 async def remove_item(request: web.Request) -> web.Response:
     """Remove one entry."""
@@ -225,6 +244,7 @@ async def remove_item(request: web.Request) -> web.Response:
         "required": ["from", "to"],
     },
     responses=_WRITE,
+    returns=PLAYLIST_WRITE,
 )
 async def move_item(request: web.Request) -> web.Response:
     """Move the entry at from to to."""
@@ -235,7 +255,9 @@ async def move_item(request: web.Request) -> web.Response:
     return json_response(result)
 
 
-@router.post(_ID + "/sync", summary="Push to Jellyfin now (Retry)", responses=_WRITE)
+@router.post(
+    _ID + "/sync", summary="Push to Jellyfin now (Retry)", responses=_WRITE, returns=PLAYLIST_WRITE
+)
 async def sync_playlist(request: web.Request) -> web.Response:
     """Retry the push now; the companion's version wins over edits made in Jellyfin."""
     return json_response(await service(request).sync(principal_of(request), _id(request)))

@@ -8,6 +8,7 @@ from companion.accounts.preferences import SCHEMA, get_preferences, update_prefe
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import PREFERENCES
 
 router = ApiRouter("preferences")
 
@@ -16,6 +17,7 @@ router = ApiRouter("preferences")
     "/api/me/preferences",
     summary="Your preferences",
     responses={"200": "{stream_quality, stream_mode}"},
+    returns=PREFERENCES,
 )
 async def read_preferences(request: web.Request) -> web.Response:
     """Return the caller's preferences with defaults filled in."""
@@ -27,6 +29,7 @@ async def read_preferences(request: web.Request) -> web.Response:
     summary="Change your preferences",
     body=SCHEMA,
     responses={"200": "The preferences after the change", "400": "An invalid value"},
+    returns=PREFERENCES,
 )
 async def write_preferences(request: web.Request) -> web.Response:
     """Merge the body into the caller's preferences."""

@@ -12,6 +12,7 @@ from companion.listening.accounts import ScrobbleAccounts
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import OBJ, SCROBBLE, arr, items, obj
 
 router = ApiRouter("scrobble")
 
@@ -41,7 +42,11 @@ async def _user(request: web.Request) -> User:
     return user
 
 
-@router.get("/api/scrobble", summary="Your scrobble services: linked, switched on, sent")
+@router.get(
+    "/api/scrobble",
+    summary="Your scrobble services: linked, switched on, sent",
+    returns=obj(services=arr(OBJ)),
+)
 async def services(request: web.Request) -> web.Response:
     """ListenBrainz, Last.fm and Jellyfin (mark played) with the user's state."""
     return json_response({"services": await accounts(request).services(await _user(request))})
@@ -54,8 +59,10 @@ async def services(request: web.Request) -> web.Response:
     responses={
         "200": "The service's state",
         "400": "The service refused the credentials, or bad input",
-        "503": "The service is not set up or unreachable",
+        "409": "The service is not set up",
+        "503": "The service is unreachable",
     },
+    returns=SCROBBLE,
 )
 async def link(request: web.Request) -> web.Response:
     """Link ListenBrainz (token) or Last.fm (username and password); Jellyfin needs nothing."""
@@ -74,6 +81,7 @@ async def link(request: web.Request) -> web.Response:
             "backfill_from": {"type": "string", "format": "date-time"},
         },
     },
+    returns=SCROBBLE,
 )
 async def update(request: web.Request) -> web.Response:
     """The per-user switch and backfill."""
@@ -82,14 +90,18 @@ async def update(request: web.Request) -> web.Response:
     return json_response(await accounts(request).update(user, request.match_info["service"], body))
 
 
-@router.delete(_SERVICE, summary="Unlink (the secret and the outbox are deleted)")
+@router.delete(_SERVICE, summary="Unlink (the secret and the outbox are deleted)", returns=None)
 async def unlink(request: web.Request) -> web.Response:
     """Forget the link."""
     await accounts(request).unlink(await _user(request), request.match_info["service"])
     return web.Response(status=204)
 
 
-@router.post(_SERVICE + "/retry", summary="Send again now (failed listens go back in the queue)")
+@router.post(
+    _SERVICE + "/retry",
+    summary="Send again now (failed listens go back in the queue)",
+    returns=SCROBBLE,
+)
 async def retry(request: web.Request) -> web.Response:
     """Clear the backoff and requeue failed rows."""
     user = await _user(request)
@@ -100,6 +112,7 @@ async def retry(request: web.Request) -> web.Response:
     _SERVICE + "/log",
     summary="The latest listens of the outbox and what became of them",
     query=(("limit", "integer", "1-500, default 50"),),
+    returns=items(OBJ),
 )
 async def log(request: web.Request) -> web.Response:
     """The delivery log."""

@@ -8,6 +8,7 @@ from companion import keys
 from web.json import json_response
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import OBJ, items
 
 router = ApiRouter("sessions")
 
@@ -16,6 +17,7 @@ router = ApiRouter("sessions")
     "/api/sessions",
     summary="Your Jellyfin sessions; those with supports_remote_control can play a queue",
     responses={"200": "{items: [session]}", "503": "Jellyfin unreachable"},
+    returns=items(OBJ),
 )
 async def sessions(request: web.Request) -> web.Response:
     """Sessions with what they play now."""

@@ -8,12 +8,18 @@ from companion import keys
 from companion.errors import CompanionError
 from web.json import get_str, json_response, read_json
 from web.routing import ApiRouter
+from web.schemas import BOOL, OBJ, STR, arr, obj
 from web.session import set_session_cookie
 
 router = ApiRouter("setup")
 
 
-@router.get("/api/setup/status", summary="Whether first-start setup is still open", auth="public")
+@router.get(
+    "/api/setup/status",
+    summary="Whether first-start setup is still open",
+    auth="public",
+    returns=obj(setup_required=BOOL, integrations_configured=arr(STR)),
+)
 async def setup_status(request: web.Request) -> web.Response:
     """Tell a client whether it must use the setup token or sign in."""
     auth = request.app[keys.AUTH]
@@ -31,6 +37,7 @@ async def setup_status(request: web.Request) -> web.Response:
     summary="Exchange the setup token from the log for a setup session",
     auth="public",
     body={"type": "object", "properties": {"token": {"type": "string"}}, "required": ["token"]},
+    returns=OBJ,
 )
 async def setup_login(request: web.Request) -> web.Response:
     """Start a setup session when the token matches and no administrator exists yet."""

@@ -16,6 +16,7 @@ from companion.providers import CredentialsRejected, ProviderUnavailable
 from web.json import json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import INT, OBJ, PLAYLIST, STR, arr, obj
 
 router = ApiRouter("stats")
 
@@ -79,6 +80,7 @@ def parse_year(raw: str) -> int:
         ("period", "string", "week, month, year (rolling) or all (default month)"),
         ("limit", "integer", "Rows per top list (1-100, default 10)"),
     ),
+    returns=obj(period=STR, plays=INT, top_tracks=arr(OBJ), top_artists=arr(OBJ)),
 )
 async def overview(request: web.Request) -> web.Response:
     """Top tracks, artists, albums and genres, listening time, streaks, new artists."""
@@ -99,7 +101,11 @@ async def overview(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-@router.get("/api/stats/years", summary="Years that have counted plays, newest first")
+@router.get(
+    "/api/stats/years",
+    summary="Years that have counted plays, newest first",
+    returns=obj(years=arr(INT)),
+)
 async def years(request: web.Request) -> web.Response:
     """The years a review can be made of."""
     zone = request.app[keys.SETTINGS].zone
@@ -110,6 +116,7 @@ async def years(request: web.Request) -> web.Response:
     "/api/stats/review/{year:\\d+}",
     summary="The year in review: totals, months, hours, tops, streaks, new artists",
     query=(("limit", "integer", "Rows per top list (1-100, default 10)"),),
+    returns=OBJ,
 )
 async def review(request: web.Request) -> web.Response:
     """One calendar year (UTC)."""
@@ -133,6 +140,7 @@ async def review(request: web.Request) -> web.Response:
         "200": "The playlist (its sync state says whether Jellyfin has it yet)",
         "409": "No counted plays that year",
     },
+    returns=PLAYLIST,
 )
 async def review_playlist(request: web.Request) -> web.Response:
     """The year's most played tracks as a companion playlist."""

@@ -15,6 +15,7 @@ from companion.media import UserCredential
 from web.api.music_support import credential, music, path_ref
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import AUDIO
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ async def cancel_streams(app: web.Application) -> None:
     summary="Play a track: 302 to Jellyfin, or proxied with ?mode=proxy",
     query=_QUERY,
     responses=_RESPONSES,
+    returns=AUDIO,
 )
 async def stream(request: web.Request) -> web.StreamResponse:
     """Redirect to (or proxy) the track's audio as the user's preferences say."""
@@ -102,6 +104,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     summary="Headers of a track's audio (size, ranges, type)",
     query=_QUERY,
     responses=_RESPONSES,
+    returns=None,
 )
 async def stream_head(request: web.Request) -> web.StreamResponse:
     """HEAD of the stream route (redirect or proxied headers)."""

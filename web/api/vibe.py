@@ -13,6 +13,7 @@ from companion.vibe.service import VibeService
 from web.json import get_str, json_response, read_json
 from web.middlewares import principal_of
 from web.routing import ApiRouter
+from web.schemas import BOOL, OBJ, PLAYLIST, VIBE, items, obj
 from web.ws import CommandError, Connection, command
 
 router = ApiRouter("vibe")
@@ -52,6 +53,7 @@ def _vibe(request: web.Request) -> VibeService:
         "409": "recent: no plays yet",
         "503": "text/alchemy/path without AudioMuse-AI, or Jellyfin unreachable",
     },
+    returns=VIBE,
 )
 async def start(request: web.Request) -> web.Response:
     """Build and store a queue for the signed-in user."""
@@ -59,7 +61,9 @@ async def start(request: web.Request) -> web.Response:
     return json_response(await _vibe(request).start(principal_of(request), body), status=201)
 
 
-@router.get("/api/vibe", summary="Your recent vibe queues (summaries, newest first)")
+@router.get(
+    "/api/vibe", summary="Your recent vibe queues (summaries, newest first)", returns=items(OBJ)
+)
 async def recent(request: web.Request) -> web.Response:
     """The user's last queues."""
     return json_response({"items": await _vibe(request).recent(principal_of(request))})
@@ -69,6 +73,7 @@ async def recent(request: web.Request) -> web.Response:
     "/api/vibe/{queue_id}",
     summary="One vibe queue with its tracks",
     responses={"200": "The VibeQueue", "404": "No such queue"},
+    returns=VIBE,
 )
 async def get_queue(request: web.Request) -> web.Response:
     """A stored queue (tracks Jellyfin no longer has are left out)."""
@@ -89,6 +94,7 @@ async def get_queue(request: web.Request) -> web.Response:
         "404": "No such queue or session",
         "409": "The session cannot be remote-controlled",
     },
+    returns=obj(ok=BOOL),
 )
 async def play(request: web.Request) -> web.Response:
     """Send the queue's items to a session."""
@@ -103,6 +109,7 @@ async def play(request: web.Request) -> web.Response:
     summary="Save the queue as a companion playlist (pushed to Jellyfin)",
     body={"type": "object", "properties": {"name": {"type": "string"}}},
     responses={"201": "The playlist", "404": "No such queue"},
+    returns=PLAYLIST,
 )
 async def save(request: web.Request) -> web.Response:
     """Create a playlist from the queue."""

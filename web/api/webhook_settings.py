@@ -10,6 +10,7 @@ from companion import keys
 from companion.live.webhook_secrets import WebhookSecret
 from web.json import get_str, json_response, read_json
 from web.routing import ApiRouter
+from web.schemas import WEBHOOK
 from web.urls import listens_on_loopback_only, service_base
 
 router = ApiRouter("settings")
@@ -156,6 +157,7 @@ async def describe(request: web.Request, secret: WebhookSecret | None = None) ->
     "/api/settings/webhooks/jellyfin",
     summary="The Jellyfin webhook URL, header and secret",
     auth="admin",
+    returns=WEBHOOK,
 )
 async def get_webhook(request: web.Request) -> web.Response:
     """Show the receiver URL and secret with the plugin's form, field by field."""
@@ -163,7 +165,10 @@ async def get_webhook(request: web.Request) -> web.Response:
 
 
 @router.post(
-    "/api/settings/webhooks/jellyfin/rotate", summary="Generate a new webhook secret", auth="admin"
+    "/api/settings/webhooks/jellyfin/rotate",
+    summary="Generate a new webhook secret",
+    auth="admin",
+    returns=WEBHOOK,
 )
 async def rotate_webhook(request: web.Request) -> web.Response:
     """Replace the secret; the old one stops working at once."""
@@ -176,6 +181,7 @@ async def rotate_webhook(request: web.Request) -> web.Response:
     summary="Change the header that carries the webhook secret",
     auth="admin",
     body={"type": "object", "properties": {"header": {"type": "string"}}, "required": ["header"]},
+    returns=WEBHOOK,
 )
 async def set_webhook_header(request: web.Request) -> web.Response:
     """Set the header name the plugin sends the secret in."""

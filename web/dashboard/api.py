@@ -8,6 +8,7 @@ from companion import keys
 from companion.integration import schema as schema_mod
 from web.json import get_dict, get_str, json_response, read_json
 from web.routing import ApiRouter
+from web.schemas import BOOL, obj
 
 router = ApiRouter("integrations")
 
@@ -22,6 +23,7 @@ router = ApiRouter("integrations")
         "required": ["domain", "data"],
     },
     responses={"200": "{test: {ok, error?, warnings}}", "400": "Invalid input"},
+    returns=obj(test=obj(ok=BOOL)),
 )
 async def test_settings(request: web.Request) -> web.Response:
     """Validate the form values, then run the connection test (the setup page's button)."""

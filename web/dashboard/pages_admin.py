@@ -39,7 +39,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     """Sign out (a form post carrying the CSRF token) and go to the sign-in page."""
     form = await request.post()
     sent = form.get(csrf.FORM_FIELD)
-    csrf.check(request, sent if isinstance(sent, str) else None)
+    csrf.check(request, sent if isinstance(sent, str) and sent.isascii() else None)
     cookie = request.cookies.get(const.SESSION_COOKIE)
     if cookie:
         await request.app[keys.AUTH].end_session(cookie)

@@ -10,6 +10,7 @@ from companion import keys
 from companion.accounts.auth import Principal
 from companion.accounts.models import User
 from companion.accounts.preferences import get_preferences
+from companion.db.ids import is_id
 from companion.errors import CompanionError
 from companion.history import service as history
 from companion.media import MediaItem, parse_ref
@@ -130,7 +131,9 @@ async def playlists(request: web.Request) -> web.StreamResponse:
 async def playlist(request: web.Request) -> web.StreamResponse:
     """One playlist, rendered here (the script takes over editing it)."""
     raw = request.match_info["playlist_id"]
+    # An id no table holds (past 2^31-1 on PostgreSQL) is 0: no such playlist, never a query error.
     playlist_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0
+    playlist_id = playlist_id if is_id(playlist_id) else 0
 
     async def build(principal: Principal) -> dict[str, Any]:
         detail = await request.app[keys.PLAYLISTS].get(principal, playlist_id)
