@@ -12,7 +12,7 @@ from companion.media import ref_scheme
 from companion.providers.capabilities import server_capabilities
 from web.json import json_response
 from web.routing import ApiRouter, openapi_document
-from web.schemas import OBJ, STR, TEXT, obj
+from web.schemas import OBJ, STR, TEXT, null, obj
 
 router = ApiRouter("system")
 
@@ -68,6 +68,15 @@ async def openapi(request: web.Request) -> web.Response:
 @router.get(
     "/api/server/capabilities",
     summary="What the configured media server can do, and why not where it cannot",
+    returns=obj(
+        server=null(STR),
+        live=null(STR),
+        poll_interval_s={"type": ["number", "null"]},
+        capabilities=OBJ,
+        descriptions=OBJ,
+        unsupported=OBJ,
+        ref_scheme=STR,
+    ),
 )
 async def capabilities(request: web.Request) -> web.Response:
     """The media server's name, how live events arrive (push or polled) and its capabilities."""
