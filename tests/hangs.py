@@ -43,6 +43,26 @@ def _running_loops() -> list[asyncio.AbstractEventLoop]:
     ]
 
 
+def _await_chain(coro: Any) -> list[str]:
+    """Where a suspended coroutine waits, outermost first, through every await it is inside.
+
+    Task.print_stack shows only the task's own frame; a hang is usually several awaits deeper.
+    """
+    lines = []
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+        frame = frame or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            code = frame.f_code
+            lines.append(f"  {code.co_filename}:{frame.f_lineno} in {code.co_name}")
+        coro = (
+            getattr(coro, "cr_await", None)
+            or getattr(coro, "ag_await", None)
+            or getattr(coro, "gi_yieldfrom", None)
+        )
+    return lines
+
+
 def dump_stacks(nodeid: str, seconds: float, file: Any = None) -> None:
     """Write every thread's and every running loop's task stacks to stderr."""
     out = file or sys.stderr
@@ -63,10 +83,8 @@ def dump_stacks(nodeid: str, seconds: float, file: Any = None) -> None:
         print(f"\n---- {len(tasks)} asyncio task(s) of {loop!r} ----", file=out)
         for task in tasks:
             print(f"\n{task!r}", file=out)
-            try:
-                task.print_stack(file=out)
-            except Exception as err:
-                print(f"  (no stack: {err!r})", file=out)
+            chain = _await_chain(task.get_coro())
+            print("\n".join(chain) if chain else "  (no frames)", file=out)
     print(f"==== end of stacks for {nodeid} ====", file=out)
     out.flush()
 
