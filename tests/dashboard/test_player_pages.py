@@ -124,7 +124,7 @@ async def test_now_playing_shows_names_not_ids(
     assert (await jellyfin_app_client.post("/api/player/report", json=report)).status == 204
     # The play reaches the companion back through the Webhook plugin, like any client's.
     sessions = ""
-    for _ in range(100):
+    for _ in range(600):  # up to 30 s: only to stop a hang
         page = await _page(jellyfin_app_client, "/now-playing")
         sessions = page.split('<ul class="sessions">', 1)[1].split("</ul>", 1)[0]
         if tracks[0]["name"] in sessions:

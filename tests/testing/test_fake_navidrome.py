@@ -271,7 +271,7 @@ async def test_scan_is_admin_only_and_finishes(
     assert denied["error"]["code"] == 50
     started = (await call(http, fake, "startScan", fullScan="true"))["scanStatus"]
     assert started["scanning"] is True and started["scanType"] == "full"
-    for _ in range(300):
+    for _ in range(1500):  # up to 30 s: only to stop a hang
         status = (await call(http, fake, "getScanStatus"))["scanStatus"]
         if not status["scanning"]:
             break

@@ -31,7 +31,7 @@ async def test_demo_builds_a_vibe_queue_with_audiomuse(tmp_path: Path) -> None:
             http.cookies.clear()
             track = (await http.get("/api/library/tracks?limit=1", headers=bearer)).json()
             ref = track["items"][0]["ref"]
-            for _ in range(100):  # the AudioMuse entry is set up in the background
+            for _ in range(600):  # the AudioMuse entry is set up in the background (30 s at most)
                 resp = await http.post(
                     "/api/vibe", json={"mode": "text", "text": "calm piano songs"}, headers=bearer
                 )

@@ -164,7 +164,7 @@ async def test_analysis_task_states_and_index_reload(
         with pytest.raises(AudioMuseResponseError) as info:
             await client.start_analysis()
         assert info.value.status == 409
-        for _ in range(50):
+        for _ in range(1500):  # up to 30 s: only to stop a hang
             status = await client.task_status(task.task_id)
             if status.done:
                 break
