@@ -118,7 +118,10 @@ class FavoritesPlaylist:
         """favorite.changed: a user with the push on gets their twin updated right away."""
         if not event.user_id or event.data.get("item_type") not in ("Audio", None):
             return
-        user = await User.get_or_none(jellyfin_id=event.user_id)
+        await self._follow(event.user_id)
+
+    async def _follow(self, jellyfin_id: str) -> None:
+        user = await User.get_or_none(jellyfin_id=jellyfin_id)
         if user is None:
             return
         twin = await self._twin(user.id)
@@ -126,11 +129,13 @@ class FavoritesPlaylist:
             return
         async with self._svc.outbox.locked(twin.id):
             await twin.refresh_from_db()
-            rows = await favorite_rows(event.user_id)
+            rows = await favorite_rows(jellyfin_id)
             twin.item_ids = [r.item_id for r in rows]
             twin.version += 1
             twin.sync_state = "pending"
             async with in_transaction() as conn:
                 await twin.save(using_db=conn)
                 await self._svc.outbox.enqueue(twin, conn)
-        # The worker pushes it at once (enqueue woke it), outside this event handler.
+        # The worker pushes it at once, outside this event handler; woken after the commit, or
+        # on PostgreSQL it could look before the row is visible and sleep a whole interval.
+        self._svc.outbox.notify()

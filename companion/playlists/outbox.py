@@ -98,7 +98,11 @@ class PlaylistOutbox:
     # -- queueing ----------------------------------------------------------------------------
 
     async def enqueue(self, pl: Playlist, conn: BaseDBAsyncClient | None = None) -> None:
-        """Record that the playlist's current version must reach Jellyfin (durable)."""
+        """Record that the playlist's current version must reach Jellyfin (durable).
+
+        Inside a transaction (`conn`), call `notify()` again once it committed: on PostgreSQL
+        the worker reads through another connection and cannot see the row before that.
+        """
         updated = (
             await PlaylistPush.filter(playlist_id=pl.id)
             .using_db(conn)
@@ -226,6 +230,8 @@ class PlaylistOutbox:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before reading what is due, so a wake during the run is not lost.
+            self._wake.clear()
             try:
                 wait = await self.run_due()
                 if self._clock() - self._last_drift_scan >= self.drift_interval:
@@ -236,7 +242,6 @@ class PlaylistOutbox:
             except Exception:
                 _LOGGER.exception("The playlist outbox worker failed; retrying")
                 wait = 5.0
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=min(wait, self.drift_interval))
 
