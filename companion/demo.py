@@ -27,6 +27,18 @@ def demo_environment(jellyfin_url: str) -> dict[str, str]:
     return {"JELLYFIN_URL": jellyfin_url, "JELLYFIN_USERNAME": "demo", "JELLYFIN_PASSWORD": "demo"}
 
 
+async def _until_stopped(ready: asyncio.Event | None) -> None:
+    """Signal `ready` (tests wait on it), then wait for Ctrl-C or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    if ready is not None:
+        ready.set()
+    await stop.wait()
+
+
 async def run_demo(
     settings: Settings, *, jellyfin_port: int, tracks: int, ready: asyncio.Event | None = None
 ) -> None:
@@ -84,15 +96,8 @@ async def run_demo(
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        if ready is not None:
-            ready.set()
         try:
-            await stop.wait()
+            await _until_stopped(ready)
         finally:
             await runner.cleanup()
             await audiomuse.stop()
@@ -146,15 +151,8 @@ async def run_navidrome_demo(
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        if ready is not None:
-            ready.set()
         try:
-            await stop.wait()
+            await _until_stopped(ready)
         finally:
             await runner.cleanup()
             await fake.stop()
